@@ -14,6 +14,10 @@
  *   create-type request, or HP_GID_DEFAULT for "the uid's host primary group").
  * Reply:   op[2] reqid[4] errno[4] results...   (results only when errno == 0)
  *
+ * Every request except RELEASE gets exactly one reply (SESSION_START/END and
+ * the other result-less operations get an empty one).  The byte layout of
+ * each message is tabulated at the top of hp_codec.c.
+ *
  * Opcodes are numbered and never reused; HP_VERSION is bumped with every
  * change of any message layout.
  */
@@ -30,6 +34,8 @@
 #define HP_MAX_XATTR_NAME 255
 #define HP_MAX_XATTR_VALUE (64u * 1024u)
 #define HP_MAX_SYMTGT	4095
+#define HP_MAX_ANAME	4095	/* ATTACH aname (any text without NUL) */
+#define HP_MAX_PEER	1024	/* SESSION_START peer description */
 #define HP_GID_DEFAULT	((uint32_t)~0)
 #define HP_NOHANDLE	((uint32_t)~0)
 #define HP_REQ_HDR_SIZE	14

@@ -1,0 +1,188 @@
+/*
+ * helper.h - internals of p9guard-helper, the privileged side.
+ *
+ * Pieces, one file each:
+ *   helper_main.c      options, start-up checks, the sandbox call site
+ *   helper_io.c        worker threads: recvmsg -> decode -> dispatch -> sendmsg
+ *   helper_dispatch.c  THE operation table and the only code that reads it
+ *   helper_ops_*.c     one handler per operation, helper_do_<op>()
+ *   helper_handles.c   objects (refcounted O_PATH fds), nodes and the handle table
+ *   helper_creds.c     host user database and per-thread fs credentials
+ *   helper_path.c      name checks and single-component lookups
+ *   helper_qid.c       stat -> qid / attributes (with the per-device qid remap)
+ *   helper_audit.c     the audit hook called once per operation
+ */
+#ifndef P9G_HELPER_H
+#define P9G_HELPER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "hp_codec.h"
+
+#define HELPER_DEFAULT_THREADS 4
+#define HELPER_MAX_THREADS 64
+#define HELPER_MAX_HANDLES 65536u	/* live handles at once; more -> ENFILE */
+#define HELPER_EXIT_VIOLATION 2		/* exit status after a protocol violation */
+
+/*
+ * An object: one O_PATH descriptor of something inside the export, with the
+ * identity it had when it was opened.  Shared (refcounted) between the node
+ * that names it and the nodes of its children (as their parent).
+ */
+struct helper_obj {
+	atomic_uint refs;
+	int fd;			/* O_PATH|O_NOFOLLOW|O_CLOEXEC */
+	dev_t dev;
+	ino_t ino;
+	mode_t type;		/* st_mode & S_IFMT at open time */
+};
+
+/*
+ * A node: what a handle stands for.  `parent` + `name` say where the object
+ * was found (for HP_RENAME/HP_REMOVE); both are NULL for the export root and
+ * for directories reached through "..".  parent/name change only under the
+ * node lock (hnode_where, hnode_move, handles_renamed).
+ */
+struct helper_node {
+	atomic_uint refs;
+	struct helper_obj *self;
+	struct helper_obj *parent;
+	char *name;
+};
+
+/* Everything the handlers share; set up once by helper_main.c. */
+struct helper_env {
+	int sock;			/* SOCK_SEQPACKET to the frontend */
+	int procfd;			/* O_PATH of /proc/self/fd, for reopening handles */
+	struct helper_node *root;	/* the export root (never released) */
+	const char *export_path;	/* for logs only */
+	bool allow_devices;
+	atomic_bool hello_done;
+};
+
+/* Per-request context handed to every handler. */
+struct helper_ctx {
+	struct helper_env *env;
+	const struct hp_req *req;
+	struct hp_rep *rep;		/* handler fills rep->u on success */
+	struct helper_node *h[2];	/* the handles the op table asked to resolve */
+	int out_fd;			/* descriptor to pass with the reply, or -1 */
+	char *scratch;			/* per-thread buffer for reply data */
+	size_t scratch_size;		/* >= HP_MAX_XATTR_VALUE + 1 */
+};
+
+/* ---- helper_dispatch.c ---- */
+/* Flags of an operation-table row. */
+enum helper_op_flags {
+	HOP_HELLO = 1u << 0,	/* the handshake: first request, and only then */
+	HOP_NOREPLY = 1u << 1,	/* never answered (RELEASE) */
+	HOP_NOCREDS = 1u << 2,	/* runs without switching credentials */
+	HOP_CREATE = 1u << 3,	/* creates an entry: fsgid is the request's gid */
+	HOP_MODIFIES = 1u << 4,	/* changes the export (audit; read-only exports) */
+};
+/* Runs one decoded request; returns true when a reply is to be sent. */
+bool helper_dispatch(struct helper_ctx *c);
+/* Log "protocol violation: ..." and exit(HELPER_EXIT_VIOLATION). */
+void helper_violation(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Start-up check that the table has a row per opcode (dies otherwise). */
+void helper_ops_selfcheck(void);
+/* The capability set the op table says the handlers may need. */
+uint64_t helper_ops_caps(bool allow_devices);
+
+/* ---- helper_io.c ---- */
+/* Serve the socket until the frontend goes away; returns the exit status. */
+int helper_serve(struct helper_env *env, unsigned int nthreads);
+
+/* ---- helper_handles.c ---- */
+/* Takes ownership of fd (also on failure).  errno-style result. */
+int hobj_new(int fd, struct helper_obj **out);
+struct helper_obj *hobj_get(struct helper_obj *o);
+void hobj_put(struct helper_obj *o);
+/* self and parent references are taken over by the node; name is copied. */
+int hnode_new(struct helper_obj *self, struct helper_obj *parent, const char *name,
+	      struct helper_node **out);
+struct helper_node *hnode_get(struct helper_node *n);
+void hnode_put(struct helper_node *n);
+/* Where the node is: a parent reference and a copy of the name, or EINVAL
+ * when the location is not known (the root, directories reached by ".."). */
+int hnode_where(struct helper_node *n, struct helper_obj **parent, char name[HP_MAX_NAME + 1]);
+/* Record a successful HP_RENAME. */
+int hnode_move(struct helper_node *n, struct helper_obj *newparent, const char *newname);
+void handles_init(void);
+/* Issue a new handle for n (takes its own reference).  0 or ENFILE. */
+int handles_add(struct helper_node *n, uint32_t *id);
+/* The node behind an issued handle (a new reference), or NULL. */
+struct helper_node *handles_get(uint32_t id);
+/* After a rename by name: handles found as (olddir, oldname) follow it. */
+void handles_renamed(const struct helper_obj *olddir, const char *oldname,
+		     struct helper_obj *newdir, const char *newname);
+/* Forget a handle; 0 or EBADF. */
+int handles_release(uint32_t id);
+
+/* ---- helper_creds.c ---- */
+/* Read the host user and group databases (start-up, before sandboxing). */
+void creds_load_userdb(void);
+/* Make this thread's fs credentials those of uid (see helper_creds.c for the
+ * gid rule).  0 or an errno. */
+int creds_switch(uint32_t uid, uint32_t gid, bool create);
+
+/* ---- helper_path.c ---- */
+/* Copy a (re-checked) entry name into out; EINVAL if malformed. */
+int path_name_cstr(struct p9_str name, char out[HP_MAX_NAME + 1]);
+bool path_is_dot(const char *name);	/* "." or ".." */
+/* O_PATH lookup of one component below dirfd, never following a symlink. */
+int path_lookup_at(int dirfd, const char *name, int *fd);
+/* openat2(dirfd, name, flags, mode) confined below dirfd, no symlinks. */
+int path_open_at(int dirfd, const char *name, int flags, mode_t mode, int *fd);
+/* Reopen a handle's object with new flags through /proc/self/fd. */
+int path_reopen(const struct helper_env *env, const struct helper_obj *o, int flags, int *fd);
+/* "N" for an object's descriptor (relative to env->procfd). */
+void path_fdname(const struct helper_obj *o, char buf[16]);
+/* "/proc/self/fd/N" for the xattr calls, which have no *at form. */
+void path_procpath(const struct helper_obj *o, char buf[40]);
+
+/* ---- helper_qid.c ---- */
+void qid_init(dev_t rootdev);
+/* 0 or EOVERFLOW (too many devices to keep qid.path unique). */
+int qid_from_stat(const struct stat *st, struct p9_qid *q);
+int attr_from_stat(const struct stat *st, struct hp_attr *a);
+/* fstat with EINTR retry; 0 or errno. */
+int helper_fstat(int fd, struct stat *st);
+
+/* ---- helper_audit.c ---- */
+void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned int flags);
+
+/* ---- helper_ops_*.c: one handler per operation; 0 or a positive errno ---- */
+int helper_do_hello(struct helper_ctx *c);
+int helper_do_attach(struct helper_ctx *c);
+int helper_do_walk(struct helper_ctx *c);
+int helper_do_release(struct helper_ctx *c);
+int helper_do_getattr(struct helper_ctx *c);
+int helper_do_setattr(struct helper_ctx *c);
+int helper_do_open(struct helper_ctx *c);
+int helper_do_lcreate(struct helper_ctx *c);
+int helper_do_mkdir(struct helper_ctx *c);
+int helper_do_symlink(struct helper_ctx *c);
+int helper_do_mknod(struct helper_ctx *c);
+int helper_do_link(struct helper_ctx *c);
+int helper_do_renameat(struct helper_ctx *c);
+int helper_do_rename(struct helper_ctx *c);
+int helper_do_unlinkat(struct helper_ctx *c);
+int helper_do_remove(struct helper_ctx *c);
+int helper_do_readlink(struct helper_ctx *c);
+int helper_do_statfs(struct helper_ctx *c);
+int helper_do_xattrget(struct helper_ctx *c);
+int helper_do_xattrlist(struct helper_ctx *c);
+int helper_do_xattrset(struct helper_ctx *c);
+int helper_do_xattrremove(struct helper_ctx *c);
+int helper_do_session_start(struct helper_ctx *c);
+int helper_do_session_end(struct helper_ctx *c);
+
+/* helper_ops_open.c: P9_DOTL_* -> host open flags; EINVAL on a bad access mode. */
+int open_flags_from_dotl(uint32_t dotl, bool create, int *flags);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * helper_handles.c - objects, nodes and the handle table.
+ *
+ * Lifetime: an object (one O_PATH fd) lives while a node names it or a child
+ * node keeps it as parent; a node lives while a handle or an in-flight
+ * request refers to it.  A node holds at most two objects and objects hold
+ * nothing, so no chain of ancestors is ever pinned: the number of open
+ * descriptors is bounded by twice the number of live handles.
+ *
+ * Handle ids are slot (low 16 bits) | generation (high bits): a released
+ * slot comes back with another generation, so a stale or invented id does
+ * not name anything (EBADF).  Only ids this table issued are accepted.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helper/helper.h"
+
+int hobj_new(int fd, struct helper_obj **out)
+{
+	struct helper_obj *o;
+	struct stat st;
+	int err;
+
+	err = helper_fstat(fd, &st);
+	if (err)
+		goto close_fd;
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		err = ENOMEM;
+		goto close_fd;
+	}
+	atomic_init(&o->refs, 1);
+	o->fd = fd;
+	o->dev = st.st_dev;
+	o->ino = st.st_ino;
+	o->type = st.st_mode & S_IFMT;
+	*out = o;
+	return 0;
+
+close_fd:
+	close(fd);
+	return err;
+}
+
+struct helper_obj *hobj_get(struct helper_obj *o)
+{
+	if (o)
+		atomic_fetch_add(&o->refs, 1);
+	return o;
+}
+
+void hobj_put(struct helper_obj *o)
+{
+	if (o && atomic_fetch_sub(&o->refs, 1) == 1) {
+		close(o->fd);
+		free(o);
+	}
+}
+
+/* Guards every node's parent and name (they change on HP_RENAME). */
+static pthread_mutex_t node_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int hnode_new(struct helper_obj *self, struct helper_obj *parent, const char *name,
+	      struct helper_node **out)
+{
+	struct helper_node *n;
+
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		goto put_objs;
+	if (name) {
+		n->name = strdup(name);
+		if (!n->name)
+			goto free_node;
+	}
+	atomic_init(&n->refs, 1);
+	n->self = self;
+	n->parent = parent;
+	*out = n;
+	return 0;
+
+free_node:
+	free(n);
+put_objs:
+	hobj_put(self);
+	hobj_put(parent);
+	return ENOMEM;
+}
+
+struct helper_node *hnode_get(struct helper_node *n)
+{
+	if (n)
+		atomic_fetch_add(&n->refs, 1);
+	return n;
+}
+
+void hnode_put(struct helper_node *n)
+{
+	if (n && atomic_fetch_sub(&n->refs, 1) == 1) {
+		hobj_put(n->self);
+		hobj_put(n->parent);
+		free(n->name);
+		free(n);
+	}
+}
+
+int hnode_where(struct helper_node *n, struct helper_obj **parent, char name[HP_MAX_NAME + 1])
+{
+	int err = 0;
+
+	pthread_mutex_lock(&node_lock);
+	if (!n->parent || !n->name) {
+		err = EINVAL;
+		goto unlock;
+	}
+	*parent = hobj_get(n->parent);
+	strcpy(name, n->name);	/* names are <= HP_MAX_NAME: checked on entry */
+unlock:
+	pthread_mutex_unlock(&node_lock);
+	return err;
+}
+
+int hnode_move(struct helper_node *n, struct helper_obj *newparent, const char *newname)
+{
+	struct helper_obj *oldparent;
+	char *copy, *oldname;
+
+	copy = strdup(newname);
+	if (!copy)
+		return ENOMEM;
+	pthread_mutex_lock(&node_lock);
+	oldparent = n->parent;
+	oldname = n->name;
+	n->parent = hobj_get(newparent);
+	n->name = copy;
+	pthread_mutex_unlock(&node_lock);
+	hobj_put(oldparent);
+	free(oldname);
+	return 0;
+}
+
+/* If n was found as (olddir, oldname), it is now (newdir, newname). */
+static void hnode_follow(struct helper_node *n, const struct helper_obj *olddir,
+			 const char *oldname, struct helper_obj *newdir, const char *newname)
+{
+	struct helper_obj *oldparent = NULL;
+	char *oldstr = NULL, *copy;
+
+	pthread_mutex_lock(&node_lock);
+	if (!n->parent || !n->name || n->parent->dev != olddir->dev ||
+	    n->parent->ino != olddir->ino || strcmp(n->name, oldname) != 0)
+		goto unlock;
+	copy = strdup(newname);
+	if (!copy)
+		goto unlock;	/* the node stays stale: HP_RENAME/REMOVE say ESTALE */
+	oldparent = n->parent;
+	oldstr = n->name;
+	n->parent = hobj_get(newdir);
+	n->name = copy;
+unlock:
+	pthread_mutex_unlock(&node_lock);
+	hobj_put(oldparent);
+	free(oldstr);
+}
+
+/* ---- the handle table ---- */
+
+#define SLOT_BITS 16
+#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+#define GEN_MAX 0x7fffu		/* keeps ids away from HP_NOHANDLE */
+
+struct handle_slot {
+	struct helper_node *node;	/* NULL when free */
+	uint16_t gen;
+	uint32_t next_free;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct handle_slot slot[HELPER_MAX_HANDLES];
+	uint32_t free_head;	/* HELPER_MAX_HANDLES when none */
+	uint32_t used;		/* slots ever handed out (a high-water mark) */
+} tbl = { .lock = PTHREAD_MUTEX_INITIALIZER, .free_head = HELPER_MAX_HANDLES };
+
+_Static_assert(HELPER_MAX_HANDLES <= (1u << SLOT_BITS), "slot must fit its bits");
+
+void handles_init(void)
+{
+	tbl.free_head = HELPER_MAX_HANDLES;
+	tbl.used = 0;
+}
+
+int handles_add(struct helper_node *n, uint32_t *id)
+{
+	struct handle_slot *s;
+	uint32_t i;
+
+	pthread_mutex_lock(&tbl.lock);
+	if (tbl.free_head != HELPER_MAX_HANDLES) {
+		i = tbl.free_head;
+		tbl.free_head = tbl.slot[i].next_free;
+	} else if (tbl.used < HELPER_MAX_HANDLES) {
+		i = tbl.used++;
+	} else {
+		pthread_mutex_unlock(&tbl.lock);
+		return ENFILE;
+	}
+	s = &tbl.slot[i];
+	s->gen = s->gen % GEN_MAX + 1;	/* 1..GEN_MAX, never 0 */
+	s->node = hnode_get(n);
+	*id = (uint32_t)s->gen << SLOT_BITS | i;
+	pthread_mutex_unlock(&tbl.lock);
+	return 0;
+}
+
+/* The slot an id names, or NULL; called with the lock held. */
+static struct handle_slot *slot_of(uint32_t id)
+{
+	uint32_t i = id & SLOT_MASK;
+	struct handle_slot *s;
+
+	if (i >= tbl.used)
+		return NULL;
+	s = &tbl.slot[i];
+	if (!s->node || s->gen != id >> SLOT_BITS)
+		return NULL;
+	return s;
+}
+
+struct helper_node *handles_get(uint32_t id)
+{
+	struct helper_node *n = NULL;
+	struct handle_slot *s;
+
+	pthread_mutex_lock(&tbl.lock);
+	s = slot_of(id);
+	if (s)
+		n = hnode_get(s->node);
+	pthread_mutex_unlock(&tbl.lock);
+	return n;
+}
+
+void handles_renamed(const struct helper_obj *olddir, const char *oldname,
+		     struct helper_obj *newdir, const char *newname)
+{
+	pthread_mutex_lock(&tbl.lock);
+	for (uint32_t i = 0; i < tbl.used; i++)
+		if (tbl.slot[i].node)
+			hnode_follow(tbl.slot[i].node, olddir, oldname, newdir, newname);
+	pthread_mutex_unlock(&tbl.lock);
+}
+
+int handles_release(uint32_t id)
+{
+	struct helper_node *n;
+	struct handle_slot *s;
+
+	pthread_mutex_lock(&tbl.lock);
+	s = slot_of(id);
+	if (!s) {
+		pthread_mutex_unlock(&tbl.lock);
+		return EBADF;
+	}
+	n = s->node;
+	s->node = NULL;
+	s->next_free = tbl.free_head;
+	tbl.free_head = (uint32_t)(s - tbl.slot);
+	pthread_mutex_unlock(&tbl.lock);
+	hnode_put(n);	/* in-flight requests keep their own reference */
+	return 0;
+}

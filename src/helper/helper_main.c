@@ -1,0 +1,270 @@
+/*
+ * helper_main.c - p9guard-helper: options, start-up checks, set-up.
+ *
+ * Exec'ed by the p9guard launcher (as root) with
+ *   --sock-fd=N --root-fd=N --export=PATH [--threads=N] [--allow-devices]
+ *   [--log-level=LEVEL] [--syslog]
+ * It trusts neither descriptor to be what the command line says: the socket
+ * must be an AF_UNIX SOCK_SEQPACKET socket, the root a directory.  All the
+ * opening happens here, before the sandbox call site; after it the helper
+ * only works relative to descriptors it holds.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "helper/helper.h"
+
+struct helper_opts {
+	int sock_fd, root_fd;
+	const char *export_path;
+	unsigned int threads;
+	bool allow_devices;
+	int log_level;
+	bool syslog;
+};
+
+static const char helper_usage[] =
+	"Usage: p9guard-helper --sock-fd=N --root-fd=N --export=PATH [OPTION]...\n"
+	"Privileged helper of p9guard; started by p9guard, not by hand.\n"
+	"\n"
+	"  --sock-fd=N        the helper's end of the SOCK_SEQPACKET socketpair\n"
+	"  --root-fd=N        a directory descriptor of the export root\n"
+	"  --export=PATH      the export's path, used in log messages only\n"
+	"  --threads=N        worker threads (1-64, default 4)\n"
+	"  --allow-devices    let clients create block and character device nodes\n"
+	"  --log-level=LEVEL  error, warning, info (default) or debug\n"
+	"  --syslog           log to syslog as well as to standard error\n"
+	"  --help             show this help and exit\n"
+	"  --version          show the version and exit\n";
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void parse_options(int argc, char **argv, struct helper_opts *o)
+{
+	enum { O_SOCK = 256, O_ROOT, O_EXPORT, O_THREADS, O_DEVICES, O_LEVEL, O_SYSLOG,
+	       O_HELP, O_VERSION };
+	static const struct option longopts[] = {
+		{ "sock-fd", required_argument, NULL, O_SOCK },
+		{ "root-fd", required_argument, NULL, O_ROOT },
+		{ "export", required_argument, NULL, O_EXPORT },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "allow-devices", no_argument, NULL, O_DEVICES },
+		{ "log-level", required_argument, NULL, O_LEVEL },
+		{ "syslog", no_argument, NULL, O_SYSLOG },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	int c;
+
+	*o = (struct helper_opts){ .sock_fd = -1, .root_fd = -1,
+				   .threads = HELPER_DEFAULT_THREADS, .log_level = LOG_LVL_INFO };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_SOCK:
+		case O_ROOT:
+			if (parse_uint(optarg, INT_MAX, &v))
+				die("--%s: not a descriptor number: %s",
+				    c == O_SOCK ? "sock-fd" : "root-fd", optarg);
+			*(c == O_SOCK ? &o->sock_fd : &o->root_fd) = (int)v;
+			break;
+		case O_EXPORT:
+			o->export_path = optarg;
+			break;
+		case O_THREADS:
+			if (parse_uint(optarg, HELPER_MAX_THREADS, &v) || v == 0)
+				die("--threads: expected 1 to %d, got %s", HELPER_MAX_THREADS,
+				    optarg);
+			o->threads = (unsigned int)v;
+			break;
+		case O_DEVICES:
+			o->allow_devices = true;
+			break;
+		case O_LEVEL:
+			o->log_level = log_level_parse(optarg);
+			if (o->log_level < 0)
+				die("--log-level: expected error, warning, info or debug, got %s",
+				    optarg);
+			break;
+		case O_SYSLOG:
+			o->syslog = true;
+			break;
+		case O_HELP:
+			fputs(helper_usage, stdout);
+			exit(EXIT_SUCCESS);
+		case O_VERSION:
+			printf("p9guard-helper (%s) %s, helper protocol version %d\n",
+			       PACKAGE_NAME, PACKAGE_VERSION, HP_VERSION);
+			exit(EXIT_SUCCESS);
+		default:
+			die("unknown or malformed option %s (see --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		die("unexpected argument %s (see --help)", argv[optind]);
+	if (o->sock_fd < 0 || o->root_fd < 0 || !o->export_path)
+		die("--sock-fd, --root-fd and --export are required (see --help)");
+	if (o->sock_fd == o->root_fd)
+		die("--sock-fd and --root-fd name the same descriptor %d", o->sock_fd);
+}
+
+/* The socket must be what the launcher promised: AF_UNIX SOCK_SEQPACKET. */
+static void check_sock(int fd)
+{
+	int type = 0, domain = 0;
+	socklen_t len = sizeof(type);
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		die_errno("--sock-fd=%d", fd);
+	if (!S_ISSOCK(st.st_mode))
+		die("--sock-fd=%d is not a socket", fd);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		die_errno("--sock-fd=%d: SO_TYPE", fd);
+	len = sizeof(domain);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		die_errno("--sock-fd=%d: SO_DOMAIN", fd);
+	if (type != SOCK_SEQPACKET || domain != AF_UNIX)
+		die("--sock-fd=%d is not an AF_UNIX SOCK_SEQPACKET socket", fd);
+}
+
+/* Our own O_PATH descriptor of the export root; the inherited one is closed. */
+static struct helper_obj *open_root(int fd)
+{
+	struct helper_obj *root;
+	struct stat st;
+	int pfd, err;
+
+	if (fstat(fd, &st) < 0)
+		die_errno("--root-fd=%d", fd);
+	if (!S_ISDIR(st.st_mode))
+		die("--root-fd=%d is not a directory", fd);
+	pfd = openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		die_errno("--root-fd=%d: reopen", fd);
+	close(fd);
+	err = hobj_new(pfd, &root);
+	if (err)
+		die("export root: %s", strerror(err));
+	return root;
+}
+
+/* /proc/self/fd, through which handles are reopened; must really be procfs. */
+static int open_procfd(void)
+{
+	struct statfs sf;
+	int fd;
+
+	fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("/proc/self/fd (is /proc mounted?)");
+	if (fstatfs(fd, &sf) < 0)
+		die_errno("/proc/self/fd");
+	if (sf.f_type != PROC_SUPER_MAGIC)
+		die("/proc/self/fd is not on procfs");
+	return fd;
+}
+
+/* Nothing inherited stays open except stdio and our two descriptors. */
+static void close_inherited(int keep1, int keep2)
+{
+	int keep[2] = { keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1 };
+	unsigned int from = 3;
+
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < 3)
+			continue;
+		if ((unsigned int)keep[i] > from)
+			close_range(from, (unsigned int)keep[i] - 1, 0);
+		from = (unsigned int)keep[i] + 1;
+	}
+	close_range(from, ~0u, 0);
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	/* Two descriptors per live handle at most; take what we may. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct helper_env env = { .sock = -1, .procfd = -1 };
+	struct helper_opts o;
+	struct helper_obj *root;
+	int err;
+
+	log_init("p9guard-helper", LOG_TO_STDERR, LOG_LVL_INFO);
+	parse_options(argc, argv, &o);
+	helper_ops_selfcheck();
+	close_inherited(o.sock_fd, o.root_fd);
+	log_init("p9guard-helper", LOG_TO_STDERR | (o.syslog ? LOG_TO_SYSLOG : 0),
+		 (enum log_level)o.log_level);
+
+	check_sock(o.sock_fd);
+	if (fcntl(o.sock_fd, F_SETFD, FD_CLOEXEC) < 0)
+		die_errno("--sock-fd=%d", o.sock_fd);
+	root = open_root(o.root_fd);
+	if (geteuid() != 0)
+		log_warn("not running as root: requests of other uids will fail");
+
+	umask(0);	/* the client decides every mode; see p9guard-helper(8) */
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+
+	env.sock = o.sock_fd;
+	env.procfd = open_procfd();
+	env.export_path = o.export_path;
+	env.allow_devices = o.allow_devices;
+	atomic_init(&env.hello_done, false);
+	qid_init(root->dev);
+	handles_init();
+	err = hnode_new(root, NULL, NULL, &env.root);
+	if (err)
+		die("export root: %s", strerror(err));
+	creds_load_userdb();
+	log_debug("the operations may use capabilities %#llx",
+		  (unsigned long long)helper_ops_caps(env.allow_devices));
+
+	/* sandbox_helper() is applied here once available: every start-up open
+	 * (socket, export root, /proc/self/fd, user database) is done above. */
+
+	log_info("serving %s with %u threads%s", env.export_path, o.threads,
+		 env.allow_devices ? ", device nodes allowed" : "");
+	return helper_serve(&env, o.threads);
+}

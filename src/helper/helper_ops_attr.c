@@ -1,0 +1,154 @@
+/*
+ * helper_ops_attr.c - setattr: chown, truncate, chmod, utimes (in that
+ * order: chown first because it clears set-id bits a chmod may be setting,
+ * the times last because truncating changes mtime).
+ *
+ * O_PATH descriptors do not take fchmod/ftruncate/futimens, so:
+ *   chown    fchownat(fd, "", AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW): the inode
+ *            itself, a symlink included (lchown semantics)
+ *   truncate reopen O_WRONLY through /proc/self/fd (works for files that
+ *            are open and already unlinked), then ftruncate
+ *   chmod    fchmodat(procfd, "N"): the magic link leads to the inode;
+ *            symlinks have no mode of their own -> EOPNOTSUPP
+ *   utimes   utimensat(fd, "", AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW)
+ * Everything runs with the request's fs credentials: the kernel refuses a
+ * chmod/chown/utimes by a non-owner, a chown to another uid by anyone but
+ * uid 0, and a truncate without write permission, and clears set-id bits
+ * as it would for that user.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helper/helper.h"
+
+#define SETATTR_KNOWN                                                                        \
+	(P9_SETATTR_MODE | P9_SETATTR_UID | P9_SETATTR_GID | P9_SETATTR_SIZE |               \
+	 P9_SETATTR_ATIME | P9_SETATTR_MTIME | P9_SETATTR_CTIME | P9_SETATTR_ATIME_SET |     \
+	 P9_SETATTR_MTIME_SET)
+#define NSEC_PER_SEC 1000000000u
+
+static int set_owner(const struct helper_obj *o, const struct hp_setattr *a)
+{
+	uid_t uid = (a->valid & P9_SETATTR_UID) ? a->uid : (uid_t)-1;
+	gid_t gid = (a->valid & P9_SETATTR_GID) ? a->gid : (gid_t)-1;
+
+	/* (uid_t)-1 given explicitly means "unchanged", as for chown(2). */
+	/* Safe: our own descriptor; CAP_CHOWN is only effective for fsuid 0. */
+	if (fchownat(o->fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return errno;
+	return 0;
+}
+
+static int set_size(const struct helper_env *env, const struct helper_obj *o, uint64_t size)
+{
+	struct stat st;
+	int fd, err, r;
+
+	if (S_ISDIR(o->type))
+		return EISDIR;
+	if (!S_ISREG(o->type))
+		return EINVAL;	/* never open a device or FIFO to truncate it */
+	if (size > INT64_MAX)
+		return EFBIG;
+	err = path_reopen(env, o, O_WRONLY | O_NONBLOCK, &fd);
+	if (err)
+		return err;
+	err = helper_fstat(fd, &st);
+	if (!err && (st.st_ino != o->ino || st.st_dev != o->dev || !S_ISREG(st.st_mode)))
+		err = ESTALE;
+	if (!err) {
+		/* Safe: a regular file of the export, opened for writing with
+		 * the request's credentials (the kernel checked write access). */
+		do {
+			r = ftruncate(fd, (off_t)size);
+		} while (r < 0 && errno == EINTR);
+		if (r < 0)
+			err = errno;
+	}
+	close(fd);
+	return err;
+}
+
+static int set_mode(const struct helper_env *env, const struct helper_obj *o, uint32_t mode)
+{
+	char name[16];
+
+	if (S_ISLNK(o->type))
+		return EOPNOTSUPP;
+	path_fdname(o, name);
+	/* Safe: "N" is our own descriptor; the type bits the client may send
+	 * along are dropped, only permission and set-id/sticky bits apply. */
+	if (fchmodat(env->procfd, name, mode & 07777, 0) < 0)
+		return errno;
+	return 0;
+}
+
+static int time_of(uint32_t valid, uint32_t bit, uint32_t setbit, uint64_t sec, uint64_t nsec,
+		   struct timespec *ts)
+{
+	if (!(valid & bit)) {
+		ts->tv_sec = 0;
+		ts->tv_nsec = UTIME_OMIT;
+	} else if (!(valid & setbit)) {
+		ts->tv_sec = 0;
+		ts->tv_nsec = UTIME_NOW;
+	} else {
+		if (nsec >= NSEC_PER_SEC || sec > INT64_MAX)
+			return EINVAL;
+		ts->tv_sec = (time_t)sec;
+		ts->tv_nsec = (long)nsec;
+	}
+	return 0;
+}
+
+static int set_times(const struct helper_env *env, const struct helper_obj *o,
+		     const struct hp_setattr *a)
+{
+	struct timespec ts[2];
+	char name[16];
+	int err;
+
+	err = time_of(a->valid, P9_SETATTR_ATIME, P9_SETATTR_ATIME_SET, a->atime_sec,
+		      a->atime_nsec, &ts[0]);
+	if (!err)
+		err = time_of(a->valid, P9_SETATTR_MTIME, P9_SETATTR_MTIME_SET, a->mtime_sec,
+			      a->mtime_nsec, &ts[1]);
+	if (err)
+		return err;
+	/* Safe: the inode of our own descriptor itself (never a symlink's
+	 * target); the kernel applies the owner/write-access rules. */
+	if (utimensat(o->fd, "", ts, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (errno != EINVAL || S_ISLNK(o->type))
+		return errno;
+	/* Kernels without AT_EMPTY_PATH for utimensat: through the magic link. */
+	path_fdname(o, name);
+	if (utimensat(env->procfd, name, ts, 0) < 0)
+		return errno;
+	return 0;
+}
+
+int helper_do_setattr(struct helper_ctx *c)
+{
+	const struct hp_setattr *a = &c->req->u.setattr;
+	const struct helper_obj *o = c->h[0]->self;
+	int err = 0;
+
+	if (a->valid & ~SETATTR_KNOWN)
+		return EINVAL;
+	if (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID))
+		err = set_owner(o, a);
+	if (!err && a->valid & P9_SETATTR_SIZE)
+		err = set_size(c->env, o, a->size);
+	if (!err && a->valid & P9_SETATTR_MODE)
+		err = set_mode(c->env, o, a->mode);
+	if (!err && a->valid & (P9_SETATTR_ATIME | P9_SETATTR_MTIME))
+		err = set_times(c->env, o, a);
+	/* P9_SETATTR_CTIME alone: ctime cannot be set; any change above
+	 * already moved it. */
+	return err;
+}

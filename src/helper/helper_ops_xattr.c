@@ -1,0 +1,143 @@
+/*
+ * helper_ops_xattr.c - extended attributes.
+ *
+ * The xattr system calls have no *at form and refuse O_PATH descriptors, so
+ * they take "/proc/self/fd/N": our own descriptor, whose magic link leads to
+ * the inode itself (for a symlink too, which is why the following variants
+ * are right here and the l*xattr ones would act on the magic link).  This
+ * also works for open-then-unlinked files.
+ *
+ * Namespaces: user.*, trusted.*, security.*, system.posix_acl_access and
+ * system.posix_acl_default; any other name is EOPNOTSUPP and is left out of
+ * listings.  The kernel decides the rest for the request's credentials
+ * (trusted.* needs CAP_SYS_ADMIN, which the helper does not keep).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/xattr.h>
+
+#include "helper/helper.h"
+
+static bool xattr_name_allowed(const char *name, size_t len)
+{
+	static const char *const prefixes[] = { "user.", "trusted.", "security." };
+	static const char *const exact[] = { "system.posix_acl_access",
+					     "system.posix_acl_default" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (len > n && memcmp(name, prefixes[i], n) == 0)
+			return true;
+	}
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (len == strlen(exact[i]) && memcmp(name, exact[i], len) == 0)
+			return true;
+	return false;
+}
+
+/* Copy and check an xattr name from a request. */
+static int xattr_name(struct p9_str s, char out[HP_MAX_XATTR_NAME + 1])
+{
+	if (s.len == 0 || s.len > HP_MAX_XATTR_NAME || !s.s || memchr(s.s, '\0', s.len))
+		return EINVAL;
+	if (!xattr_name_allowed(s.s, s.len))
+		return EOPNOTSUPP;
+	memcpy(out, s.s, s.len);
+	out[s.len] = '\0';
+	return 0;
+}
+
+int helper_do_xattrget(struct helper_ctx *c)
+{
+	const struct hp_xattrget *a = &c->req->u.xattrget;
+	char name[HP_MAX_XATTR_NAME + 1], path[40];
+	ssize_t n;
+	int err;
+
+	err = xattr_name(a->name, name);
+	if (err)
+		return err;
+	if (a->size > HP_MAX_XATTR_VALUE || a->size > c->scratch_size)
+		return EINVAL;
+	path_procpath(c->h[0]->self, path);
+	/* Safe: our own descriptor; reads only, with the request's creds. */
+	n = getxattr(path, name, a->size ? c->scratch : NULL, a->size);
+	if (n < 0)
+		return errno;
+	if ((size_t)n > HP_MAX_XATTR_VALUE)
+		return E2BIG;
+	c->rep->u.data.len = (uint32_t)n;
+	c->rep->u.data.data = a->size ? c->scratch : NULL;
+	return 0;
+}
+
+int helper_do_xattrlist(struct helper_ctx *c)
+{
+	const struct hp_xattrlist *a = &c->req->u.xattrlist;
+	char path[40], *list = c->scratch;
+	size_t kept = 0;
+	ssize_t n;
+
+	if (a->size > HP_MAX_XATTR_VALUE)
+		return EINVAL;
+	path_procpath(c->h[0]->self, path);
+	/* The whole list, then only the names a client may use. */
+	n = listxattr(path, list, HP_MAX_XATTR_VALUE);
+	if (n < 0)
+		return errno;
+	for (size_t i = 0; i < (size_t)n;) {
+		size_t len = strnlen(list + i, (size_t)n - i);
+
+		if (xattr_name_allowed(list + i, len)) {
+			memmove(list + kept, list + i, len);
+			list[kept + len] = '\0';
+			kept += len + 1;
+		}
+		i += len + 1;
+	}
+	if (a->size && kept > a->size)
+		return ERANGE;
+	c->rep->u.data.len = (uint32_t)kept;
+	c->rep->u.data.data = a->size ? list : NULL;
+	return 0;
+}
+
+int helper_do_xattrset(struct helper_ctx *c)
+{
+	const struct hp_xattrset *a = &c->req->u.xattrset;
+	char name[HP_MAX_XATTR_NAME + 1], path[40];
+	int err;
+
+	err = xattr_name(a->name, name);
+	if (err)
+		return err;
+	if (a->flags & ~(uint32_t)(XATTR_CREATE | XATTR_REPLACE) ||
+	    a->flags == (XATTR_CREATE | XATTR_REPLACE) || a->len > HP_MAX_XATTR_VALUE ||
+	    (a->len && !a->value))
+		return EINVAL;
+	path_procpath(c->h[0]->self, path);
+	/* Safe: our own descriptor; the kernel checks the namespace's rules
+	 * for the request's credentials. */
+	if (setxattr(path, name, a->len ? a->value : "", a->len, (int)a->flags) < 0)
+		return errno;
+	return 0;
+}
+
+int helper_do_xattrremove(struct helper_ctx *c)
+{
+	char name[HP_MAX_XATTR_NAME + 1], path[40];
+	int err;
+
+	err = xattr_name(c->req->u.xattrremove.name, name);
+	if (err)
+		return err;
+	path_procpath(c->h[0]->self, path);
+	/* Safe: our own descriptor; the kernel checks the namespace's rules
+	 * for the request's credentials. */
+	if (removexattr(path, name) < 0)
+		return errno;
+	return 0;
+}

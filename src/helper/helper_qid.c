@@ -1,0 +1,119 @@
+/*
+ * helper_qid.c - qids and attributes from stat.
+ *
+ * qid.path must be unique across the whole export even when it spans several
+ * host filesystems (inode numbers repeat between devices).  Each device gets
+ * a small index in the order the helper first meets it, the export root's
+ * device being index 0, and
+ *
+ *	qid.path = st_ino XOR (index << 48)
+ *
+ * so inodes of the root's filesystem keep their own number and the paths
+ * stay unique as long as inode numbers are below 2^48 (true of ext4, xfs,
+ * btrfs and tmpfs in practice).  At most 65536 devices are told apart; a
+ * lookup that would need more fails with EOVERFLOW rather than alias.
+ *
+ * qid.version changes with the content: the 64-bit mtime in nanoseconds
+ * XOR the size, folded to 32 bits.  (mtime alone misses writes within one
+ * timestamp tick on coarse filesystems; the size catches most of those.)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "helper/helper.h"
+
+#define QID_DEV_SHIFT 48
+#define QID_MAX_DEVS 65536u
+
+static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
+static dev_t devs[QID_MAX_DEVS];
+static unsigned int ndevs;
+
+void qid_init(dev_t rootdev)
+{
+	devs[0] = rootdev;
+	ndevs = 1;
+}
+
+static int dev_index(dev_t dev, uint64_t *idx)
+{
+	int err = 0;
+
+	if (dev == devs[0]) {	/* the common case, without the lock */
+		*idx = 0;
+		return 0;
+	}
+	pthread_mutex_lock(&dev_lock);
+	for (unsigned int i = 1; i < ndevs; i++) {
+		if (devs[i] == dev) {
+			*idx = i;
+			goto unlock;
+		}
+	}
+	if (ndevs == QID_MAX_DEVS) {
+		err = EOVERFLOW;
+		goto unlock;
+	}
+	devs[ndevs] = dev;
+	*idx = ndevs++;
+unlock:
+	pthread_mutex_unlock(&dev_lock);
+	return err;
+}
+
+int qid_from_stat(const struct stat *st, struct p9_qid *q)
+{
+	uint64_t idx, v;
+	int err;
+
+	err = dev_index(st->st_dev, &idx);
+	if (err)
+		return err;
+	if (S_ISDIR(st->st_mode))
+		q->type = P9_QTDIR;
+	else if (S_ISLNK(st->st_mode))
+		q->type = P9_QTSYMLINK;
+	else
+		q->type = P9_QTFILE;
+	q->path = (uint64_t)st->st_ino ^ idx << QID_DEV_SHIFT;
+	v = (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
+	v ^= (uint64_t)st->st_size;
+	q->version = (uint32_t)(v ^ v >> 32);
+	return 0;
+}
+
+int attr_from_stat(const struct stat *st, struct hp_attr *a)
+{
+	int err = qid_from_stat(st, &a->qid);
+
+	if (err)
+		return err;
+	a->mode = st->st_mode;
+	a->uid = st->st_uid;
+	a->gid = st->st_gid;
+	a->nlink = st->st_nlink;
+	a->rdev = st->st_rdev;
+	a->size = (uint64_t)st->st_size;
+	a->blksize = (uint64_t)st->st_blksize;
+	a->blocks = (uint64_t)st->st_blocks;
+	a->atime_sec = (uint64_t)st->st_atim.tv_sec;
+	a->atime_nsec = (uint64_t)st->st_atim.tv_nsec;
+	a->mtime_sec = (uint64_t)st->st_mtim.tv_sec;
+	a->mtime_nsec = (uint64_t)st->st_mtim.tv_nsec;
+	a->ctime_sec = (uint64_t)st->st_ctim.tv_sec;
+	a->ctime_nsec = (uint64_t)st->st_ctim.tv_nsec;
+	return 0;
+}
+
+int helper_fstat(int fd, struct stat *st)
+{
+	int r;
+
+	do {
+		r = fstat(fd, st);	/* fstat works on O_PATH descriptors */
+	} while (r < 0 && errno == EINTR);
+	return r < 0 ? errno : 0;
+}
