@@ -1,0 +1,283 @@
+/*
+ * sandbox_caps.c - identity and capabilities of each role (libcap-ng).
+ *
+ * The sets are changed with libcap-ng and then verified independently with
+ * capget(2) and prctl(2), so a library or kernel surprise cannot leave a
+ * capability behind unnoticed.
+ *
+ *   frontend: bounding set emptied (while CAP_SETPCAP is still held), no
+ *	supplementary groups, the --user gid and uid (real, effective, saved),
+ *	then every set - effective, permitted, inheritable, ambient, bounding -
+ *	must be empty.
+ *   helper: stays uid 0; securebits locked; effective = permitted =
+ *	bounding = exactly the capabilities its operations need; inheritable
+ *	and ambient empty.
+ */
+#include "config.h"
+
+#include <cap-ng.h>
+#include <errno.h>
+#include <grp.h>
+#include <linux/securebits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/sandbox_int.h"
+
+/* The kernel knows at most 64 capabilities in the v3 interface. */
+#define CAPS_MAX 64
+
+struct caps_state {
+	uint64_t eff, prm, inh, bnd, amb;
+};
+
+static int caps_read(struct caps_state *cs)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+
+	memset(cs, 0, sizeof(*cs));
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) != 0) {
+		log_err("sandbox: capget: %s", strerror(errno));
+		return -1;
+	}
+	cs->eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+	cs->prm = (uint64_t)data[1].permitted << 32 | data[0].permitted;
+	cs->inh = (uint64_t)data[1].inheritable << 32 | data[0].inheritable;
+	for (int c = 0; c < CAPS_MAX; c++) {
+		int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+
+		if (r < 0)
+			break; /* EINVAL: past the last capability */
+		if (r == 1)
+			cs->bnd |= 1ULL << c;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
+			cs->amb |= 1ULL << c;
+	}
+	return 0;
+}
+
+static void caps_names(uint64_t mask, char *out, size_t len)
+{
+	size_t off = 0;
+
+	if (mask == 0) {
+		snprintf(out, len, "none");
+		return;
+	}
+	out[0] = '\0';
+	for (int c = 0; c < CAPS_MAX; c++) {
+		const char *name;
+
+		if (!(mask & (1ULL << c)))
+			continue;
+		name = capng_capability_to_name((unsigned int)c);
+		off += (size_t)snprintf(out + off, off < len ? len - off : 0, "%s%s",
+					off ? "," : "", name ? name : "?");
+	}
+}
+
+/* "uid=0 gid=0 groups=none" for the calling thread. */
+static int ids_describe(char *out, size_t len)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int ng;
+
+	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0)
+		return -1;
+	if (ru != eu || eu != su || rg != eg || eg != sg) {
+		log_err("sandbox: real/effective/saved ids differ (uid %u/%u/%u gid %u/%u/%u)", ru,
+			eu, su, rg, eg, sg);
+		return -1;
+	}
+	ng = getgroups(0, NULL);
+	if (ng < 0)
+		return -1;
+	if (ng == 0)
+		snprintf(out, len, "uid=%u gid=%u groups=none", eu, eg);
+	else
+		snprintf(out, len, "uid=%u gid=%u groups=%d", eu, eg, ng);
+	return 0;
+}
+
+static int caps_drop_groups(void)
+{
+	/* Only the process's own thread exists (checked by the caller), so
+	 * glibc's all-threads setgroups() is the plain syscall here. */
+	if (setgroups(0, NULL) != 0) {
+		log_err("sandbox: cannot drop supplementary groups: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int sandbox_caps_frontend(const struct sandbox_opts *o, char *desc, size_t len)
+{
+	struct caps_state cs;
+	char idtext[128];
+	bool change = o->uid != (uid_t)SANDBOX_ID_KEEP || o->gid != (gid_t)SANDBOX_ID_KEEP;
+
+	if (change) {
+		if (o->uid == (uid_t)SANDBOX_ID_KEEP || o->gid == (gid_t)SANDBOX_ID_KEEP) {
+			log_err("sandbox: the frontend needs both a uid and a gid");
+			return -1;
+		}
+		if (o->uid == 0 || o->gid == 0) {
+			log_err("sandbox: the frontend must not run as uid or gid 0");
+			return -1;
+		}
+		/* The bounding set can only shrink with CAP_SETPCAP: empty
+		 * it before the uid change takes every capability away. */
+		if (capng_get_caps_process() != 0) {
+			log_err("sandbox: cannot read capabilities");
+			return -1;
+		}
+		capng_clear(CAPNG_SELECT_BOUNDS);
+		if (capng_apply(CAPNG_SELECT_BOUNDS) != 0) {
+			log_err("sandbox: cannot empty the bounding set (no CAP_SETPCAP?)");
+			return -1;
+		}
+		if (caps_drop_groups() < 0)
+			return -1;
+		if (setresgid(o->gid, o->gid, o->gid) != 0 ||
+		    setresuid(o->uid, o->uid, o->uid) != 0) {
+			log_err("sandbox: cannot change to uid %u gid %u: %s", o->uid, o->gid,
+				strerror(errno));
+			return -1;
+		}
+	}
+	if (geteuid() == 0 || getuid() == 0) {
+		log_err("sandbox: the frontend must not run as uid 0 (give it a --user)");
+		return -1;
+	}
+	/* A uid change without keepcaps already emptied the effective,
+	 * permitted and ambient sets; clear again for the "kept" case. */
+	capng_clear(CAPNG_SELECT_ALL);
+	if (capng_apply(CAPNG_SELECT_CAPS) != 0) {
+		log_err("sandbox: cannot clear capabilities");
+		return -1;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
+		log_err("sandbox: cannot clear the ambient set: %s", strerror(errno));
+		return -1;
+	}
+	/* Verify, independently of libcap-ng. */
+	if (caps_read(&cs) < 0)
+		return -1;
+	if (cs.eff || cs.prm || cs.inh || cs.amb || cs.bnd) {
+		log_err("sandbox: capabilities left: eff=%#llx prm=%#llx inh=%#llx amb=%#llx "
+			"bnd=%#llx%s",
+			(unsigned long long)cs.eff, (unsigned long long)cs.prm,
+			(unsigned long long)cs.inh, (unsigned long long)cs.amb,
+			(unsigned long long)cs.bnd,
+			cs.bnd ? " (pass the uid/gid so the bounding set is emptied first)" : "");
+		return -1;
+	}
+	if (getgroups(0, NULL) != 0) {
+		log_err(
+		    "sandbox: supplementary groups left (pass the uid/gid so they are dropped)");
+		return -1;
+	}
+	if (ids_describe(idtext, sizeof(idtext)) < 0)
+		return -1;
+	/*
+	 * Not dumpable: another process of the same --user can neither
+	 * ptrace this one nor read its /proc files.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		log_err("sandbox: cannot clear dumpable: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(desc, len, "%s caps=none", idtext);
+	return 0;
+}
+
+/* What the helper's operations need (DESIGN §5); see sandbox.h. */
+static uint64_t caps_helper_wanted(const struct sandbox_opts *o)
+{
+	uint64_t m = 0;
+
+	m |= 1ULL << CAP_CHOWN;		  /* chown to the guest's ids */
+	m |= 1ULL << CAP_DAC_OVERRIDE;	  /* act on any file of the export */
+	m |= 1ULL << CAP_DAC_READ_SEARCH; /* look up through any directory */
+	m |= 1ULL << CAP_FOWNER;	  /* chmod, utimes, xattrs of others' files */
+	m |= 1ULL << CAP_FSETID;	  /* keep set-gid on chmod/chown */
+	m |= 1ULL << CAP_SETUID;	  /* per-thread setfsuid */
+	m |= 1ULL << CAP_SETGID;	  /* per-thread setfsgid and setgroups */
+	if (o->devices)
+		m |= 1ULL << CAP_MKNOD;
+	if (o->trusted_xattrs)
+		m |= 1ULL << CAP_SYS_ADMIN; /* trusted.* xattrs need it */
+	return m;
+}
+
+int sandbox_caps_helper(const struct sandbox_opts *o, char *desc, size_t len)
+{
+	uint64_t want = caps_helper_wanted(o);
+	struct caps_state cs;
+	char idtext[128], names[400];
+	unsigned long bits;
+
+	if (caps_drop_groups() < 0)
+		return -1;
+	/*
+	 * Lock the securebits while CAP_SETPCAP is still held: no capability
+	 * gain from uid 0 at exec, keepcaps off for good, no ambient raise.
+	 * SECBIT_NO_SETUID_FIXUP stays off (locked) unless fsuid_keeps_caps:
+	 * then a thread keeps its filesystem capabilities while its fsuid is
+	 * a guest uid.
+	 */
+	bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP_LOCKED |
+	       SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+	       SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+	if (o->fsuid_keeps_caps)
+		bits |= SECBIT_NO_SETUID_FIXUP;
+	if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) != 0) {
+		log_err("sandbox: cannot lock securebits: %s", strerror(errno));
+		return -1;
+	}
+
+	capng_clear(CAPNG_SELECT_ALL);
+	for (unsigned int c = 0; c < CAPS_MAX; c++) {
+		if (!(want & (1ULL << c)))
+			continue;
+		if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+				 c) != 0) {
+			log_err("sandbox: cannot select capability %u", c);
+			return -1;
+		}
+	}
+	/* Bounding set first: dropping from it needs CAP_SETPCAP, which the
+	 * second step takes away. */
+	if (capng_apply(CAPNG_SELECT_BOUNDS) != 0 || capng_apply(CAPNG_SELECT_CAPS) != 0) {
+		log_err("sandbox: cannot reduce capabilities");
+		return -1;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
+		log_err("sandbox: cannot clear the ambient set: %s", strerror(errno));
+		return -1;
+	}
+	if (caps_read(&cs) < 0)
+		return -1;
+	if (cs.eff != want || cs.prm != want || cs.bnd != want || cs.inh || cs.amb) {
+		log_err("sandbox: helper capabilities not as wanted (%#llx): eff=%#llx prm=%#llx "
+			"bnd=%#llx inh=%#llx amb=%#llx",
+			(unsigned long long)want, (unsigned long long)cs.eff,
+			(unsigned long long)cs.prm, (unsigned long long)cs.bnd,
+			(unsigned long long)cs.inh, (unsigned long long)cs.amb);
+		return -1;
+	}
+	if (ids_describe(idtext, sizeof(idtext)) < 0)
+		return -1;
+	caps_names(want, names, sizeof(names));
+	snprintf(desc, len, "%s caps=%s%s", idtext, names,
+		 o->fsuid_keeps_caps ? " securebits=locked,no_setuid_fixup" : " securebits=locked");
+	return 0;
+}

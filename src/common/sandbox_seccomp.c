@@ -1,0 +1,434 @@
+/*
+ * sandbox_seccomp.c - the seccomp allowlists of the two roles (libseccomp).
+ *
+ * Order of every filter: architecture check (libseccomp, native arch only;
+ * anything else - including x32 on x86_64 - kills), explicit errno denials
+ * that libc may try, the sorted allowlist with argument filters, and the
+ * default action (kill the process unless --seccomp-action says trap/log).
+ *
+ * Argument positions are those of x86_64 and aarch64 (clone's flags are
+ * argument 0 there; s390 swaps them).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/sandbox_int.h"
+
+#define MAX_CMP 3
+
+/* One rule; the comparisons in use come first (op 0 ends the list). */
+struct sc_rule {
+	int nr;
+	struct scmp_arg_cmp cmp[MAX_CMP];
+};
+
+/* clang-format off */
+/* An unconditional allow. */
+#define ALLOW(name) { .nr = SCMP_SYS(name) }
+/* An allow when every comparison holds (plain initializers, not
+ * libseccomp's compound-literal macros, so the tables can be static). */
+#define ALLOW_IF(name, ...) { .nr = SCMP_SYS(name), .cmp = { __VA_ARGS__ } }
+#define CMP(i, o, a, b) { .arg = (i), .op = (o), .datum_a = (a), .datum_b = (b) }
+/* clang-format on */
+
+/* The low 32 bits of argument i (an int) equal v, whatever the upper half. */
+#define ARG32_EQ(i, v) CMP(i, SCMP_CMP_MASKED_EQ, 0xffffffffULL, (uint32_t)(v))
+/* Argument i (an int) has none of the bits m. */
+#define ARG_CLEAR(i, m) CMP(i, SCMP_CMP_MASKED_EQ, (uint64_t)(m), 0)
+/* Argument i has all the bits m among those of mask. */
+#define ARG_MASKED(i, mask, m) CMP(i, SCMP_CMP_MASKED_EQ, (uint64_t)(mask), (uint64_t)(m))
+/* Argument i (an int directory fd) is a real descriptor, not AT_FDCWD:
+ * bit 31 of its low half is clear. */
+#define ARG_DIRFD(i) CMP(i, SCMP_CMP_MASKED_EQ, 0x80000000ULL, 0)
+
+/*
+ * clone() may only make a thread: it shares memory, signal handlers, fs
+ * context and descriptor table, and enters no new namespace.
+ */
+#define CLONE_THREAD_MASK                                                                          \
+	(CLONE_THREAD | CLONE_VM | CLONE_SIGHAND | CLONE_FS | CLONE_FILES | CLONE_NEWNS |          \
+	 CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |            \
+	 CLONE_NEWNET)
+#define CLONE_THREAD_WANT (CLONE_THREAD | CLONE_VM | CLONE_SIGHAND | CLONE_FS | CLONE_FILES)
+
+/* clang-format off */
+/*
+ * Runtime, memory, threads and signals: what glibc itself needs in both
+ * processes (malloc, pthread_create/join, condition variables, exit).
+ */
+static const struct sc_rule runtime_rules[] = {
+	ALLOW(brk),
+	ALLOW(clock_gettime),		/* vDSO fallback */
+	ALLOW(clock_nanosleep),
+	ALLOW_IF(clone, ARG_MASKED(0, CLONE_THREAD_MASK, CLONE_THREAD_WANT)),
+	ALLOW(close),
+	ALLOW(exit),			/* a thread ends */
+	ALLOW(exit_group),
+	ALLOW(futex),
+	ALLOW(getpid),
+	ALLOW(getrandom),		/* malloc/hash seeds; no path */
+	ALLOW(gettid),
+	ALLOW(madvise),			/* thread stacks and malloc give memory back */
+	ALLOW_IF(mmap, ARG_CLEAR(2, PROT_EXEC)),
+	ALLOW_IF(mprotect, ARG_CLEAR(2, PROT_EXEC)), /* stack guards, arenas */
+	ALLOW(mremap),			/* realloc; keeps the (non-exec) protection */
+	ALLOW(munmap),
+	ALLOW(nanosleep),
+	ALLOW(restart_syscall),		/* the kernel restarts an interrupted sleep */
+	ALLOW(rseq),			/* glibc registers it for every new thread */
+	ALLOW(rt_sigaction),
+	ALLOW(rt_sigprocmask),
+	ALLOW(rt_sigreturn),
+	ALLOW(set_robust_list),		/* every new thread */
+	ALLOW(sigaltstack),
+	/* tgkill, to this process only: added at run time (needs its pid) */
+};
+
+/*
+ * Frontend: descriptors only.  No syscall that takes a path, creates a
+ * process, maps executable memory, opens a socket or changes credentials.
+ * It serves 9P on sockets it holds and reads/writes files and directories
+ * on descriptors the helper passed it.
+ */
+static const struct sc_rule frontend_rules[] = {
+	ALLOW(accept),			/* listening sockets opened before sandboxing */
+	ALLOW(accept4),
+	ALLOW(epoll_create1),
+	ALLOW(epoll_ctl),
+	ALLOW(epoll_pwait),
+	ALLOW(epoll_wait),
+	ALLOW(eventfd2),		/* wake the event loop from worker threads */
+	/* fcntl: descriptor flags, non-blocking mode, and OFD locks for
+	 * Tlock/Tgetlock; never a blocking (...LKW) or process-wide lock,
+	 * F_SETOWN/F_SETSIG (signals to other processes) or leases. */
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_DUPFD_CLOEXEC)),
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_GETFD)),
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_GETFL)),
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_OFD_GETLK)),
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_OFD_SETLK)),
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_SETFD)),
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_SETFL)),
+	ALLOW(fdatasync),
+	ALLOW(fstat),			/* the raw syscall: sandbox_fstat() */
+	ALLOW(fsync),
+	/* ftruncate: Tsetattr(size) on an open fid.  Only works on a
+	 * descriptor the helper opened for writing, whose Landlock rights
+	 * carry TRUNCATE: no reach beyond write(2) on the same file. */
+	ALLOW(ftruncate),
+	ALLOW(getdents64),		/* Treaddir on a passed directory descriptor */
+	ALLOW(getpeername),		/* log the client address */
+	ALLOW(getsockname),
+	ALLOW_IF(getsockopt, ARG32_EQ(1, SOL_SOCKET)), /* SO_PEERCRED, SO_ERROR */
+	ALLOW(lseek),
+	ALLOW(pipe2),
+	ALLOW(poll),
+	ALLOW(ppoll),
+	ALLOW(pread64),
+	ALLOW(preadv),
+	ALLOW(pwrite64),
+	ALLOW(pwritev),
+	ALLOW(read),
+	ALLOW(readv),
+	ALLOW(recvfrom),
+	ALLOW(recvmsg),			/* helper replies, with SCM_RIGHTS */
+	ALLOW(sendmsg),
+	ALLOW(sendto),			/* also syslog() on a log socket opened before */
+	ALLOW(shutdown),
+	ALLOW(signalfd4),
+	ALLOW(write),
+	ALLOW(writev),
+};
+
+/*
+ * Helper: fd-relative filesystem operations on the export, metadata,
+ * per-thread credentials, and its socketpair.  Every *at() takes a real
+ * directory descriptor (never AT_FDCWD).  Not present, so killed: socket,
+ * connect, bind, listen, execve, execveat, ptrace, mount, umount2,
+ * pivot_root, chroot, keyctl, add_key, request_key, bpf, io_uring_*,
+ * *_module, kexec_*, open_by_handle_at (a file handle escapes any tree
+ * with CAP_DAC_READ_SEARCH), setresuid/setuid (the helper stays uid 0),
+ * getdents64 (the frontend reads directories), unshare, setns.
+ */
+static const struct sc_rule helper_rules[] = {
+	ALLOW(fchmod),
+	ALLOW_IF(fchmodat, ARG_DIRFD(0)),
+	ALLOW(fchown),
+	ALLOW_IF(fchownat, ARG_DIRFD(0)), /* also (handle, "", AT_EMPTY_PATH) */
+	/* fcntl: descriptor flags only. */
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_DUPFD_CLOEXEC)),
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_GETFD)),
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_GETFL)),
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_SETFD)),
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_SETFL)),
+	ALLOW(fdatasync),
+	ALLOW(fgetxattr),
+	ALLOW(flistxattr),
+	ALLOW(fremovexattr),
+	ALLOW(fsetxattr),
+	ALLOW(fstat),
+	ALLOW(fstatfs),			/* Tstatfs (works on O_PATH) */
+	ALLOW(fsync),
+	ALLOW(ftruncate),		/* Tsetattr(size), on a reopened descriptor */
+	/* Path-based xattr calls, for "/proc/self/fd/N" of O_PATH handles
+	 * (symlinks and special files cannot be opened for f*xattr). */
+	ALLOW(getxattr),
+	ALLOW(lgetxattr),
+	ALLOW_IF(linkat, ARG_DIRFD(0), ARG_DIRFD(2)),
+	ALLOW(listxattr),
+	ALLOW(llistxattr),
+	ALLOW(lremovexattr),
+	ALLOW(lseek),
+	ALLOW(lsetxattr),
+	ALLOW_IF(mkdirat, ARG_DIRFD(0)),
+	/* mknodat: see helper_mknod_rules() */
+	ALLOW_IF(newfstatat, ARG_DIRFD(0)), /* also glibc's fstat() */
+	/* openat: lookups and reopens freely; creation only exclusive, so a
+	 * symlink planted at the name is never followed. */
+	ALLOW_IF(openat, ARG_DIRFD(0), ARG_CLEAR(2, O_CREAT)),
+	ALLOW_IF(openat, ARG_DIRFD(0), ARG_MASKED(2, O_CREAT | O_EXCL, O_CREAT | O_EXCL)),
+	/* openat2: struct open_how is out of a filter's reach; the helper
+	 * passes RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS */
+	ALLOW_IF(openat2, ARG_DIRFD(0)),
+	ALLOW(poll),			/* wait on the socketpair and a wake-up pipe */
+	ALLOW(ppoll),
+	ALLOW(read),			/* wake-up pipe/eventfd */
+	ALLOW_IF(readlinkat, ARG_DIRFD(0)),
+	ALLOW(recvmsg),			/* requests (the helper never accepts fds) */
+	ALLOW(removexattr),
+	/* glibc's renameat2() with flags 0 is the renameat syscall */
+	ALLOW_IF(renameat, ARG_DIRFD(0), ARG_DIRFD(2)),
+	ALLOW_IF(renameat2, ARG_DIRFD(0), ARG_DIRFD(2)),
+	ALLOW(sendmsg),			/* replies with SCM_RIGHTS */
+	ALLOW(setfsgid),		/* per-thread credentials of an operation */
+	ALLOW(setfsuid),
+	ALLOW(setgroups),		/* raw syscall: per thread */
+	ALLOW(setxattr),
+	ALLOW_IF(statx, ARG_DIRFD(0)),
+	ALLOW_IF(symlinkat, ARG_DIRFD(1)),
+	ALLOW_IF(unlinkat, ARG_DIRFD(0)),
+	ALLOW_IF(utimensat, ARG_DIRFD(0)),
+	ALLOW(write),			/* log and audit lines */
+	ALLOW(writev),
+};
+/* clang-format on */
+
+static int sc_add(scmp_filter_ctx ctx, uint32_t action, const struct sc_rule *r, int *count)
+{
+	unsigned int ncmp = 0;
+	int rc;
+
+	if (r->nr < 0)
+		return 0; /* not a syscall of this architecture: nothing to allow */
+	while (ncmp < MAX_CMP && r->cmp[ncmp].op != 0)
+		ncmp++;
+	rc = seccomp_rule_add_array(ctx, action, r->nr, ncmp, ncmp ? r->cmp : NULL);
+	if (rc < 0) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, r->nr);
+
+		log_err("sandbox: seccomp rule for %s: %s", name ? name : "?", strerror(-rc));
+		free(name);
+		return -1;
+	}
+	(*count)++;
+	return 0;
+}
+
+static int sc_add_table(scmp_filter_ctx ctx, const struct sc_rule *t, size_t n, int *count)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sc_add(ctx, SCMP_ACT_ALLOW, &t[i], count) < 0)
+			return -1;
+	return 0;
+}
+
+/* mknodat: regular files, FIFOs and sockets; devices only when enabled. */
+static int helper_mknod_rules(scmp_filter_ctx ctx, const struct sandbox_opts *o, int *count)
+{
+	static const unsigned int plain[] = {0, S_IFREG, S_IFIFO, S_IFSOCK};
+	static const unsigned int dev[] = {S_IFCHR, S_IFBLK};
+
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		struct sc_rule r = ALLOW_IF(mknodat, ARG_DIRFD(0), ARG_MASKED(2, S_IFMT, plain[i]));
+		if (sc_add(ctx, SCMP_ACT_ALLOW, &r, count) < 0)
+			return -1;
+	}
+	for (size_t i = 0; o->devices && i < sizeof(dev) / sizeof(dev[0]); i++) {
+		struct sc_rule r = ALLOW_IF(mknodat, ARG_DIRFD(0), ARG_MASKED(2, S_IFMT, dev[i]));
+		if (sc_add(ctx, SCMP_ACT_ALLOW, &r, count) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * --seccomp-action=trap: say which syscall was refused and make it fail
+ * with EPERM, so a run can be diagnosed without dying.  Only
+ * async-signal-safe calls here.
+ */
+static void sc_sigsys(int sig, siginfo_t *si, void *uc_)
+{
+	static const char head[] = "seccomp: refused syscall ";
+	static const char tail[] = " (trap: returning EPERM)\n";
+	ucontext_t *uc = uc_;
+	char num[16];
+	int n = 0, v = si->si_syscall;
+	char out[sizeof(head) + sizeof(num) + sizeof(tail)];
+	size_t len = 0;
+
+	(void)sig;
+	do {
+		num[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && n < (int)sizeof(num));
+	memcpy(out, head, sizeof(head) - 1);
+	len = sizeof(head) - 1;
+	while (n > 0)
+		out[len++] = num[--n];
+	memcpy(out + len, tail, sizeof(tail) - 1);
+	len += sizeof(tail) - 1;
+	if (write(STDERR_FILENO, out, len) < 0) {
+		/* nothing to do */
+	}
+#if defined(__x86_64__)
+	uc->uc_mcontext.gregs[REG_RAX] = -EPERM;
+#elif defined(__aarch64__)
+	uc->uc_mcontext.regs[0] = (unsigned long long)-EPERM;
+#else
+	(void)uc;
+#endif
+}
+
+static int sc_install_trap_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sc_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) != 0) {
+		log_err("sandbox: cannot install the SIGSYS handler: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int sandbox_seccomp_apply(enum sandbox_role role, const struct sandbox_opts *o, char *desc,
+			  size_t len)
+{
+	uint32_t deflt;
+	scmp_filter_ctx ctx;
+	int count = 0, rc = -1, err;
+
+	switch (o->seccomp_action) {
+	case SANDBOX_SECCOMP_KILL:
+		deflt = SCMP_ACT_KILL_PROCESS;
+		break;
+	case SANDBOX_SECCOMP_TRAP:
+		deflt = SCMP_ACT_TRAP;
+		break;
+	case SANDBOX_SECCOMP_LOG:
+		deflt = SCMP_ACT_LOG;
+		break;
+	case SANDBOX_SECCOMP_NONE:
+		log_warn("sandbox: NO seccomp filter (test mode)");
+		snprintf(desc, len, "none(test)");
+		return 0;
+	default:
+		log_err("sandbox: unknown seccomp action %d", (int)o->seccomp_action);
+		return -1;
+	}
+
+	ctx = seccomp_init(deflt);
+	if (!ctx) {
+		log_err("sandbox: seccomp_init failed");
+		return -1;
+	}
+	/* Architecture check: a foreign-arch syscall always kills. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 ||
+	    /* every thread gets the filter (there is only one by now) */
+	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0 ||
+	    /* no_new_privs was set by sandbox.c already */
+	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0) {
+		log_err("sandbox: seccomp attributes refused");
+		goto out;
+	}
+
+	/* Explicit errno denials libc may try. */
+	{
+		/* glibc's pthread_create tries clone3 first and falls back
+		 * to clone on ENOSYS; clone3's flags are in memory, out of
+		 * reach of a filter. */
+		struct sc_rule clone3 = ALLOW(clone3);
+
+		if (sc_add(ctx, SCMP_ACT_ERRNO(ENOSYS), &clone3, &count) < 0)
+			goto out;
+	}
+	if (role == SANDBOX_ROLE_FRONTEND) {
+		/* glibc's fstat() is newfstatat(fd, "", AT_EMPTY_PATH): the
+		 * path is a pointer a filter cannot inspect.  Fail it (stdio
+		 * copes) rather than kill; code uses sandbox_fstat(). */
+		struct sc_rule r = ALLOW(newfstatat);
+
+		if (sc_add(ctx, SCMP_ACT_ERRNO(ENOSYS), &r, &count) < 0)
+			goto out;
+	}
+	if (o->syslog) {
+		/* glibc's syslog() reconnects a broken log socket: fail that
+		 * quietly instead of killing the daemon. */
+		struct sc_rule r = ALLOW_IF(socket, ARG32_EQ(0, AF_UNIX));
+
+		if (sc_add(ctx, SCMP_ACT_ERRNO(EACCES), &r, &count) < 0)
+			goto out;
+	}
+
+	/* The allowlist. */
+	if (sc_add_table(ctx, runtime_rules, sizeof(runtime_rules) / sizeof(runtime_rules[0]),
+			 &count) < 0)
+		goto out;
+	if (role == SANDBOX_ROLE_FRONTEND) {
+		if (sc_add_table(ctx, frontend_rules,
+				 sizeof(frontend_rules) / sizeof(frontend_rules[0]), &count) < 0)
+			goto out;
+	} else {
+		if (sc_add_table(ctx, helper_rules, sizeof(helper_rules) / sizeof(helper_rules[0]),
+				 &count) < 0 ||
+		    helper_mknod_rules(ctx, o, &count) < 0)
+			goto out;
+	}
+	{
+		/* tgkill: only to threads of this process (raise(), abort(),
+		 * pthread_kill(), glibc's set-id broadcast). */
+		struct sc_rule r = ALLOW_IF(tgkill, ARG32_EQ(0, getpid()));
+
+		if (sc_add(ctx, SCMP_ACT_ALLOW, &r, &count) < 0)
+			goto out;
+	}
+
+	if (o->seccomp_action == SANDBOX_SECCOMP_TRAP && sc_install_trap_handler() < 0)
+		goto out;
+	err = seccomp_load(ctx);
+	if (err != 0) {
+		log_err("sandbox: seccomp_load: %s", strerror(-err));
+		goto out;
+	}
+	snprintf(desc, len, "%s(%d rules)", sandbox_seccomp_action_name(o->seccomp_action), count);
+	rc = 0;
+out:
+	seccomp_release(ctx);
+	return rc;
+}
