@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/sandbox.h"
 #include "helper/helper.h"
 
 struct helper_opts {
@@ -36,6 +37,9 @@ struct helper_opts {
 	bool allow_devices;
 	int log_level;
 	bool syslog;
+	enum sandbox_seccomp_action seccomp_action;
+	bool allow_no_landlock;
+	bool trusted_xattrs;
 };
 
 static const char helper_usage[] =
@@ -49,6 +53,9 @@ static const char helper_usage[] =
 	"  --allow-devices    let clients create block and character device nodes\n"
 	"  --log-level=LEVEL  error, warning, info (default) or debug\n"
 	"  --syslog           log to syslog as well as to standard error\n"
+	"  --seccomp-action=A what a forbidden syscall gets: kill (default), trap or log\n"
+	"  --allow-no-landlock  run even where the kernel lacks Landlock ABI 2 (REFER)\n"
+	"  --trusted-xattrs   keep CAP_SYS_ADMIN so clients may use trusted.* xattrs\n"
 	"  --help             show this help and exit\n"
 	"  --version          show the version and exit\n";
 
@@ -70,7 +77,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 static void parse_options(int argc, char **argv, struct helper_opts *o)
 {
 	enum { O_SOCK = 256, O_ROOT, O_EXPORT, O_THREADS, O_DEVICES, O_LEVEL, O_SYSLOG,
-	       O_HELP, O_VERSION };
+	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "sock-fd", required_argument, NULL, O_SOCK },
 		{ "root-fd", required_argument, NULL, O_ROOT },
@@ -79,6 +86,9 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		{ "allow-devices", no_argument, NULL, O_DEVICES },
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "syslog", no_argument, NULL, O_SYSLOG },
+		{ "seccomp-action", required_argument, NULL, O_SECCOMP },
+		{ "allow-no-landlock", no_argument, NULL, O_NOLANDLOCK },
+		{ "trusted-xattrs", no_argument, NULL, O_TRUSTED },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -118,6 +128,16 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 			break;
 		case O_SYSLOG:
 			o->syslog = true;
+			break;
+		case O_SECCOMP:
+			if (sandbox_seccomp_action_parse(optarg, &o->seccomp_action) < 0)
+				die("--seccomp-action: expected kill, trap or log, got %s", optarg);
+			break;
+		case O_NOLANDLOCK:
+			o->allow_no_landlock = true;
+			break;
+		case O_TRUSTED:
+			o->trusted_xattrs = true;
 			break;
 		case O_HELP:
 			fputs(helper_usage, stdout);
@@ -261,8 +281,19 @@ int main(int argc, char **argv)
 	log_debug("the operations may use capabilities %#llx",
 		  (unsigned long long)helper_ops_caps(env.allow_devices));
 
-	/* sandbox_helper() is applied here once available: every start-up open
-	 * (socket, export root, /proc/self/fd, user database) is done above. */
+	/* Every start-up open (socket, export root, /proc/self/fd, user
+	 * database) is done above; from here on only descriptors we hold. */
+	struct sandbox_opts so;
+
+	sandbox_opts_init(&so);
+	so.export_fd = root->fd;
+	so.devices = env.allow_devices;
+	so.trusted_xattrs = o.trusted_xattrs;
+	so.syslog = o.syslog;
+	so.seccomp_action = o.seccomp_action;
+	so.allow_no_landlock = o.allow_no_landlock;
+	if (sandbox_helper(&so) < 0)
+		die("cannot confine the helper");
 
 	log_info("serving %s with %u threads%s", env.export_path, o.threads,
 		 env.allow_devices ? ", device nodes allowed" : "");
