@@ -1,0 +1,93 @@
+/*
+ * conn.h - one client connection: framing, the tag table with Tflush, the
+ * single respond path, and the reader/writer threads.
+ *
+ * A reader thread reads whole frames (bounded by msize), decodes them and
+ * hands each request to the worker pool (Tversion and Tflush it runs
+ * itself).  Every request is answered exactly once through p9_respond*();
+ * a writer thread sends the answers in the order they were made, so an
+ * Rflush always follows the reply of the request it flushed.  Requests stay
+ * counted until their reply is written, which bounds a connection's memory
+ * even when the client stops reading.
+ */
+#ifndef P9G_FE_CONN_H
+#define P9G_FE_CONN_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frontend/fid.h"
+#include "frontend/workq.h"
+#include "p9_codec.h"
+
+#define CONN_MAX_REQS 64 /* requests alive per connection (read, not yet written) */
+#define CONN_PEER_MAX 128
+
+struct server;
+
+struct p9_req {
+	struct work_item work; /* queued on the worker pool */
+	struct conn *conn;
+	uint16_t tag;
+	uint32_t msize; /* negotiated msize when the request arrived */
+	uint8_t *frame; /* the request frame; `in` points into it */
+	struct p9_msg in;
+	bool responded;
+	struct p9_req *next_inflight; /* conn's list of unanswered requests */
+	struct p9_req *flushers;      /* Tflush requests waiting for this one */
+	struct p9_req *next_flusher;
+	uint8_t *rbuf; /* the encoded reply */
+	size_t rlen;
+	struct p9_req *next_reply; /* writer queue */
+};
+
+struct conn {
+	struct server *srv;
+	int fd;
+	uint32_t session;
+	char peer[CONN_PEER_MAX];
+	bool exit_on_close; /* connected-fd: the server ends with this connection */
+	uint32_t msize;	    /* negotiated; our maximum before Tversion */
+	bool versioned;
+	struct fid_table fids;
+
+	pthread_mutex_t lock;	 /* everything below */
+	pthread_cond_t cond;	 /* nreqs/inflight went down */
+	pthread_cond_t wcond;	 /* writer: queue not empty or quit */
+	struct p9_req *inflight; /* unanswered requests, by tag */
+	unsigned int nreqs;	 /* read and not yet written */
+	struct p9_req *rq_head, *rq_tail;
+	bool writer_quit;
+	bool broken; /* a write failed: discard replies */
+	pthread_t writer;
+	struct conn *next; /* server's list */
+};
+
+/*
+ * Start serving `fd` (the connection takes it over): spawns the reader,
+ * which spawns the writer.  0 or -errno (then fd is closed).
+ */
+int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close);
+
+/* ---- for the request handlers ---- */
+
+/* Encode and send *r (its tag is set here). */
+void p9_respond(struct p9_req *req, struct p9_msg *r);
+/* Rlerror; err is an errno, either sign; mapped into 1..4095, never 524. */
+void p9_respond_error(struct p9_req *req, int err);
+/* Send a frame the handler built (Rread/Rreaddir); takes the malloc'ed buf. */
+void p9_respond_frame(struct p9_req *req, uint8_t *buf, size_t len);
+
+/* Tversion: wait is done by the reader; forget all fids, set msize. */
+void conn_reset_session(struct conn *c, uint32_t msize);
+/* Tflush: answered now if oldtag is idle, else right after oldtag's reply. */
+void conn_flush(struct p9_req *req, uint16_t oldtag);
+
+struct helper *req_helper(const struct p9_req *req);
+struct fid_table *req_fids(const struct p9_req *req);
+/* Our configured maximum msize. */
+uint32_t req_max_msize(const struct p9_req *req);
+
+#endif

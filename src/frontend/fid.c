@@ -1,0 +1,165 @@
+/* fid.c - per-connection fid table (see fid.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frontend/fid.h"
+#include "frontend/helper_client.h"
+
+static unsigned int fid_hash(uint32_t num)
+{
+	return (num * 2654435761u) >> 24; /* top 8 bits: FID_BUCKETS == 256 */
+}
+
+void fid_table_init(struct fid_table *t, struct helper *h)
+{
+	memset(t, 0, sizeof(*t));
+	pthread_mutex_init(&t->lock, NULL);
+	t->helper = h;
+}
+
+struct fid *fid_alloc(uint32_t num, uint32_t uid)
+{
+	struct fid *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->num = num;
+	f->refs = 1;
+	f->uid = uid;
+	f->handle = HP_NOHANDLE;
+	f->fd = -1;
+	f->kind = FID_FILE;
+	pthread_mutex_init(&f->lock, NULL);
+	return f;
+}
+
+static void fid_free(struct fid_table *t, struct fid *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	helper_call_release(t->helper, f->handle);
+	free(f->xbuf);
+	free(f->xname);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+static struct fid **fid_slot(struct fid_table *t, uint32_t num)
+{
+	struct fid **pp = &t->bucket[fid_hash(num)];
+
+	while (*pp && (*pp)->num != num)
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+struct fid *fid_get(struct fid_table *t, uint32_t num)
+{
+	struct fid *f;
+
+	pthread_mutex_lock(&t->lock);
+	f = *fid_slot(t, num);
+	if (f)
+		f->refs++;
+	pthread_mutex_unlock(&t->lock);
+	return f;
+}
+
+bool fid_exists(struct fid_table *t, uint32_t num)
+{
+	bool found;
+
+	pthread_mutex_lock(&t->lock);
+	found = *fid_slot(t, num) != NULL;
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
+void fid_put(struct fid_table *t, struct fid *f)
+{
+	bool last;
+
+	if (!f)
+		return;
+	pthread_mutex_lock(&t->lock);
+	last = --f->refs == 0;
+	pthread_mutex_unlock(&t->lock);
+	if (last)
+		fid_free(t, f);
+}
+
+int fid_insert(struct fid_table *t, struct fid *f, bool replace)
+{
+	struct fid **pp, *old = NULL;
+
+	pthread_mutex_lock(&t->lock);
+	pp = fid_slot(t, f->num);
+	if (*pp) {
+		if (!replace) {
+			pthread_mutex_unlock(&t->lock);
+			return -EBADF;
+		}
+		old = *pp;
+		*pp = old->hnext;
+		t->count--;
+	}
+	if (t->count >= FID_MAX_PER_CONN) {
+		pthread_mutex_unlock(&t->lock);
+		fid_put(t, old);
+		return -EMFILE;
+	}
+	f->hnext = t->bucket[fid_hash(f->num)];
+	t->bucket[fid_hash(f->num)] = f;
+	t->count++;
+	pthread_mutex_unlock(&t->lock);
+	fid_put(t, old);
+	return 0;
+}
+
+struct fid *fid_remove(struct fid_table *t, uint32_t num)
+{
+	struct fid **pp, *f;
+
+	pthread_mutex_lock(&t->lock);
+	pp = fid_slot(t, num);
+	f = *pp;
+	if (f) {
+		*pp = f->hnext;
+		f->hnext = NULL;
+		t->count--;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return f;
+}
+
+void fid_table_clear(struct fid_table *t)
+{
+	for (unsigned int i = 0; i < FID_BUCKETS; i++) {
+		struct fid *f;
+
+		pthread_mutex_lock(&t->lock);
+		f = t->bucket[i];
+		t->bucket[i] = NULL;
+		while (f) {
+			struct fid *next = f->hnext;
+
+			t->count--;
+			f->hnext = NULL;
+			pthread_mutex_unlock(&t->lock);
+			fid_put(t, f);
+			pthread_mutex_lock(&t->lock);
+			f = next;
+		}
+		pthread_mutex_unlock(&t->lock);
+	}
+}
+
+void fid_table_destroy(struct fid_table *t)
+{
+	fid_table_clear(t);
+	pthread_mutex_destroy(&t->lock);
+}

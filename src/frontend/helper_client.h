@@ -1,0 +1,78 @@
+/*
+ * helper_client.h - the frontend's side of the helper protocol.
+ *
+ * Any thread may call helper_call_*(): each encodes one request, sends it on
+ * the SOCK_SEQPACKET socketpair (a send is atomic, so no lock is held while
+ * sending), and sleeps until the demultiplexer thread hands it the reply
+ * with the same request id.  Each returns 0 (results filled in) or a
+ * negative errno: the helper's answer, or -EIO when the helper is gone.
+ * The helper-side handler of helper_call_X is helper_do_X.
+ */
+#ifndef P9G_FE_HELPER_CLIENT_H
+#define P9G_FE_HELPER_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hp_codec.h"
+
+struct helper;
+
+/*
+ * Take over `sock` and start the demultiplexer.  When the helper goes away
+ * (EOF or error on the socket) every waiting and later call fails with -EIO
+ * and `death_efd` (an eventfd) is signalled.  Returns 0 or -errno.
+ */
+int helper_start(struct helper **out, int sock, int death_efd);
+/* Shut the socket, join the demultiplexer, free.  No call may be running. */
+void helper_stop(struct helper *h);
+bool helper_is_dead(struct helper *h);
+
+int helper_call_hello(struct helper *h, uint32_t *version, uint32_t *max_msg);
+int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint32_t *handle,
+		       struct p9_qid *qid);
+/* *nwqid < nwname: partial walk, *newhandle is HP_NOHANDLE. */
+int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
+		     const struct p9_str *wname, uint16_t *nwqid, struct p9_qid *wqid,
+		     uint32_t *newhandle);
+/* No reply; fire and forget.  Ignores HP_NOHANDLE. */
+void helper_call_release(struct helper *h, uint32_t handle);
+int helper_call_getattr(struct helper *h, uint32_t uid, uint32_t handle, struct hp_attr *attr);
+int helper_call_setattr(struct helper *h, uint32_t uid, const struct hp_setattr *sa);
+/* *fd receives the opened descriptor (the caller owns it). */
+int helper_call_open(struct helper *h, uint32_t uid, uint32_t handle, uint32_t flags,
+		     struct p9_qid *qid, int *fd);
+int helper_call_lcreate(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
+			struct p9_str name, uint32_t flags, uint32_t mode, uint32_t *handle,
+			struct p9_qid *qid, int *fd);
+int helper_call_mkdir(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
+		      struct p9_str name, uint32_t mode, struct p9_qid *qid);
+int helper_call_symlink(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
+			struct p9_str name, struct p9_str target, struct p9_qid *qid);
+int helper_call_mknod(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
+		      struct p9_str name, uint32_t mode, uint32_t major, uint32_t minor,
+		      struct p9_qid *qid);
+int helper_call_link(struct helper *h, uint32_t uid, uint32_t dhandle, uint32_t handle,
+		     struct p9_str name);
+int helper_call_renameat(struct helper *h, uint32_t uid, uint32_t olddhandle, struct p9_str oldname,
+			 uint32_t newdhandle, struct p9_str newname);
+int helper_call_rename(struct helper *h, uint32_t uid, uint32_t handle, uint32_t newdhandle,
+		       struct p9_str newname);
+int helper_call_unlinkat(struct helper *h, uint32_t uid, uint32_t dhandle, struct p9_str name,
+			 uint32_t flags);
+int helper_call_remove(struct helper *h, uint32_t uid, uint32_t handle);
+/* Copies the target into buf (bufsz >= HP_MAX_SYMTGT + 1), NUL-terminated. */
+int helper_call_readlink(struct helper *h, uint32_t uid, uint32_t handle, char *buf, size_t bufsz);
+int helper_call_statfs(struct helper *h, uint32_t uid, uint32_t handle, struct p9_rstatfs *st);
+/* size 0: only *len is reported; otherwise up to size bytes copied to buf. */
+int helper_call_xattrget(struct helper *h, uint32_t uid, uint32_t handle, struct p9_str name,
+			 void *buf, uint32_t size, uint32_t *len);
+int helper_call_xattrlist(struct helper *h, uint32_t uid, uint32_t handle, void *buf, uint32_t size,
+			  uint32_t *len);
+int helper_call_xattrset(struct helper *h, uint32_t uid, uint32_t handle, struct p9_str name,
+			 uint32_t flags, const void *value, uint32_t len);
+int helper_call_xattrremove(struct helper *h, uint32_t uid, uint32_t handle, struct p9_str name);
+int helper_call_session_start(struct helper *h, uint32_t session, const char *peer);
+int helper_call_session_end(struct helper *h, uint32_t session);
+
+#endif

@@ -1,0 +1,256 @@
+/* launcher.c - privileged start-up of p9guard (see launcher.h). */
+#include "config.h"
+
+#include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "frontend/launcher.h"
+
+/* Is fd one the options tell us to keep (fd:N, connected-fd:N, systemd)? */
+static bool fd_is_wanted(const struct fe_options *o, int fd)
+{
+	const char *pid_s = getenv("LISTEN_PID"), *fds_s = getenv("LISTEN_FDS");
+
+	for (unsigned int i = 0; i < o->nlisten; i++) {
+		const struct listen_addr *a = &o->listen[i];
+
+		if ((a->kind == LISTEN_FD || a->kind == LISTEN_CONNECTED_FD) && a->fd == fd)
+			return true;
+		/* Checked properly by listen_open_all(); here only the range. */
+		if (a->kind == LISTEN_SYSTEMD && pid_s && fds_s && atol(pid_s) == (long)getpid() &&
+		    fd >= 3 && fd < 3 + atoi(fds_s))
+			return true;
+	}
+	return false;
+}
+
+void launcher_close_inherited_fds(const struct fe_options *o)
+{
+	int from = 3;
+
+	/* Whatever else our parent left open must reach neither the helper
+	 * nor the unprivileged frontend. */
+	for (int fd = 3; fd < 3 + 1024; fd++) {
+		if (!fd_is_wanted(o, fd))
+			continue;
+		if (fd > from)
+			close_range((unsigned int)from, (unsigned int)fd - 1, 0);
+		from = fd + 1;
+	}
+	close_range((unsigned int)from, ~0u, 0);
+}
+
+void launcher_prepare(const struct fe_options *o, struct launch *l)
+{
+	char err[256];
+	struct stat st;
+
+	if (options_resolve_user("--user", o->user, &l->uid, &l->gid, err, sizeof(err)) < 0)
+		die("%s", err);
+	if (l->uid == 0 && !o->allow_root_frontend)
+		die("--user %s: refusing to run the frontend as root "
+		    "(--allow-root-frontend is for debugging only)",
+		    o->user);
+	if (geteuid() != 0 && o->user_set && l->uid != getuid())
+		die("--user %s: p9guard must be started as root to switch users", o->user);
+	if (stat(o->export_path, &st) < 0)
+		die_errno("--export %s", o->export_path);
+	if (!S_ISDIR(st.st_mode))
+		die("--export %s: not a directory", o->export_path);
+	l->root_fd = open(o->export_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->root_fd < 0)
+		die_errno("--export %s", o->export_path);
+	l->export_real = realpath(o->export_path, NULL);
+	if (!l->export_real)
+		die_errno("--export %s", o->export_path);
+	/* Checked again by execv(); this only reports it before any socket exists. */
+	if (access(o->helper, X_OK) < 0)
+		die_errno("cannot execute the helper %s (set --helper or P9GUARD_HELPER)",
+			  o->helper);
+	l->helper_sock = -1;
+	l->helper_pid = -1;
+}
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		die("out of memory");
+	return s;
+}
+
+void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
+{
+	char *argv[16], *owned[6];
+	int nowned = 0;
+	int sv[2], errpipe[2], child_errno = 0, argc = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		die_errno("socketpair");
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	owned[nowned++] = xasprintf("--sock-fd=%d", sv[1]);
+	owned[nowned++] = xasprintf("--root-fd=%d", l->root_fd);
+	owned[nowned++] = xasprintf("--export=%s", l->export_real);
+	owned[nowned++] = xasprintf("--threads=%u", o->threads);
+	owned[nowned++] = xasprintf("--log-level=%s", o->log_level_name);
+	owned[nowned++] = xasprintf("--seccomp-action=%s", o->seccomp_action);
+	argv[argc++] = (char *)o->helper;
+	for (int i = 0; i < nowned; i++)
+		argv[argc++] = owned[i];
+	if (o->allow_devices)
+		argv[argc++] = (char *)"--allow-devices";
+	if (o->syslog)
+		argv[argc++] = (char *)"--syslog";
+	if (o->trusted_xattrs)
+		argv[argc++] = (char *)"--trusted-xattrs";
+	if (o->allow_no_landlock)
+		argv[argc++] = (char *)"--allow-no-landlock";
+	argv[argc] = NULL;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die_errno("fork");
+	if (pid == 0) {
+		/* Child (single-threaded parent, so any call is safe here).
+		 * Exactly two descriptors cross the exec: the socket and the
+		 * export root; everything else is close-on-exec. */
+		int e;
+
+		close(errpipe[0]);
+		if (fcntl(sv[1], F_SETFD, 0) < 0 || fcntl(l->root_fd, F_SETFD, 0) < 0) {
+			e = errno;
+		} else {
+			execv(o->helper, argv);
+			e = errno;
+		}
+		if (write(errpipe[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(errpipe[1]);
+	close(sv[1]);
+	/* The frontend must not keep the export: only the helper holds it. */
+	close(l->root_fd);
+	l->root_fd = -1;
+	do
+		n = read(errpipe[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	close(errpipe[0]);
+	if (n == sizeof(child_errno)) {
+		waitpid(pid, NULL, 0);
+		errno = child_errno;
+		die_errno("cannot execute the helper %s (set --helper or P9GUARD_HELPER)",
+			  o->helper);
+	}
+	for (int i = 0; i < nowned; i++)
+		free(owned[i]);
+	l->helper_sock = sv[0];
+	l->helper_pid = pid;
+	log_debug("helper %s started as pid %ld", o->helper, (long)pid);
+}
+
+void launcher_write_pidfile(const struct fe_options *o)
+{
+	char buf[32];
+	int fd, len;
+
+	if (!o->pidfile)
+		return;
+	fd = open(o->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		die_errno("--pidfile %s", o->pidfile);
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)len) != len || close(fd) < 0)
+		die_errno("--pidfile %s", o->pidfile);
+}
+
+/* Every capability set empty: effective, permitted, inheritable, bounding, ambient. */
+static void verify_no_caps(bool check_bounding)
+{
+	capng_clear(CAPNG_SELECT_ALL);
+	capng_get_caps_process();
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
+		die("capabilities remain after the privilege drop");
+	for (int cap = 0; cap <= 63; cap++) {
+		int in_bound = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+		if (in_bound < 0)
+			break; /* past the kernel's last capability */
+		if (check_bounding && in_bound == 1)
+			die("capability %d remains in the bounding set", cap);
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1)
+			die("capability %d remains in the ambient set", cap);
+	}
+}
+
+static void verify_ids(uid_t uid, gid_t gid)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0)
+		die_errno("getresuid");
+	if (r != uid || e != uid || s != uid || rg != gid || eg != gid || sg != gid)
+		die("the user/group change did not take");
+	if (getgroups(0, NULL) != 0)
+		die("supplementary groups remain after the privilege drop");
+	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		die("could regain root after the privilege drop");
+}
+
+void launcher_drop_privileges(const struct fe_options *o, const struct launch *l)
+{
+	if (geteuid() == 0) {
+		/* setgroups(0) + setresgid + setresuid, with every capability set
+		 * (bounding and ambient included) cleared on the way. */
+		capng_clear(CAPNG_SELECT_ALL);
+		if (capng_change_id((int)l->uid, (int)l->gid,
+				    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING |
+					CAPNG_CLEAR_AMBIENT) != 0)
+			die("cannot change to user %s (uid %u gid %u)", o->user,
+			    (unsigned int)l->uid, (unsigned int)l->gid);
+		verify_ids(l->uid, l->gid);
+		verify_no_caps(true);
+	} else {
+		/* Started unprivileged (tests): there is nothing to switch to
+		 * (launcher_prepare() refused a --user we cannot become). */
+		capng_clear(CAPNG_SELECT_CAPS);
+		if (capng_apply(CAPNG_SELECT_CAPS) != 0)
+			die("cannot clear capabilities");
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+			die_errno("cannot clear the ambient capabilities");
+		verify_no_caps(false);
+		log_info("not started as root: running as uid %u without switching user",
+			 (unsigned int)getuid());
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die_errno("PR_SET_NO_NEW_PRIVS");
+	log_debug("privileges dropped: uid %u gid %u, no capabilities, no_new_privs",
+		  (unsigned int)getuid(), (unsigned int)getgid());
+}

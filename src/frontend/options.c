@@ -1,0 +1,445 @@
+/* options.c - p9guard command line (see options.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "frontend/options.h"
+#include "p9_codec.h"
+
+#ifndef LIBEXECDIR
+#define LIBEXECDIR "/usr/local/libexec"
+#endif
+
+const char options_help_text[] =
+    "Usage: p9guard --export DIR --listen ADDR [OPTION]...\n"
+    "Serve DIR to 9P2000.L clients from an unprivileged process; a privileged\n"
+    "helper (p9guard-helper) performs the operations that need privilege.\n"
+    "p9guard always runs in the foreground (use systemd or a supervisor).\n"
+    "\n"
+    "  --export DIR            directory to export (required)\n"
+    "  --listen ADDR           where clients connect (required, repeatable):\n"
+    "                            unix:PATH        a unix socket created at PATH\n"
+    "                            tcp:HOST:PORT    a TCP socket (HOST may be [IPv6])\n"
+    "                            fd:N             an inherited listening socket\n"
+    "                            systemd          socket activation (LISTEN_FDS)\n"
+    "                            connected-fd:N   one connected socket; exit when it closes\n"
+    "  --socket-owner USER[:GROUP]  owner of the unix sockets created\n"
+    "  --socket-mode OCTAL     mode of the unix sockets created (default 0660)\n"
+    "  --user USER             unprivileged user the frontend runs as (default nobody)\n"
+    "  --allow-root-frontend   allow --user root (debugging only)\n"
+    "  --helper PATH           helper binary (default " LIBEXECDIR "/p9guard-helper,\n"
+    "                          or $P9GUARD_HELPER when set)\n"
+    "  --threads N             worker threads, in each process (1-64, default 4)\n"
+    "  --msize N               largest 9P message accepted (4096-1048576, default 1048576)\n"
+    "  --allow-devices         let clients create device nodes (helper keeps CAP_MKNOD)\n"
+    "  --trusted-xattrs        allow trusted.* xattrs (helper keeps CAP_SYS_ADMIN)\n"
+    "  --seccomp-action ACTION forbidden syscalls: kill (default), trap (EPERM, logged)\n"
+    "                          or log (allowed, audited); both processes\n"
+    "  --allow-no-landlock     run even where the kernel lacks Landlock (ABI < 2)\n"
+    "  --log-level LEVEL       error, warning, info (default) or debug\n"
+    "  --syslog                log to syslog as well as stderr\n"
+    "  --pidfile FILE          write the frontend's pid to FILE\n"
+    "  --foreground            accepted for compatibility; always in effect\n"
+    "  --help                  show this help and exit\n"
+    "  --version               show the version and exit\n";
+
+enum {
+	OPT_EXPORT = 256,
+	OPT_LISTEN,
+	OPT_SOCKET_OWNER,
+	OPT_SOCKET_MODE,
+	OPT_USER,
+	OPT_ALLOW_ROOT,
+	OPT_HELPER,
+	OPT_THREADS,
+	OPT_MSIZE,
+	OPT_ALLOW_DEVICES,
+	OPT_TRUSTED_XATTRS,
+	OPT_SECCOMP_ACTION,
+	OPT_ALLOW_NO_LANDLOCK,
+	OPT_LOG_LEVEL,
+	OPT_SYSLOG,
+	OPT_FOREGROUND,
+	OPT_PIDFILE,
+	OPT_HELP_ID,
+	OPT_VERSION_ID,
+};
+
+static const struct option long_opts[] = {
+    {"export", required_argument, NULL, OPT_EXPORT},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"socket-owner", required_argument, NULL, OPT_SOCKET_OWNER},
+    {"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
+    {"user", required_argument, NULL, OPT_USER},
+    {"allow-root-frontend", no_argument, NULL, OPT_ALLOW_ROOT},
+    {"helper", required_argument, NULL, OPT_HELPER},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"msize", required_argument, NULL, OPT_MSIZE},
+    {"allow-devices", no_argument, NULL, OPT_ALLOW_DEVICES},
+    {"trusted-xattrs", no_argument, NULL, OPT_TRUSTED_XATTRS},
+    {"seccomp-action", required_argument, NULL, OPT_SECCOMP_ACTION},
+    {"allow-no-landlock", no_argument, NULL, OPT_ALLOW_NO_LANDLOCK},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"syslog", no_argument, NULL, OPT_SYSLOG},
+    {"foreground", no_argument, NULL, OPT_FOREGROUND},
+    {"pidfile", required_argument, NULL, OPT_PIDFILE},
+    {"help", no_argument, NULL, OPT_HELP_ID},
+    {"version", no_argument, NULL, OPT_VERSION_ID},
+    {NULL, 0, NULL, 0},
+};
+
+static int fail(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return OPT_ERROR;
+}
+
+/* Strict unsigned parse: digits only (in `base`), no sign, no junk, <= max. */
+static int parse_uint(const char *s, int base, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, base);
+	if (errno || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_fd(const char *opt, const char *s, int *fd, char *err, size_t errsz)
+{
+	unsigned long v;
+
+	if (parse_uint(s, 10, INT_MAX, &v) < 0)
+		return fail(err, errsz, "--listen %s: '%s' is not a file descriptor number", opt,
+			    s);
+	*fd = (int)v;
+	return 0;
+}
+
+static int parse_tcp(struct listen_addr *a, const char *rest, char *err, size_t errsz)
+{
+	const char *colon, *host = rest;
+	size_t hostlen;
+	unsigned long port;
+
+	if (rest[0] == '[') {
+		const char *close = strchr(rest, ']');
+
+		if (!close || close[1] != ':')
+			return fail(err, errsz, "--listen %s: expected tcp:[IPV6]:PORT", a->spec);
+		host = rest + 1;
+		hostlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(rest, ':');
+		if (!colon)
+			return fail(err, errsz, "--listen %s: expected tcp:HOST:PORT", a->spec);
+		hostlen = (size_t)(colon - rest);
+		if (memchr(rest, ':', hostlen))
+			return fail(
+			    err, errsz,
+			    "--listen %s: write an IPv6 address in brackets: tcp:[ADDR]:PORT",
+			    a->spec);
+	}
+	if (hostlen == 0)
+		return fail(err, errsz, "--listen %s: the host is missing", a->spec);
+	if (hostlen >= sizeof(a->host))
+		return fail(err, errsz, "--listen %s: the host name is too long", a->spec);
+	if (parse_uint(colon + 1, 10, 65535, &port) < 0 || port == 0)
+		return fail(err, errsz, "--listen %s: '%s' is not a port number (1-65535)", a->spec,
+			    colon + 1);
+	memcpy(a->host, host, hostlen);
+	a->host[hostlen] = '\0';
+	snprintf(a->port, sizeof(a->port), "%u", (unsigned int)(port & 0xffff));
+	return 0;
+}
+
+int options_parse_listen(struct listen_addr *a, const char *spec, char *err, size_t errsz)
+{
+	memset(a, 0, sizeof(*a));
+	a->spec = spec;
+	a->fd = -1;
+	if (strncmp(spec, "unix:", 5) == 0) {
+		const char *path = spec + 5;
+
+		a->kind = LISTEN_UNIX;
+		if (*path == '\0')
+			return fail(err, errsz, "--listen %s: the socket path is missing", spec);
+		if (strlen(path) >= sizeof(a->path))
+			return fail(err, errsz,
+				    "--listen %s: the socket path is too long (at most %zu bytes)",
+				    spec, sizeof(a->path) - 1);
+		strcpy(a->path, path);
+		return 0;
+	}
+	if (strncmp(spec, "tcp:", 4) == 0) {
+		a->kind = LISTEN_TCP;
+		return parse_tcp(a, spec + 4, err, errsz);
+	}
+	if (strncmp(spec, "fd:", 3) == 0) {
+		a->kind = LISTEN_FD;
+		return parse_fd(spec, spec + 3, &a->fd, err, errsz);
+	}
+	if (strncmp(spec, "connected-fd:", 13) == 0) {
+		a->kind = LISTEN_CONNECTED_FD;
+		return parse_fd(spec, spec + 13, &a->fd, err, errsz);
+	}
+	if (strcmp(spec, "systemd") == 0) {
+		a->kind = LISTEN_SYSTEMD;
+		return 0;
+	}
+	return fail(err, errsz,
+		    "--listen %s: unknown address (expected unix:PATH, tcp:HOST:PORT, fd:N, "
+		    "systemd or connected-fd:N)",
+		    spec);
+}
+
+static void options_defaults(struct fe_options *o, const char *env_helper)
+{
+	memset(o, 0, sizeof(*o));
+	o->socket_mode = OPT_DEFAULT_SOCKET_MODE;
+	o->user = OPT_DEFAULT_USER;
+	o->helper = (env_helper && *env_helper) ? env_helper : LIBEXECDIR "/p9guard-helper";
+	o->threads = OPT_DEFAULT_THREADS;
+	o->msize = OPT_DEFAULT_MSIZE;
+	o->log_level = LOG_LVL_INFO;
+	o->log_level_name = "info";
+	o->seccomp_action = "kill";
+}
+
+/* Cross-option checks once everything is parsed. */
+static int options_check(struct fe_options *o, char *err, size_t errsz)
+{
+	unsigned int nsystemd = 0, nconnected = 0;
+
+	if (!o->export_path)
+		return fail(err, errsz, "--export DIR is required");
+	if (o->export_path[0] == '\0')
+		return fail(err, errsz, "--export: the directory name is empty");
+	if (o->nlisten == 0)
+		return fail(err, errsz, "at least one --listen ADDR is required");
+	for (unsigned int i = 0; i < o->nlisten; i++) {
+		nsystemd += o->listen[i].kind == LISTEN_SYSTEMD;
+		nconnected += o->listen[i].kind == LISTEN_CONNECTED_FD;
+		for (unsigned int j = 0; j < i; j++) {
+			const struct listen_addr *a = &o->listen[i], *b = &o->listen[j];
+			bool same_fd = (a->kind == LISTEN_FD || a->kind == LISTEN_CONNECTED_FD) &&
+				       (b->kind == LISTEN_FD || b->kind == LISTEN_CONNECTED_FD) &&
+				       a->fd == b->fd;
+
+			if (same_fd || (a->kind == LISTEN_UNIX && b->kind == LISTEN_UNIX &&
+					strcmp(a->path, b->path) == 0))
+				return fail(err, errsz, "--listen %s: given twice", a->spec);
+		}
+	}
+	if (nsystemd > 1)
+		return fail(err, errsz, "--listen systemd: given twice");
+	if (nconnected && o->nlisten > 1)
+		return fail(err, errsz,
+			    "--listen connected-fd:N serves one connection and cannot be combined "
+			    "with other --listen addresses");
+	if (o->user[0] == '\0')
+		return fail(err, errsz, "--user: the user name is empty");
+	if (o->helper[0] == '\0')
+		return fail(err, errsz, "--helper: the path is empty");
+	return OPT_RUN;
+}
+
+int options_parse(struct fe_options *o, int argc, char **argv, const char *env_helper, char *err,
+		  size_t errsz)
+{
+	unsigned long v;
+	int c, lvl;
+
+	options_defaults(o, env_helper);
+	optind = 0; /* full re-initialisation, so that the parser can run twice */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_EXPORT:
+			o->export_path = optarg;
+			break;
+		case OPT_LISTEN:
+			if (o->nlisten == OPT_MAX_LISTEN)
+				return fail(err, errsz, "--listen: at most %d addresses",
+					    OPT_MAX_LISTEN);
+			if (options_parse_listen(&o->listen[o->nlisten], optarg, err, errsz) < 0)
+				return OPT_ERROR;
+			o->nlisten++;
+			break;
+		case OPT_SOCKET_OWNER:
+			if (optarg[0] == '\0' || optarg[0] == ':')
+				return fail(err, errsz,
+					    "--socket-owner '%s': expected USER[:GROUP]", optarg);
+			o->socket_owner = optarg;
+			break;
+		case OPT_SOCKET_MODE:
+			if (parse_uint(optarg, 8, 0777, &v) < 0)
+				return fail(
+				    err, errsz,
+				    "--socket-mode '%s': expected an octal mode such as 0660",
+				    optarg);
+			o->socket_mode = (unsigned int)v;
+			break;
+		case OPT_USER:
+			o->user = optarg;
+			o->user_set = true;
+			break;
+		case OPT_ALLOW_ROOT:
+			o->allow_root_frontend = true;
+			break;
+		case OPT_HELPER:
+			o->helper = optarg;
+			break;
+		case OPT_THREADS:
+			if (parse_uint(optarg, 10, OPT_MAX_THREADS, &v) < 0 || v == 0)
+				return fail(err, errsz,
+					    "--threads '%s': expected a number from 1 to %d",
+					    optarg, OPT_MAX_THREADS);
+			o->threads = (unsigned int)v;
+			break;
+		case OPT_MSIZE:
+			if (parse_uint(optarg, 10, ULONG_MAX, &v) < 0 || v < P9_MIN_MSIZE ||
+			    v > P9_MAX_MSIZE)
+				return fail(err, errsz,
+					    "--msize '%s': expected a number from %u to %u", optarg,
+					    P9_MIN_MSIZE, P9_MAX_MSIZE);
+			o->msize = (uint32_t)v;
+			break;
+		case OPT_ALLOW_DEVICES:
+			o->allow_devices = true;
+			break;
+		case OPT_TRUSTED_XATTRS:
+			o->trusted_xattrs = true;
+			break;
+		case OPT_SECCOMP_ACTION:
+			if (strcmp(optarg, "kill") && strcmp(optarg, "trap") &&
+			    strcmp(optarg, "log"))
+				return fail(err, errsz,
+					    "--seccomp-action '%s': expected kill, trap or log",
+					    optarg);
+			o->seccomp_action = optarg;
+			break;
+		case OPT_ALLOW_NO_LANDLOCK:
+			o->allow_no_landlock = true;
+			break;
+		case OPT_LOG_LEVEL:
+			lvl = log_level_parse(optarg);
+			if (lvl < 0)
+				return fail(
+				    err, errsz,
+				    "--log-level '%s': expected error, warning, info or debug",
+				    optarg);
+			o->log_level = lvl;
+			o->log_level_name = optarg;
+			break;
+		case OPT_SYSLOG:
+			o->syslog = true;
+			break;
+		case OPT_FOREGROUND:
+			break;
+		case OPT_PIDFILE:
+			if (optarg[0] == '\0')
+				return fail(err, errsz, "--pidfile: the file name is empty");
+			o->pidfile = optarg;
+			break;
+		case OPT_HELP_ID:
+			return OPT_HELP;
+		case OPT_VERSION_ID:
+			return OPT_VERSION;
+		case ':':
+			return fail(err, errsz, "%s: needs a value", argv[optind - 1]);
+		default:
+			return fail(err, errsz, "%s: unknown option (see --help)",
+				    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail(err, errsz, "unexpected argument '%s' (see --help)", argv[optind]);
+	return options_check(o, err, errsz);
+}
+
+static int lookup_uid(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	unsigned long v;
+
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) == 0 && res) {
+		*uid = pw.pw_uid;
+		*gid = pw.pw_gid;
+		return 0;
+	}
+	if (parse_uint(name, 10, (uid_t)-2, &v) == 0) {
+		*uid = (uid_t)v;
+		*gid = (gid_t)-1;
+		if (getpwuid_r(*uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+			*gid = pw.pw_gid;
+		return 0;
+	}
+	return -1;
+}
+
+int options_resolve_user(const char *opt, const char *name, uid_t *uid, gid_t *gid, char *err,
+			 size_t errsz)
+{
+	if (lookup_uid(name, uid, gid) < 0)
+		return fail(err, errsz, "%s %s: no such user", opt, name);
+	if (*gid == (gid_t)-1)
+		return fail(err, errsz, "%s %s: the uid has no passwd entry, so no primary group",
+			    opt, name);
+	return 0;
+}
+
+int options_resolve_owner(const char *spec, uid_t *uid, gid_t *gid, char *err, size_t errsz)
+{
+	char user[256];
+	const char *colon = strchr(spec, ':');
+	size_t ulen = colon ? (size_t)(colon - spec) : strlen(spec);
+	gid_t primary;
+
+	if (ulen == 0 || ulen >= sizeof(user))
+		return fail(err, errsz, "--socket-owner '%s': expected USER[:GROUP]", spec);
+	memcpy(user, spec, ulen);
+	user[ulen] = '\0';
+	if (lookup_uid(user, uid, &primary) < 0)
+		return fail(err, errsz, "--socket-owner %s: no such user", user);
+	*gid = (gid_t)-1;
+	if (colon) {
+		const char *group = colon + 1;
+		struct group gr, *res = NULL;
+		char buf[4096];
+		unsigned long v;
+
+		if (*group == '\0')
+			return fail(err, errsz, "--socket-owner '%s': the group is empty", spec);
+		if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) == 0 && res)
+			*gid = gr.gr_gid;
+		else if (parse_uint(group, 10, (gid_t)-2, &v) == 0)
+			*gid = (gid_t)v;
+		else
+			return fail(err, errsz, "--socket-owner %s: no such group", group);
+	}
+	return 0;
+}

@@ -1,0 +1,89 @@
+/*
+ * options.h - p9guard command line: parsing (pure, testable) and the
+ * resolution of user and group names (reads the passwd/group databases).
+ */
+#ifndef P9G_FE_OPTIONS_H
+#define P9G_FE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define OPT_MAX_LISTEN 16
+#define OPT_DEFAULT_USER "nobody"
+#define OPT_DEFAULT_SOCKET_MODE 0660
+#define OPT_DEFAULT_THREADS 4
+#define OPT_MAX_THREADS 64
+#define OPT_DEFAULT_MSIZE (1024u * 1024u)
+
+enum listen_kind {
+	LISTEN_UNIX,	     /* unix:PATH */
+	LISTEN_TCP,	     /* tcp:HOST:PORT */
+	LISTEN_FD,	     /* fd:N, an inherited listening socket */
+	LISTEN_SYSTEMD,	     /* systemd: LISTEN_FDS/LISTEN_PID */
+	LISTEN_CONNECTED_FD, /* connected-fd:N, one connection, exit when it ends */
+};
+
+struct listen_addr {
+	enum listen_kind kind;
+	const char *spec; /* as given, for messages */
+	char path[108];	  /* LISTEN_UNIX */
+	char host[256];	  /* LISTEN_TCP, without [] around IPv6 */
+	char port[8];	  /* LISTEN_TCP */
+	int fd;		  /* LISTEN_FD, LISTEN_CONNECTED_FD */
+};
+
+struct fe_options {
+	const char *export_path;
+	struct listen_addr listen[OPT_MAX_LISTEN];
+	unsigned int nlisten;
+	const char *socket_owner; /* "USER[:GROUP]" or NULL */
+	unsigned int socket_mode;
+	const char *user;
+	bool user_set; /* --user given (not the default) */
+	bool allow_root_frontend;
+	const char *helper;
+	unsigned int threads;
+	uint32_t msize;
+	bool allow_devices;
+	bool trusted_xattrs;	    /* helper keeps CAP_SYS_ADMIN for trusted.* */
+	const char *seccomp_action; /* "kill" (default), "trap" or "log" */
+	bool allow_no_landlock;
+	int log_level;		    /* enum log_level */
+	const char *log_level_name; /* passed on to the helper */
+	bool syslog;
+	const char *pidfile;
+};
+
+/* Results of options_parse(). */
+enum {
+	OPT_ERROR = -1,
+	OPT_RUN = 0,
+	OPT_HELP = 1,
+	OPT_VERSION = 2,
+};
+
+/*
+ * Parse argv into *o (defaults first).  On OPT_ERROR, err holds a message
+ * naming the option and the cause (without the program name).  Touches no
+ * file and no database; resolving names is options_resolve_*()'s job.
+ * `env_helper` is the value of P9GUARD_HELPER (or NULL): it replaces the
+ * built-in helper path, an explicit --helper wins over both.
+ */
+int options_parse(struct fe_options *o, int argc, char **argv, const char *env_helper, char *err,
+		  size_t errsz);
+
+/* Parse one --listen value into *a; 0 or -1 with a message in err. */
+int options_parse_listen(struct listen_addr *a, const char *spec, char *err, size_t errsz);
+
+/* "USER" -> uid and primary gid.  0 or -1 with "--user X: no such user". */
+int options_resolve_user(const char *opt, const char *name, uid_t *uid, gid_t *gid, char *err,
+			 size_t errsz);
+/* "USER[:GROUP]" (names or numbers) -> uid, gid; gid (gid_t)-1 if no group given. */
+int options_resolve_owner(const char *spec, uid_t *uid, gid_t *gid, char *err, size_t errsz);
+
+/* The --help text. */
+extern const char options_help_text[];
+
+#endif

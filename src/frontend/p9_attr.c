@@ -1,0 +1,188 @@
+/* p9_attr.c - Tgetattr, Tsetattr, Tstatfs, Treadlink. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "frontend/conn.h"
+#include "frontend/fid.h"
+#include "frontend/helper_client.h"
+#include "frontend/p9_ops.h"
+#include "common/sandbox.h"
+
+static void attr_from_stat(struct p9_rgetattr *a, const struct stat *st)
+{
+	a->mode = st->st_mode;
+	a->uid = st->st_uid;
+	a->gid = st->st_gid;
+	a->nlink = st->st_nlink;
+	a->rdev = st->st_rdev;
+	a->size = (uint64_t)st->st_size;
+	a->blksize = (uint64_t)st->st_blksize;
+	a->blocks = (uint64_t)st->st_blocks;
+	a->atime_sec = (uint64_t)st->st_atim.tv_sec;
+	a->atime_nsec = (uint64_t)st->st_atim.tv_nsec;
+	a->mtime_sec = (uint64_t)st->st_mtim.tv_sec;
+	a->mtime_nsec = (uint64_t)st->st_mtim.tv_nsec;
+	a->ctime_sec = (uint64_t)st->st_ctim.tv_sec;
+	a->ctime_nsec = (uint64_t)st->st_ctim.tv_nsec;
+}
+
+static void attr_from_hp(struct p9_rgetattr *a, const struct hp_attr *h)
+{
+	a->qid = h->qid;
+	a->mode = h->mode;
+	a->uid = h->uid;
+	a->gid = h->gid;
+	a->nlink = h->nlink;
+	a->rdev = h->rdev;
+	a->size = h->size;
+	a->blksize = h->blksize;
+	a->blocks = h->blocks;
+	a->atime_sec = h->atime_sec;
+	a->atime_nsec = h->atime_nsec;
+	a->mtime_sec = h->mtime_sec;
+	a->mtime_nsec = h->mtime_nsec;
+	a->ctime_sec = h->ctime_sec;
+	a->ctime_nsec = h->ctime_nsec;
+}
+
+void p9_getattr(struct p9_req *req)
+{
+	struct fid_table *fids = req_fids(req);
+	struct p9_msg r = {.type = P9_RGETATTR};
+	struct p9_rgetattr *a = &r.u.rgetattr;
+	struct fid *f = fid_get(fids, req->in.u.tgetattr.fid);
+	enum fid_kind kind = FID_XATTR_READ;
+	struct hp_attr ha;
+	int rc = 0, fd = -1;
+
+	if (f) {
+		pthread_mutex_lock(&f->lock);
+		kind = f->kind;
+		fd = f->fd;
+		a->qid = f->qid;
+		pthread_mutex_unlock(&f->lock);
+	}
+	if (kind != FID_FILE) {
+		rc = -EBADF;
+	} else if (fd >= 0) {
+		/* Open fid: served from the descriptor, so open-then-unlink works. */
+		struct stat st;
+
+		if (sandbox_fstat(fd, &st) < 0)
+			rc = -errno;
+		else
+			attr_from_stat(a, &st);
+	} else {
+		rc = helper_call_getattr(req_helper(req), f->uid, f->handle, &ha);
+		if (rc == 0)
+			attr_from_hp(a, &ha);
+	}
+	a->valid = P9_GETATTR_BASIC;
+	fid_put(fids, f);
+	if (rc < 0)
+		p9_respond_error(req, rc);
+	else
+		p9_respond(req, &r);
+}
+
+/* A size change on a writable open fid: ftruncate here (works after unlink). */
+static bool setattr_is_ftruncate(const struct p9_tsetattr *t, int fd, uint32_t open_flags)
+{
+	const uint32_t implied = P9_SETATTR_SIZE | P9_SETATTR_MTIME | P9_SETATTR_CTIME;
+
+	return fd >= 0 && (t->valid & P9_SETATTR_SIZE) && !(t->valid & ~implied) &&
+	       (open_flags & 3) != P9_DOTL_RDONLY && t->size <= INT64_MAX;
+}
+
+void p9_setattr(struct p9_req *req)
+{
+	const struct p9_tsetattr *t = &req->in.u.tsetattr;
+	struct fid_table *fids = req_fids(req);
+	struct p9_msg r = {.type = P9_RSETATTR};
+	struct fid *f = fid_get(fids, t->fid);
+	enum fid_kind kind = FID_XATTR_READ;
+	uint32_t open_flags = 0;
+	int rc = 0, fd = -1;
+
+	if (f) {
+		pthread_mutex_lock(&f->lock);
+		kind = f->kind;
+		fd = f->fd;
+		open_flags = f->open_flags;
+		pthread_mutex_unlock(&f->lock);
+	}
+	if (kind != FID_FILE) {
+		rc = -EBADF;
+	} else if (setattr_is_ftruncate(t, fd, open_flags)) {
+		if (ftruncate(fd, (off_t)t->size) < 0)
+			rc = -errno;
+	} else {
+		struct hp_setattr sa = {
+		    .handle = f->handle,
+		    .valid = t->valid,
+		    .mode = t->mode,
+		    .uid = t->uid,
+		    .gid = t->gid,
+		    .size = t->size,
+		    .atime_sec = t->atime_sec,
+		    .atime_nsec = t->atime_nsec,
+		    .mtime_sec = t->mtime_sec,
+		    .mtime_nsec = t->mtime_nsec,
+		};
+
+		rc = helper_call_setattr(req_helper(req), f->uid, &sa);
+	}
+	fid_put(fids, f);
+	if (rc < 0)
+		p9_respond_error(req, rc);
+	else
+		p9_respond(req, &r);
+}
+
+void p9_statfs(struct p9_req *req)
+{
+	struct fid_table *fids = req_fids(req);
+	struct p9_msg r = {.type = P9_RSTATFS};
+	struct fid *f = fid_get(fids, req->in.u.tfid.fid);
+	int rc;
+
+	if (!f || f->kind != FID_FILE)
+		rc = -EBADF;
+	else
+		rc = helper_call_statfs(req_helper(req), f->uid, f->handle, &r.u.rstatfs);
+	fid_put(fids, f);
+	if (rc < 0)
+		p9_respond_error(req, rc);
+	else
+		p9_respond(req, &r);
+}
+
+void p9_readlink(struct p9_req *req)
+{
+	struct fid_table *fids = req_fids(req);
+	struct p9_msg r = {.type = P9_RREADLINK};
+	struct fid *f = fid_get(fids, req->in.u.tfid.fid);
+	char *target = malloc(HP_MAX_SYMTGT + 1);
+	int rc;
+
+	if (!target)
+		rc = -ENOMEM;
+	else if (!f || f->kind != FID_FILE)
+		rc = -EBADF;
+	else
+		rc = helper_call_readlink(req_helper(req), f->uid, f->handle, target,
+					  HP_MAX_SYMTGT + 1);
+	fid_put(fids, f);
+	if (rc < 0) {
+		p9_respond_error(req, rc);
+	} else {
+		r.u.rreadlink.target = p9_str_c(target);
+		p9_respond(req, &r);
+	}
+	free(target);
+}

@@ -1,0 +1,151 @@
+/*
+ * p9_dir.c - directory changes, all performed by the helper: Tmkdir,
+ * Tsymlink, Tmknod, Tlink, Trename, Trenameat, Tunlinkat.  They act with
+ * the uid of the directory fid's Tattach and the gid the client decided.
+ */
+#include "config.h"
+
+#include <errno.h>
+
+#include "frontend/conn.h"
+#include "frontend/fid.h"
+#include "frontend/helper_client.h"
+#include "frontend/p9_ops.h"
+
+/* Look up a fid that names a file (not an xattr fid); NULL if none. */
+static struct fid *get_file_fid(struct fid_table *fids, uint32_t num)
+{
+	struct fid *f = fid_get(fids, num);
+
+	if (f && f->kind != FID_FILE) {
+		fid_put(fids, f);
+		f = NULL;
+	}
+	return f;
+}
+
+static void respond_qid(struct p9_req *req, uint8_t type, int rc, const struct p9_qid *qid)
+{
+	struct p9_msg r = {.type = type};
+
+	if (rc < 0) {
+		p9_respond_error(req, rc);
+		return;
+	}
+	r.u.rqid.qid = *qid;
+	p9_respond(req, &r);
+}
+
+static void respond_empty(struct p9_req *req, uint8_t type, int rc)
+{
+	struct p9_msg r = {.type = type};
+
+	if (rc < 0)
+		p9_respond_error(req, rc);
+	else
+		p9_respond(req, &r);
+}
+
+void p9_mkdir(struct p9_req *req)
+{
+	const struct p9_tmkdir *t = &req->in.u.tmkdir;
+	struct fid_table *fids = req_fids(req);
+	struct fid *d = get_file_fid(fids, t->dfid);
+	struct p9_qid qid;
+	int rc = -EBADF;
+
+	if (d)
+		rc = helper_call_mkdir(req_helper(req), d->uid, t->gid, d->handle, t->name, t->mode,
+				       &qid);
+	fid_put(fids, d);
+	respond_qid(req, P9_RMKDIR, rc, &qid);
+}
+
+void p9_symlink(struct p9_req *req)
+{
+	const struct p9_tsymlink *t = &req->in.u.tsymlink;
+	struct fid_table *fids = req_fids(req);
+	struct fid *d = get_file_fid(fids, t->fid);
+	struct p9_qid qid;
+	int rc = -EBADF;
+
+	if (d)
+		rc = helper_call_symlink(req_helper(req), d->uid, t->gid, d->handle, t->name,
+					 t->symtgt, &qid);
+	fid_put(fids, d);
+	respond_qid(req, P9_RSYMLINK, rc, &qid);
+}
+
+void p9_mknod(struct p9_req *req)
+{
+	const struct p9_tmknod *t = &req->in.u.tmknod;
+	struct fid_table *fids = req_fids(req);
+	struct fid *d = get_file_fid(fids, t->dfid);
+	struct p9_qid qid;
+	int rc = -EBADF;
+
+	if (d)
+		rc = helper_call_mknod(req_helper(req), d->uid, t->gid, d->handle, t->name, t->mode,
+				       t->major, t->minor, &qid);
+	fid_put(fids, d);
+	respond_qid(req, P9_RMKNOD, rc, &qid);
+}
+
+void p9_link(struct p9_req *req)
+{
+	const struct p9_tlink *t = &req->in.u.tlink;
+	struct fid_table *fids = req_fids(req);
+	struct fid *d = get_file_fid(fids, t->dfid);
+	struct fid *f = get_file_fid(fids, t->fid);
+	int rc = -EBADF;
+
+	if (d && f)
+		rc = helper_call_link(req_helper(req), d->uid, d->handle, f->handle, t->name);
+	fid_put(fids, f);
+	fid_put(fids, d);
+	respond_empty(req, P9_RLINK, rc);
+}
+
+void p9_rename(struct p9_req *req)
+{
+	const struct p9_trename *t = &req->in.u.trename;
+	struct fid_table *fids = req_fids(req);
+	struct fid *f = get_file_fid(fids, t->fid);
+	struct fid *d = get_file_fid(fids, t->dfid);
+	int rc = -EBADF;
+
+	if (d && f)
+		rc = helper_call_rename(req_helper(req), f->uid, f->handle, d->handle, t->name);
+	fid_put(fids, d);
+	fid_put(fids, f);
+	respond_empty(req, P9_RRENAME, rc);
+}
+
+void p9_renameat(struct p9_req *req)
+{
+	const struct p9_trenameat *t = &req->in.u.trenameat;
+	struct fid_table *fids = req_fids(req);
+	struct fid *od = get_file_fid(fids, t->olddirfid);
+	struct fid *nd = get_file_fid(fids, t->newdirfid);
+	int rc = -EBADF;
+
+	if (od && nd)
+		rc = helper_call_renameat(req_helper(req), od->uid, od->handle, t->oldname,
+					  nd->handle, t->newname);
+	fid_put(fids, nd);
+	fid_put(fids, od);
+	respond_empty(req, P9_RRENAMEAT, rc);
+}
+
+void p9_unlinkat(struct p9_req *req)
+{
+	const struct p9_tunlinkat *t = &req->in.u.tunlinkat;
+	struct fid_table *fids = req_fids(req);
+	struct fid *d = get_file_fid(fids, t->dirfid);
+	int rc = -EBADF;
+
+	if (d)
+		rc = helper_call_unlinkat(req_helper(req), d->uid, d->handle, t->name, t->flags);
+	fid_put(fids, d);
+	respond_empty(req, P9_RUNLINKAT, rc);
+}

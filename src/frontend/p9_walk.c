@@ -1,0 +1,68 @@
+/* p9_walk.c - Twalk: names are resolved by the helper, one at a time. */
+#include "config.h"
+
+#include <errno.h>
+
+#include "frontend/conn.h"
+#include "frontend/fid.h"
+#include "frontend/helper_client.h"
+#include "frontend/p9_ops.h"
+
+void p9_walk(struct p9_req *req)
+{
+	const struct p9_twalk *t = &req->in.u.twalk;
+	struct fid_table *fids = req_fids(req);
+	struct helper *h = req_helper(req);
+	struct p9_msg r = {.type = P9_RWALK};
+	struct fid *f, *nf;
+	uint32_t newhandle = HP_NOHANDLE;
+	uint16_t nwqid = 0;
+	int rc;
+
+	f = fid_get(fids, t->fid);
+	if (!f || f->kind != FID_FILE) {
+		rc = -EBADF; /* walking from an open fid is fine, from an xattr fid not */
+		goto out_put;
+	}
+	if (t->newfid != t->fid && fid_exists(fids, t->newfid)) {
+		rc = -EBADF;
+		goto out_put;
+	}
+	rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, &nwqid, r.u.rwalk.wqid,
+			      &newhandle);
+	if (rc < 0)
+		goto out_put;
+	if (t->nwname > 0 && nwqid == 0) {
+		rc = -ENOENT; /* the first name failed: an error, not an empty Rwalk */
+		goto out_put;
+	}
+	if (nwqid == t->nwname) {
+		if (newhandle == HP_NOHANDLE) {
+			rc = -EIO;
+			goto out_put;
+		}
+		nf = fid_alloc(t->newfid, f->uid);
+		if (!nf) {
+			helper_call_release(h, newhandle);
+			rc = -ENOMEM;
+			goto out_put;
+		}
+		nf->handle = newhandle;
+		nf->qid = nwqid ? r.u.rwalk.wqid[nwqid - 1] : f->qid;
+		/* newfid == fid: the walked fid replaces the old one. */
+		rc = fid_insert(fids, nf, t->newfid == t->fid);
+		if (rc < 0) {
+			fid_put(fids, nf);
+			goto out_put;
+		}
+	}
+	/* A partial walk answers the qids it got and creates no fid. */
+	r.u.rwalk.nwqid = nwqid;
+
+out_put:
+	fid_put(fids, f);
+	if (rc < 0)
+		p9_respond_error(req, rc);
+	else
+		p9_respond(req, &r);
+}

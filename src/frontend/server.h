@@ -1,0 +1,42 @@
+/*
+ * server.h - the frontend's main loop: listeners, connections, signals,
+ * the worker pool and the helper connection.  Runs after the privilege drop.
+ */
+#ifndef P9G_FE_SERVER_H
+#define P9G_FE_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SERVER_MAX_CONNS 64
+
+struct fe_options;
+struct conn;
+
+struct server {
+	const struct fe_options *opt;
+	struct helper *helper;
+	struct workq *wq;
+	int wake_efd; /* eventfd: a connected-fd session ended */
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* nconns went down */
+	struct conn *conns;
+	unsigned int nconns;
+	uint32_t next_session;
+};
+
+/*
+ * Serve until SIGTERM/SIGINT (exit code 0), the end of a connected-fd
+ * session (0), or the helper's death (1).  listen_fds are listening sockets;
+ * connected_fd (-1 if none) is one already-connected client.  The helper
+ * socket is taken over.  Returns the process exit code.
+ */
+int server_run(const struct fe_options *o, const int *listen_fds, unsigned int nlisten,
+	       int connected_fd, int helper_sock);
+
+/* Called by a connection's reader when it has finished tearing down:
+ * unlinks c and closes its socket. */
+void server_conn_gone(struct server *s, struct conn *c);
+
+#endif

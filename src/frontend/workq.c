@@ -1,0 +1,102 @@
+/* workq.c - worker pool (see workq.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "frontend/workq.h"
+
+#define WORKQ_STACK_SIZE (256u * 1024u)
+
+struct workq {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct work_item *head, *tail;
+	bool stopping;
+	unsigned int nthreads;
+	pthread_t *threads;
+};
+
+static void *workq_thread(void *arg)
+{
+	struct workq *q = arg;
+
+	for (;;) {
+		struct work_item *it;
+
+		pthread_mutex_lock(&q->lock);
+		while (!q->head && !q->stopping)
+			pthread_cond_wait(&q->cond, &q->lock);
+		it = q->head;
+		if (!it) {
+			pthread_mutex_unlock(&q->lock);
+			return NULL;
+		}
+		q->head = it->next;
+		if (!q->head)
+			q->tail = NULL;
+		pthread_mutex_unlock(&q->lock);
+		it->next = NULL;
+		it->fn(it);
+	}
+}
+
+int workq_create(struct workq **out, unsigned int nthreads)
+{
+	struct workq *q = calloc(1, sizeof(*q));
+	pthread_attr_t attr;
+	int err = 0;
+
+	if (!q)
+		return -ENOMEM;
+	q->threads = calloc(nthreads, sizeof(*q->threads));
+	if (!q->threads) {
+		free(q);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->cond, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, WORKQ_STACK_SIZE);
+	for (; q->nthreads < nthreads; q->nthreads++) {
+		err = pthread_create(&q->threads[q->nthreads], &attr, workq_thread, q);
+		if (err)
+			break;
+	}
+	pthread_attr_destroy(&attr);
+	if (err) {
+		workq_destroy(q);
+		return -err;
+	}
+	*out = q;
+	return 0;
+}
+
+void workq_push(struct workq *q, struct work_item *it)
+{
+	it->next = NULL;
+	pthread_mutex_lock(&q->lock);
+	if (q->tail)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void workq_destroy(struct workq *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->stopping = true;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+	for (unsigned int i = 0; i < q->nthreads; i++)
+		pthread_join(q->threads[i], NULL);
+	pthread_cond_destroy(&q->cond);
+	pthread_mutex_destroy(&q->lock);
+	free(q->threads);
+	free(q);
+}

@@ -1,0 +1,347 @@
+/* check_options.c - unit tests for p9guard's command-line parser. */
+#include "config.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "frontend/options.h"
+
+#define MAX_ARGS 32
+
+static struct fe_options opts;
+static char err[512];
+
+/* Parse a NULL-terminated list of arguments (argv[0] is added). */
+static int parse_env(const char *env_helper, ...)
+{
+	static char *argv[MAX_ARGS];
+	int argc = 0;
+	va_list ap;
+	char *a;
+
+	argv[argc++] = (char *)"p9guard";
+	va_start(ap, env_helper);
+	while ((a = va_arg(ap, char *)) != NULL && argc < MAX_ARGS - 1)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return options_parse(&opts, argc, argv, env_helper, err, sizeof(err));
+}
+
+#define parse(...) parse_env(NULL, __VA_ARGS__, (char *)NULL)
+#define BASE "--export", "/srv/vm1", "--listen", "unix:/run/p9guard/vm1.sock"
+
+/* The parse fails and the message contains `needle`. */
+#define ck_fails_with(rc, needle)                                                                  \
+	do {                                                                                       \
+		ck_assert_int_eq((rc), OPT_ERROR);                                                 \
+		ck_assert_msg(strstr(err, (needle)) != NULL, "message '%s' lacks '%s'", err,       \
+			      (needle));                                                           \
+	} while (0)
+
+START_TEST(test_minimal_defaults)
+{
+	ck_assert_int_eq(parse(BASE), OPT_RUN);
+	ck_assert_str_eq(opts.export_path, "/srv/vm1");
+	ck_assert_uint_eq(opts.nlisten, 1);
+	ck_assert_int_eq(opts.listen[0].kind, LISTEN_UNIX);
+	ck_assert_str_eq(opts.listen[0].path, "/run/p9guard/vm1.sock");
+	ck_assert_uint_eq(opts.socket_mode, 0660);
+	ck_assert_str_eq(opts.user, "nobody");
+	ck_assert(!opts.user_set);
+	ck_assert(!opts.allow_root_frontend);
+	ck_assert_uint_eq(opts.threads, OPT_DEFAULT_THREADS);
+	ck_assert_uint_eq(opts.msize, 1024 * 1024);
+	ck_assert(!opts.allow_devices);
+	ck_assert_int_eq(opts.log_level, LOG_LVL_INFO);
+	ck_assert(!opts.syslog);
+	ck_assert_ptr_null(opts.pidfile);
+	ck_assert_ptr_null(opts.socket_owner);
+	ck_assert(strstr(opts.helper, "/p9guard-helper") != NULL);
+}
+END_TEST
+
+START_TEST(test_full_command_line)
+{
+	ck_assert_int_eq(parse(BASE, "--socket-owner", "qemu:kvm", "--socket-mode", "0600",
+			       "--user", "p9guard", "--helper", "/opt/h", "--threads", "8",
+			       "--msize", "65536", "--allow-devices", "--log-level", "debug",
+			       "--syslog", "--foreground", "--pidfile", "/run/p9.pid",
+			       "--allow-root-frontend"),
+			 OPT_RUN);
+	ck_assert_str_eq(opts.socket_owner, "qemu:kvm");
+	ck_assert_uint_eq(opts.socket_mode, 0600);
+	ck_assert_str_eq(opts.user, "p9guard");
+	ck_assert(opts.user_set);
+	ck_assert_str_eq(opts.helper, "/opt/h");
+	ck_assert_uint_eq(opts.threads, 8);
+	ck_assert_uint_eq(opts.msize, 65536);
+	ck_assert(opts.allow_devices);
+	ck_assert_int_eq(opts.log_level, LOG_LVL_DEBUG);
+	ck_assert_str_eq(opts.log_level_name, "debug");
+	ck_assert(opts.syslog);
+	ck_assert_str_eq(opts.pidfile, "/run/p9.pid");
+	ck_assert(opts.allow_root_frontend);
+}
+END_TEST
+
+START_TEST(test_equals_form)
+{
+	ck_assert_int_eq(parse("--export=/srv/x", "--listen=tcp:127.0.0.1:564", "--threads=2"),
+			 OPT_RUN);
+	ck_assert_str_eq(opts.export_path, "/srv/x");
+	ck_assert_uint_eq(opts.threads, 2);
+}
+END_TEST
+
+START_TEST(test_help_version)
+{
+	ck_assert_int_eq(parse("--help"), OPT_HELP);
+	ck_assert_int_eq(parse("--version"), OPT_VERSION);
+	ck_assert(strstr(options_help_text, "--listen") != NULL);
+}
+END_TEST
+
+START_TEST(test_required)
+{
+	ck_fails_with(parse("--listen", "unix:/tmp/s"), "--export DIR is required");
+	ck_fails_with(parse("--export", "/srv"), "--listen ADDR is required");
+	ck_fails_with(parse("--export", "", "--listen", "unix:/tmp/s"), "--export");
+}
+END_TEST
+
+START_TEST(test_unknown_and_missing_values)
+{
+	ck_fails_with(parse(BASE, "--bogus"), "--bogus: unknown option");
+	ck_fails_with(parse(BASE, "--threads"), "--threads: needs a value");
+	ck_fails_with(parse(BASE, "stray"), "unexpected argument 'stray'");
+}
+END_TEST
+
+START_TEST(test_listen_unix)
+{
+	struct listen_addr a;
+
+	ck_assert_int_eq(options_parse_listen(&a, "unix:/a/b", err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, LISTEN_UNIX);
+	ck_assert_str_eq(a.path, "/a/b");
+	ck_fails_with(options_parse_listen(&a, "unix:", err, sizeof(err)), "path is missing");
+	{
+		char longspec[200] = "unix:/";
+
+		memset(longspec + 6, 'x', 150);
+		longspec[156] = '\0';
+		ck_fails_with(options_parse_listen(&a, longspec, err, sizeof(err)), "too long");
+	}
+}
+END_TEST
+
+START_TEST(test_listen_tcp)
+{
+	struct listen_addr a;
+
+	ck_assert_int_eq(options_parse_listen(&a, "tcp:127.0.0.1:564", err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, LISTEN_TCP);
+	ck_assert_str_eq(a.host, "127.0.0.1");
+	ck_assert_str_eq(a.port, "564");
+	ck_assert_int_eq(options_parse_listen(&a, "tcp:[::1]:5640", err, sizeof(err)), 0);
+	ck_assert_str_eq(a.host, "::1");
+	ck_assert_str_eq(a.port, "5640");
+	ck_assert_int_eq(options_parse_listen(&a, "tcp:localhost:1", err, sizeof(err)), 0);
+	ck_assert_str_eq(a.host, "localhost");
+
+	ck_fails_with(options_parse_listen(&a, "tcp:127.0.0.1", err, sizeof(err)),
+		      "expected tcp:HOST:PORT");
+	ck_fails_with(options_parse_listen(&a, "tcp::564", err, sizeof(err)), "host is missing");
+	ck_fails_with(options_parse_listen(&a, "tcp:h:0", err, sizeof(err)), "not a port number");
+	ck_fails_with(options_parse_listen(&a, "tcp:h:65536", err, sizeof(err)),
+		      "not a port number");
+	ck_fails_with(options_parse_listen(&a, "tcp:h:56x", err, sizeof(err)), "not a port number");
+	ck_fails_with(options_parse_listen(&a, "tcp:h:-1", err, sizeof(err)), "not a port number");
+	ck_fails_with(options_parse_listen(&a, "tcp:::1:564", err, sizeof(err)), "in brackets");
+	ck_fails_with(options_parse_listen(&a, "tcp:[::1]564", err, sizeof(err)),
+		      "tcp:[IPV6]:PORT");
+}
+END_TEST
+
+START_TEST(test_listen_fds)
+{
+	struct listen_addr a;
+
+	ck_assert_int_eq(options_parse_listen(&a, "fd:3", err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, LISTEN_FD);
+	ck_assert_int_eq(a.fd, 3);
+	ck_assert_int_eq(options_parse_listen(&a, "connected-fd:0", err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, LISTEN_CONNECTED_FD);
+	ck_assert_int_eq(a.fd, 0);
+	ck_assert_int_eq(options_parse_listen(&a, "systemd", err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, LISTEN_SYSTEMD);
+
+	ck_fails_with(options_parse_listen(&a, "fd:", err, sizeof(err)), "not a file descriptor");
+	ck_fails_with(options_parse_listen(&a, "fd:-1", err, sizeof(err)), "not a file descriptor");
+	ck_fails_with(options_parse_listen(&a, "fd:3x", err, sizeof(err)), "not a file descriptor");
+	ck_fails_with(options_parse_listen(&a, "fd:99999999999", err, sizeof(err)),
+		      "not a file descriptor");
+	ck_fails_with(options_parse_listen(&a, "vsock:3:564", err, sizeof(err)), "unknown address");
+	ck_fails_with(options_parse_listen(&a, "/run/x.sock", err, sizeof(err)), "unknown address");
+}
+END_TEST
+
+START_TEST(test_listen_combinations)
+{
+	ck_assert_int_eq(parse("--export", "/e", "--listen", "unix:/a", "--listen", "tcp:h:1",
+			       "--listen", "fd:3", "--listen", "systemd"),
+			 OPT_RUN);
+	ck_assert_uint_eq(opts.nlisten, 4);
+	ck_fails_with(parse("--export", "/e", "--listen", "connected-fd:3", "--listen", "unix:/a"),
+		      "cannot be combined");
+	ck_fails_with(parse("--export", "/e", "--listen", "unix:/a", "--listen", "unix:/a"),
+		      "given twice");
+	ck_fails_with(parse("--export", "/e", "--listen", "fd:3", "--listen", "fd:3"),
+		      "given twice");
+	ck_fails_with(parse("--export", "/e", "--listen", "systemd", "--listen", "systemd"),
+		      "given twice");
+	ck_assert_int_eq(parse("--export", "/e", "--listen", "connected-fd:5"), OPT_RUN);
+}
+END_TEST
+
+START_TEST(test_numbers)
+{
+	ck_fails_with(parse(BASE, "--threads", "0"), "--threads '0'");
+	ck_fails_with(parse(BASE, "--threads", "65"), "from 1 to 64");
+	ck_fails_with(parse(BASE, "--threads", "four"), "--threads 'four'");
+	ck_fails_with(parse(BASE, "--threads", "-1"), "--threads '-1'");
+	ck_fails_with(parse(BASE, "--msize", "4095"), "--msize '4095'");
+	ck_fails_with(parse(BASE, "--msize", "1048577"), "from 4096 to 1048576");
+	ck_assert_int_eq(parse(BASE, "--msize", "4096"), OPT_RUN);
+	ck_assert_int_eq(parse(BASE, "--msize", "1048576"), OPT_RUN);
+	ck_assert_int_eq(parse(BASE, "--socket-mode", "600"), OPT_RUN);
+	ck_assert_uint_eq(opts.socket_mode, 0600);
+	ck_fails_with(parse(BASE, "--socket-mode", "0680"), "octal mode");
+	ck_fails_with(parse(BASE, "--socket-mode", "01777"), "octal mode");
+	ck_fails_with(parse(BASE, "--socket-mode", ""), "octal mode");
+}
+END_TEST
+
+START_TEST(test_strings)
+{
+	ck_fails_with(parse(BASE, "--log-level", "verbose"), "--log-level 'verbose'");
+	ck_fails_with(parse(BASE, "--socket-owner", ":kvm"), "expected USER[:GROUP]");
+	ck_fails_with(parse(BASE, "--socket-owner", ""), "expected USER[:GROUP]");
+	ck_fails_with(parse(BASE, "--user", ""), "--user");
+	ck_fails_with(parse(BASE, "--pidfile", ""), "--pidfile");
+	ck_fails_with(parse(BASE, "--helper", ""), "--helper");
+}
+END_TEST
+
+START_TEST(test_helper_env)
+{
+	ck_assert_int_eq(parse_env("/build/p9guard-helper", BASE, (char *)NULL), OPT_RUN);
+	ck_assert_str_eq(opts.helper, "/build/p9guard-helper");
+	/* An explicit --helper beats the environment. */
+	ck_assert_int_eq(parse_env("/build/p9guard-helper", BASE, "--helper", "/x", (char *)NULL),
+			 OPT_RUN);
+	ck_assert_str_eq(opts.helper, "/x");
+	/* An empty variable is ignored. */
+	ck_assert_int_eq(parse_env("", BASE, (char *)NULL), OPT_RUN);
+	ck_assert(strstr(opts.helper, "/p9guard-helper") != NULL);
+}
+END_TEST
+
+START_TEST(test_too_many_listen)
+{
+	static char *argv[2 + 2 * (OPT_MAX_LISTEN + 1) + 2];
+	static char specs[OPT_MAX_LISTEN + 1][32];
+	int argc = 0;
+
+	argv[argc++] = (char *)"p9guard";
+	argv[argc++] = (char *)"--export=/e";
+	for (int i = 0; i <= OPT_MAX_LISTEN; i++) {
+		snprintf(specs[i], sizeof(specs[i]), "unix:/s%d", i);
+		argv[argc++] = (char *)"--listen";
+		argv[argc++] = specs[i];
+	}
+	argv[argc] = NULL;
+	ck_fails_with(options_parse(&opts, argc, argv, NULL, err, sizeof(err)),
+		      "at most 16 addresses");
+}
+END_TEST
+
+START_TEST(test_resolve_user)
+{
+	uid_t uid;
+	gid_t gid;
+
+	ck_assert_int_eq(options_resolve_user("--user", "root", &uid, &gid, err, sizeof(err)), 0);
+	ck_assert_uint_eq(uid, 0);
+	ck_assert_uint_eq(gid, 0);
+	ck_assert_int_eq(options_resolve_user("--user", "0", &uid, &gid, err, sizeof(err)), 0);
+	ck_assert_uint_eq(uid, 0);
+	ck_fails_with(options_resolve_user("--user", "nobodyx", &uid, &gid, err, sizeof(err)),
+		      "--user nobodyx: no such user");
+}
+END_TEST
+
+START_TEST(test_resolve_owner)
+{
+	uid_t uid;
+	gid_t gid;
+
+	ck_assert_int_eq(options_resolve_owner("root", &uid, &gid, err, sizeof(err)), 0);
+	ck_assert_uint_eq(uid, 0);
+	ck_assert_uint_eq(gid, (gid_t)-1);
+	ck_assert_int_eq(options_resolve_owner("root:root", &uid, &gid, err, sizeof(err)), 0);
+	ck_assert_uint_eq(gid, 0);
+	ck_assert_int_eq(options_resolve_owner("0:1234", &uid, &gid, err, sizeof(err)), 0);
+	ck_assert_uint_eq(gid, 1234);
+	ck_fails_with(options_resolve_owner("nobodyx", &uid, &gid, err, sizeof(err)),
+		      "--socket-owner nobodyx: no such user");
+	ck_fails_with(options_resolve_owner("root:nogroupx", &uid, &gid, err, sizeof(err)),
+		      "nogroupx: no such group");
+	ck_fails_with(options_resolve_owner("root:", &uid, &gid, err, sizeof(err)),
+		      "group is empty");
+}
+END_TEST
+
+static Suite *options_suite(void)
+{
+	Suite *s = suite_create("options");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, test_minimal_defaults);
+	tcase_add_test(tc, test_full_command_line);
+	tcase_add_test(tc, test_equals_form);
+	tcase_add_test(tc, test_help_version);
+	tcase_add_test(tc, test_required);
+	tcase_add_test(tc, test_unknown_and_missing_values);
+	tcase_add_test(tc, test_listen_unix);
+	tcase_add_test(tc, test_listen_tcp);
+	tcase_add_test(tc, test_listen_fds);
+	tcase_add_test(tc, test_listen_combinations);
+	tcase_add_test(tc, test_numbers);
+	tcase_add_test(tc, test_strings);
+	tcase_add_test(tc, test_helper_env);
+	tcase_add_test(tc, test_too_many_listen);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("resolve");
+	tcase_add_test(tc, test_resolve_user);
+	tcase_add_test(tc, test_resolve_owner);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(options_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
