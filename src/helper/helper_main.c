@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,9 @@ int main(int argc, char **argv)
 	 * database) is done above; from here on only descriptors we hold. */
 	struct sandbox_opts so;
 
+	/* One malloc arena: glibc opens /proc and /sys files by path to size
+	 * and trim extra arenas, which the seccomp filter refuses. */
+	mallopt(M_ARENA_MAX, 1);
 	sandbox_opts_init(&so);
 	so.export_fd = root->fd;
 	so.devices = env.allow_devices;
