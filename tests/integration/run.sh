@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# run.sh - host integration tests of the p9guard daemon pair.
+#
+# Usage: tests/integration/run.sh BUILDDIR
+#   P9G_SERVER=p9guard (default) or diod: which server to test.  diod (the
+#   Debian package) validates the checks themselves; p9guard-only checks are
+#   skipped there with the reason, and known differences of diod are shown
+#   as skips with the reason.
+#   P9G_PAIR_TMPDIR (default /tmp): where the temporary export is made.
+#   P9G_PAIR_TIMEOUT (default 300): seconds pair_test may take.
+#
+# As root: makes a temporary export under /tmp (mode 0755 so that uid 1000
+# can work below it), starts the server on a unix socket (p9guard as root,
+# its frontend dropping to the user nobody), waits for the socket, runs
+# tests/integration/pair_test against it, then stops the server with
+# SIGTERM and checks that it exits 0.  p9guard is then started a second
+# time without --allow-devices for the device-node and capability checks.
+# Everything is bounded in time and cleaned up by a trap.  Prints one line
+# per check ("ok - ...", "not ok - ...", "skip - ...") and ends with
+# "N passed, N failed, N skipped"; exits 1 when a check failed.  Without
+# root it says SKIP and exits 0.
+set -euo pipefail
+
+BUILDDIR=$(cd "${1:-.}" && pwd)
+SERVER=${P9G_SERVER:-p9guard}
+PROG=$BUILDDIR/tests/integration/pair_test
+FRONTEND=$BUILDDIR/p9guard
+HELPER=$BUILDDIR/p9guard-helper
+DIOD=${DIOD:-$(command -v diod || echo /usr/sbin/diod)}
+PROG_TIMEOUT=${P9G_PAIR_TIMEOUT:-300}
+# Where the temporary export goes: its filesystem must support user.*,
+# trusted.* and security.* xattrs and POSIX ACLs (ext4 does).
+TMPBASE=${P9G_PAIR_TMPDIR:-/tmp}
+
+pass=0 fail=0 skipped=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+# known_diod CHECK REASON: a check diod is known to fail, shown as a skip.
+known_diod() {
+	local what=$1
+	shift
+	skipped=$((skipped + 1))
+	echo "skip - $what [known diod difference: $*]"
+}
+summary() { echo "$pass passed, $fail failed, $skipped skipped"; }
+skip_all() {
+	echo "SKIP: $*"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+}
+
+[ "$(id -u)" = 0 ] || skip_all "must run as root (it starts the server and checks the host side)"
+[ -x "$PROG" ] || { echo "error: $PROG not built (make tests/integration/pair_test)" >&2; exit 2; }
+case $SERVER in
+p9guard)
+	for f in "$FRONTEND" "$HELPER"; do
+		[ -x "$f" ] || { echo "error: $f not built" >&2; exit 2; }
+	done
+	;;
+diod)
+	[ -x "$DIOD" ] || skip_all "diod not found (apt-get install diod)"
+	;;
+*)
+	echo "error: P9G_SERVER must be p9guard or diod, not '$SERVER'" >&2
+	exit 2
+	;;
+esac
+
+TMP=$(mktemp -d "$TMPBASE/p9pair.XXXXXX")
+chmod 0755 "$TMP"
+SERVER_PID=
+HELPER_PID=
+
+# children_of PID: the pids of PID's child processes, one per line.
+children_of() {
+	local st
+	for st in /proc/[0-9]*/status; do
+		awk -v p="$1" '$1 == "PPid:" && $2 == p { found = 1 } END { exit !found }' \
+			"$st" 2>/dev/null && { st=${st#/proc/}; echo "${st%/status}"; }
+	done
+	return 0
+}
+
+# wait_gone PID TENTHS: wait until PID no longer exists; 0 if it went.
+wait_gone() {
+	local i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt "$2" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
+cleanup() {
+	local rc=$?
+	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -TERM "$SERVER_PID" 2>/dev/null || true
+		wait_gone "$SERVER_PID" 30 || kill -KILL "$SERVER_PID" 2>/dev/null || true
+	fi
+	if [ -n "$HELPER_PID" ] && kill -0 "$HELPER_PID" 2>/dev/null; then
+		kill -KILL "$HELPER_PID" 2>/dev/null || true
+	fi
+	rm -rf "$TMP"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+HELP=
+[ "$SERVER" = p9guard ] && HELP=$("$FRONTEND" --help 2>&1 || true)
+has_option() { grep -q -- "$1" <<<"$HELP"; }
+
+# start_server NAME DEVICES(0|1): serve $TMP/NAME on $TMP/NAME.sock; sets
+# EXPORT, SOCK, LOG, SERVER_PID, HELPER_PID and test_args.  Returns 1 (after
+# a failed check) when the socket does not appear within 10 s.
+start_server() {
+	local name=$1 devices=$2 args i
+	EXPORT=$TMP/$name
+	SOCK=$TMP/$name.sock
+	LOG=$TMP/$name.log
+	HELPER_PID=
+	mkdir -m 0755 "$EXPORT"
+	test_args=(--socket "$SOCK" --export "$EXPORT" --server "$SERVER")
+	case $SERVER in
+	p9guard)
+		args=(--export "$EXPORT" --listen "unix:$SOCK" --user nobody)
+		has_option --socket-mode && args+=(--socket-mode 0666)
+		if [ "$devices" = 1 ] && has_option --allow-devices; then
+			args+=(--allow-devices)
+			test_args+=(--devices)
+		fi
+		# trusted.* and security.* writes need CAP_SYS_ADMIN in the
+		# helper, which it only keeps on request (if p9guard offers it).
+		if has_option --trusted-xattrs; then
+			args+=(--trusted-xattrs)
+			test_args+=(--trusted)
+		fi
+		echo "# p9guard ${args[*]} ($(stat -f -c %T "$EXPORT"))"
+		P9GUARD_HELPER=$HELPER "$FRONTEND" "${args[@]}" >"$LOG" 2>&1 &
+		SERVER_PID=$!
+		;;
+	diod)
+		echo "# diod $(dpkg-query -W -f '${Version}' diod 2>/dev/null || true) on $SOCK" \
+			"exporting $EXPORT ($(stat -f -c %T "$EXPORT"))"
+		# -n: no authentication; -c /dev/null: ignore /etc/diod.conf.
+		"$DIOD" -f -n -c /dev/null -l "$SOCK" -e "$EXPORT" -L "$LOG" &
+		SERVER_PID=$!
+		test_args+=(--devices)	# diod runs as root with every capability
+		;;
+	esac
+
+	i=0
+	while [ ! -S "$SOCK" ] && [ $i -lt 100 ] && kill -0 "$SERVER_PID" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ ! -S "$SOCK" ]; then
+		notok "$SERVER creates $SOCK within 10 s (log follows)"
+		sed 's/^/# log: /' "$LOG" 2>/dev/null || true
+		return 1
+	fi
+	ok "$SERVER started and listens on $SOCK"
+	if [ "$SERVER" = p9guard ]; then
+		test_args+=(--pid "$SERVER_PID")
+		# The helper, for the shutdown check (pair_test checks its privileges).
+		for i in $(seq 50); do
+			HELPER_PID=$(children_of "$SERVER_PID" | head -n 1)
+			[ -n "$HELPER_PID" ] && break
+			sleep 0.1
+		done
+	fi
+	return 0
+}
+
+# run_prog EXTRA-ARGS...: run pair_test against the server; count its lines.
+run_prog() {
+	local out=$TMP/pair_test.out prog_rc=0 n
+	timeout -k 5 "$PROG_TIMEOUT" "$PROG" "${test_args[@]}" "$@" >"$out" 2>&1 || prog_rc=$?
+	cat "$out"
+	n=$(grep -c '^ok - ' "$out" || true)
+	pass=$((pass + n))
+	n=$(grep -c '^not ok - ' "$out" || true)
+	fail=$((fail + n))
+	n=$(grep -c '^skip - ' "$out" || true)
+	skipped=$((skipped + n))
+	if [ $prog_rc = 124 ] || [ $prog_rc = 137 ]; then
+		notok "pair_test finished within $PROG_TIMEOUT s (killed by timeout)"
+	elif [ $prog_rc != 0 ] && ! grep -q '^not ok - ' "$out"; then
+		notok "pair_test exited with status $prog_rc without a failed check"
+	fi
+	rm -f "$out"
+}
+
+# stop_server: the server must still run, and exit 0 soon after SIGTERM,
+# the helper with it.
+stop_server() {
+	local rc=0
+	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+		wait "$SERVER_PID" || rc=$?
+		SERVER_PID=
+		if [ "$SERVER" = diod ] && [ $rc = 141 ]; then
+			known_diod "$SERVER still running after the tests: died of SIGPIPE" \
+				"diod 1.0.24 dies of SIGPIPE when a client goes away" \
+				"before its replies"
+		else
+			notok "$SERVER still running after the tests (it exited with status $rc)"
+		fi
+		return 0
+	fi
+	ok "$SERVER still running after the tests"
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	if wait_gone "$SERVER_PID" 100; then
+		wait "$SERVER_PID" || rc=$?
+		SERVER_PID=
+		if [ $rc = 0 ]; then
+			ok "$SERVER exits 0 on SIGTERM"
+		elif [ "$SERVER" = diod ]; then
+			known_diod "$SERVER exits 0 on SIGTERM: status $rc" "diod's own exit status"
+		else
+			notok "$SERVER exits 0 on SIGTERM: status $rc"
+		fi
+	else
+		kill -KILL "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=
+		notok "$SERVER exits within 10 s of SIGTERM (killed with SIGKILL)"
+	fi
+	if [ -n "$HELPER_PID" ]; then
+		if wait_gone "$HELPER_PID" 50; then
+			ok "the helper (pid $HELPER_PID) is gone with the frontend"
+		else
+			notok "the helper (pid $HELPER_PID) is gone within 5 s of the frontend"
+		fi
+	fi
+	HELPER_PID=
+}
+
+show_log_if_failed() {
+	[ $fail = 0 ] && return 0
+	echo "# --- last lines of the $SERVER log ($1) ---"
+	tail -n 30 "$LOG" 2>/dev/null | sed 's/^/# log: /' || true
+}
+
+# ---- 1: every check, with device nodes allowed ----
+if start_server export 1; then
+	run_prog
+	stop_server
+fi
+show_log_if_failed "all checks"
+
+# ---- 2: p9guard without --allow-devices: no CAP_MKNOD, mknod refused ----
+if [ "$SERVER" = p9guard ] && has_option --allow-devices; then
+	failed_before=$fail
+	echo "# p9guard again, without --allow-devices"
+	if start_server export-nodev 0; then
+		run_prog --only caps,create
+		stop_server
+	fi
+	[ $fail = "$failed_before" ] || show_log_if_failed "without --allow-devices"
+fi
+
+# Nothing was made beside the exports.
+extra=
+for f in "$TMP"/* "$TMP"/.[!.]*; do
+	[ -e "$f" ] || [ -L "$f" ] || continue
+	[[ ${f##*/} =~ ^export(-nodev)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
+done
+if [ -z "$extra" ]; then
+	ok "nothing appeared beside the exports in $TMP"
+elif [ "$SERVER" = diod ]; then
+	known_diod "nothing appeared beside the exports in $TMP: $extra" \
+		"diod 1.0.24 builds path strings and accepts names such as ../outside"
+else
+	notok "nothing appeared beside the exports in $TMP: $extra"
+fi
+
+summary
+[ $fail = 0 ]
