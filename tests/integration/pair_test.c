@@ -4,6 +4,7 @@
  *
  * Usage: pair_test --socket SOCK --export DIR --server p9guard|diod
  *                  [--aname NAME] [--pid PID] [--devices] [--trusted]
+ *                  [--only AREA,...]
  *   --socket   the server's unix socket
  *   --export   the exported directory as the host sees it
  *   --server   which server it is (diod: p9guard-only checks are skipped)
@@ -11,8 +12,8 @@
  *   --pid      p9guard: the frontend's pid (process and capability checks)
  *   --devices  the server was started so that it may create device nodes
  *   --trusted  p9guard: the helper keeps CAP_SYS_ADMIN for trusted.*
- *   --only     run only these areas (comma-separated names of the table in
- *              main, e.g. "caps,create"); the default is all of them
+ *   --only     run only these areas (comma-separated names from `areas`
+ *              below, e.g. "caps,create"); the default is all of them
  *
  * Run by tests/integration/run.sh, as root.  Prints "ok - ...", "not ok -
  * ..." (with the reason) and "skip - ..." lines, then "# pair_test: N
@@ -355,6 +356,7 @@ static const struct area {
 	{ "unlinked", test_unlinked_open },
 	{ "readdir", test_readdir_big },
 	{ "paths", test_path_safety },
+	{ "escape", test_escape },
 	{ "flush", test_flush },
 	{ "inflight", test_many_inflight },
 	{ "garbage", test_garbage },

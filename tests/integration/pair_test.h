@@ -100,6 +100,7 @@ void test_rename_link(void);		/* pair_test_names.c */
 void test_unlinked_open(void);
 void test_readdir_big(void);
 void test_path_safety(void);
+void test_escape(void);
 void test_flush(void);			/* pair_test_conn.c */
 void test_many_inflight(void);
 void test_garbage(void);

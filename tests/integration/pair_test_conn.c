@@ -288,7 +288,9 @@ static void *good_client(void *arg)
 	ssize_t n;
 	int rc;
 
-	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) || w->rounds < 20) {
+	/* At least 20 rounds; a few failures are enough to tell (and a hung
+	 * server costs a timeout per call). */
+	while ((!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) || w->rounds < 20) && w->bad < 3) {
 		rc = p9c_getattr(w->c, w->fid, P9_GETATTR_BASIC, &a);
 		n = p9c_read(w->c, w->fid, 0, buf, sizeof(buf));
 		if (rc || a.size != 96 || n != 96) {

@@ -73,6 +73,18 @@ static void create_as(const struct who *w)
 	      rcs(rc));
 	release_fid(pt_c, fid);
 
+	/* The gid is the client's choice, even one the host does not list for
+	 * this uid (the guest's own groups): 4244 for both. */
+	fid = walk_new(pt_c, dfid, "", &rc);
+	rc = p9c_lcreate(pt_c, fid, "gid4244", P9_DOTL_WRONLY | P9_DOTL_CREATE, 0640, 4244, NULL,
+			 NULL);
+	memset(&st, 0, sizeof(st));
+	lstat(hpath("%s/gid4244", w->dir), &st);
+	check(rc == 0 && st.st_uid == w->uid && st.st_gid == 4244,
+	      "%s: Tlcreate with gid 4244 gives exactly that gid: %s; host %u:%u", w->name, rcs(rc),
+	      st.st_uid, st.st_gid);
+	release_fid(pt_c, fid);
+
 	/* Special bits are kept too: 04755 (02755 for the user, in its own group). */
 	fid = walk_new(pt_c, dfid, "", &rc);
 	mode = w->uid ? 02750 : 04755;

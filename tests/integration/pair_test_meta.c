@@ -408,10 +408,12 @@ static void xattr_acl(void)
 
 void test_xattr(void)
 {
-	if (host_write_file(hpath("m/xu"), "x", 0644, PT_UID_USER, PT_GID_USER) < 0 ||
+	if ((mkdir(hpath("m"), 0755) < 0 && errno != EEXIST) ||
+	    host_write_file(hpath("m/xu"), "x", 0644, PT_UID_USER, PT_GID_USER) < 0 ||
 	    host_write_file(hpath("m/acl"), "x", 0644, PT_UID_USER, PT_GID_USER) < 0 ||
-	    host_write_file(hpath("m/tr"), "x", 0644, 0, 0) < 0) {
-		check(false, "host: prepare m/xu, m/acl, m/tr: %s", strerror(errno));
+	    host_write_file(hpath("m/tr"), "x", 0644, 0, 0) < 0 ||
+	    host_write_file(hpath("m/rootfile"), "root", 0644, 0, 0) < 0) {
+		check(false, "host: prepare m/xu, m/acl, m/tr, m/rootfile: %s", strerror(errno));
 		return;
 	}
 	xattr_user();

@@ -1,7 +1,8 @@
 /*
  * pair_test_names.c - renames and links, an open file that is unlinked,
  * readdir of a large directory with resume cookies, and path safety
- * (.. at the root, host symlinks, names with '/', "." and "..").
+ * (.. at the root, host symlinks, names with '/', "." and "..", fids that
+ * name a symlink to outside or a directory swapped for one).
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "pair_test.h"
@@ -467,6 +469,151 @@ static void bad_names(void)
 	      DIOD_PATHS,
 	      "host: a/b is untouched");
 	release_fid(pt_c, dfid);
+}
+
+/* ---- a symlink or a swapped directory must not lead outside ---- */
+
+/* Why diod fails these. */
+#define DIOD_FOLLOWS "diod 1.0.24 works on path strings, so it follows a symlink that " \
+	"replaced a directory or that a fid names"
+
+/* What is in dir (names, space-separated, at most sz bytes); "" if empty. */
+static const char *dir_names(const char *dir, char *buf, size_t sz)
+{
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	buf[0] = '\0';
+	d = opendir(dir);
+	if (!d)
+		return strerror(errno);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && n + 1 < sz)
+			n += (size_t)snprintf(buf + n, sz - n, "%s ", de->d_name);
+	closedir(d);
+	return buf;
+}
+
+/* Every way of making or changing something through fid `sym`, a symlink
+ * to a directory outside the export (test_escape checks that directory). */
+static void through_symlink_fid(uint32_t edir, uint32_t sym)
+{
+	struct p9_tsetattr sa = { .mode = 0700, .uid = 4321 };
+	uint32_t fid, file;
+	struct stat st;
+	int rc;
+
+	rc = p9c_mkdir(pt_c, sym, "m1", 0755, 0, NULL);
+	check_or_diod(rc < 0, DIOD_FOLLOWS, "Tmkdir in a symlink fid (e/out -> outside): %s",
+		      rc ? rcs(rc) : "created");
+	fid = walk_new(pt_c, sym, "", &rc);
+	rc = fid == P9_NOFID ? rc : p9c_lcreate(pt_c, fid, "c1", P9_DOTL_RDWR | P9_DOTL_CREATE,
+						 0644, 0, NULL, NULL);
+	check_or_diod(rc < 0, DIOD_FOLLOWS, "Tlcreate in a symlink fid: %s",
+		      rc ? rcs(rc) : "created");
+	release_fid(pt_c, fid);
+	rc = p9c_symlink(pt_c, sym, "s1", "x", 0, NULL);
+	check_or_diod(rc < 0, DIOD_FOLLOWS, "Tsymlink in a symlink fid: %s",
+		      rc ? rcs(rc) : "created");
+	rc = p9c_mknod(pt_c, sym, "f1", S_IFIFO | 0644, 0, 0, 0, NULL);
+	check_or_diod(rc < 0, DIOD_FOLLOWS, "Tmknod in a symlink fid: %s",
+		      rc ? rcs(rc) : "created");
+	rc = p9c_renameat(pt_c, edir, "x", sym, "r1");
+	check_or_diod(rc < 0, DIOD_FOLLOWS, "Trenameat into a symlink fid: %s",
+		      rc ? rcs(rc) : "renamed");
+	file = walk_new(pt_c, edir, "x", &rc);
+	rc = file == P9_NOFID ? rc : p9c_link(pt_c, sym, file, "l1");
+	check_or_diod(rc < 0, DIOD_FOLLOWS, "Tlink into a symlink fid: %s",
+		      rc ? rcs(rc) : "linked");
+	rc = file == P9_NOFID ? rc : p9c_rename(pt_c, file, sym, "r2");
+	check_or_diod(rc < 0, DIOD_FOLLOWS, "Trename into a symlink fid: %s",
+		      rc ? rcs(rc) : "renamed");
+	release_fid(pt_c, file);
+
+	/* Metadata changes through the symlink fid must not reach the target
+	 * (the link itself may change, or the request fail). */
+	sa.valid = P9_SETATTR_MODE;
+	rc = p9c_setattr(pt_c, sym, &sa);
+	note("chmod 0700 through the symlink fid: %s", rcs(rc));
+	sa.valid = P9_SETATTR_UID;
+	rc = p9c_setattr(pt_c, sym, &sa);
+	memset(&st, 0, sizeof(st));
+	lstat(hpath("e/out"), &st);
+	check_or_diod(rc < 0 || st.st_uid == 4321, DIOD_FOLLOWS,
+		      "chown 4321 through the symlink fid changes the link itself or fails: %s; "
+		      "link owner %u",
+		      rcs(rc), st.st_uid);
+	rc = p9c_xattr_set(pt_c, sym, "user.p9esc", "x", 1, 0);
+	note("set user.p9esc through the symlink fid: %s", rcs(rc));
+	rc = p9c_xattr_set(pt_c, sym, "trusted.p9esc", "x", 1, 0);
+	note("set trusted.p9esc through the symlink fid: %s", rcs(rc));
+}
+
+void test_escape(void)
+{
+	char outside[4096], up[4096], names[512], xl[256];
+	uint32_t edir = P9_NOFID, sym = P9_NOFID, race = P9_NOFID, fid;
+	struct stat st;
+	ssize_t nx;
+	int rc;
+
+	/* The run's private directory, beside the export; removed at the end. */
+	snprintf(outside, sizeof(outside), "%s/../escape-target", pt.export);
+	if (mkdir(outside, 0755) < 0 || chmod(outside, 0755) < 0 || mkdir(hpath("e"), 0755) < 0 ||
+	    symlink(outside, hpath("e/out")) < 0 || mkdir(hpath("e/race"), 0755) < 0 ||
+	    host_write_file(hpath("e/x"), "X", 0644, 0, 0) < 0) {
+		check(false, "host: prepare e/ and %s: %s", outside, strerror(errno));
+		return;
+	}
+	edir = walk_new(pt_c, pt_root0, "e", &rc);
+	sym = walk_new(pt_c, pt_root0, "e/out", &rc);
+	race = walk_new(pt_c, pt_root0, "e/race", &rc);
+	if (edir == P9_NOFID || sym == P9_NOFID || race == P9_NOFID) {
+		check(false, "walk to e, e/out, e/race: %s", rcs(rc));
+		goto out;
+	}
+	through_symlink_fid(edir, sym);
+
+	/* The directory a fid names is swapped for a symlink to outside. */
+	snprintf(up, sizeof(up), "%s", hpath("e/race-old"));
+	if (rename(hpath("e/race"), up) < 0 || symlink(outside, hpath("e/race")) < 0) {
+		check(false, "host: swap e/race for a symlink: %s", strerror(errno));
+		goto out;
+	}
+	fid = walk_new(pt_c, race, "", &rc);
+	rc = fid == P9_NOFID ? rc : p9c_lcreate(pt_c, fid, "t1", P9_DOTL_RDWR | P9_DOTL_CREATE,
+						 0644, 0, NULL, NULL);
+	release_fid(pt_c, fid);
+	check_or_diod(lstat(hpath("e/race-old/t1"), &st) == 0 || rc < 0, DIOD_FOLLOWS,
+		      "Tlcreate in a directory fid whose directory was swapped for a symlink to "
+		      "outside: %s; lands in the original directory: %s",
+		      rcs(rc), lstat(hpath("e/race-old/t1"), &st) == 0 ? "yes" : "no");
+	rc = p9c_mkdir(pt_c, race, "t2", 0755, 0, NULL);
+	check_or_diod(lstat(hpath("e/race-old/t2"), &st) == 0 || rc < 0, DIOD_FOLLOWS,
+		      "Tmkdir in the swapped directory fid: %s; lands in the original: %s",
+		      rcs(rc), lstat(hpath("e/race-old/t2"), &st) == 0 ? "yes" : "no");
+	rc = p9c_renameat(pt_c, edir, "x", race, "t3");
+	check_or_diod(lstat(hpath("e/race-old/t3"), &st) == 0 || rc < 0, DIOD_FOLLOWS,
+		      "Trenameat into the swapped directory fid: %s; lands in the original: %s",
+		      rcs(rc), lstat(hpath("e/race-old/t3"), &st) == 0 ? "yes" : "no");
+
+out:
+	/* Whatever was tried, the outside directory is as it was. */
+	memset(&st, 0, sizeof(st));
+	lstat(outside, &st);
+	dir_names(outside, names, sizeof(names));
+	nx = listxattr(outside, xl, sizeof(xl));
+	check_or_diod(st.st_mode == (S_IFDIR | 0755) && st.st_uid == 0 && !names[0] && nx == 0,
+		      DIOD_FOLLOWS,
+		      "host: %s untouched: mode 0%o uid %u, entries \"%s\", %zd bytes of xattr "
+		      "names",
+		      outside, st.st_mode, st.st_uid, names, nx);
+	if (rmdir(outside) < 0)
+		note("%s left behind: %s", outside, strerror(errno));
+	release_fid(pt_c, edir);
+	release_fid(pt_c, sym);
+	release_fid(pt_c, race);
 }
 
 void test_path_safety(void)

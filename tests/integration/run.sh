@@ -8,13 +8,16 @@
 #   as skips with the reason.
 #   P9G_PAIR_TMPDIR (default /tmp): where the temporary export is made.
 #   P9G_PAIR_TIMEOUT (default 300): seconds pair_test may take.
+#   P9G_PAIR_ARGS: more p9guard options (e.g. "--seccomp-action trap" for a
+#   sanitizer build), split on blanks.
 #
 # As root: makes a temporary export under /tmp (mode 0755 so that uid 1000
 # can work below it), starts the server on a unix socket (p9guard as root,
 # its frontend dropping to the user nobody), waits for the socket, runs
 # tests/integration/pair_test against it, then stops the server with
 # SIGTERM and checks that it exits 0.  p9guard is then started a second
-# time without --allow-devices for the device-node and capability checks.
+# time without --allow-devices and --trusted-xattrs for the device-node,
+# privileged-xattr and capability checks.
 # Everything is bounded in time and cleaned up by a trap.  Prints one line
 # per check ("ok - ...", "not ok - ...", "skip - ...") and ends with
 # "N passed, N failed, N skipped"; exits 1 when a check failed.  Without
@@ -110,11 +113,13 @@ HELP=
 [ "$SERVER" = p9guard ] && HELP=$("$FRONTEND" --help 2>&1 || true)
 has_option() { grep -q -- "$1" <<<"$HELP"; }
 
-# start_server NAME DEVICES(0|1): serve $TMP/NAME on $TMP/NAME.sock; sets
-# EXPORT, SOCK, LOG, SERVER_PID, HELPER_PID and test_args.  Returns 1 (after
-# a failed check) when the socket does not appear within 10 s.
+# start_server NAME DEVICES(0|1) TRUSTED(0|1): serve $TMP/NAME on
+# $TMP/NAME.sock, p9guard with --allow-devices and --trusted-xattrs as asked
+# (when it has them); sets EXPORT, SOCK, LOG, SERVER_PID, HELPER_PID and
+# test_args.  Returns 1 (after a failed check) when the socket does not
+# appear within 10 s.
 start_server() {
-	local name=$1 devices=$2 args i
+	local name=$1 devices=$2 trusted=$3 args i
 	EXPORT=$TMP/$name
 	SOCK=$TMP/$name.sock
 	LOG=$TMP/$name.log
@@ -124,6 +129,8 @@ start_server() {
 	case $SERVER in
 	p9guard)
 		args=(--export "$EXPORT" --listen "unix:$SOCK" --user nobody)
+		# shellcheck disable=SC2206 # split on purpose: extra options
+		[ -n "${P9G_PAIR_ARGS:-}" ] && args+=($P9G_PAIR_ARGS)
 		has_option --socket-mode && args+=(--socket-mode 0666)
 		if [ "$devices" = 1 ] && has_option --allow-devices; then
 			args+=(--allow-devices)
@@ -131,7 +138,7 @@ start_server() {
 		fi
 		# trusted.* and security.* writes need CAP_SYS_ADMIN in the
 		# helper, which it only keeps on request (if p9guard offers it).
-		if has_option --trusted-xattrs; then
+		if [ "$trusted" = 1 ] && has_option --trusted-xattrs; then
 			args+=(--trusted-xattrs)
 			test_args+=(--trusted)
 		fi
@@ -233,6 +240,12 @@ stop_server() {
 		fi
 	fi
 	HELPER_PID=
+	# A sanitizer build reports memory errors and leaks in the log.
+	if grep -q -E 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' \
+		"$LOG"; then
+		notok "no sanitizer report in the $SERVER log:" \
+			"$(grep -m 3 -E 'Sanitizer|runtime error:' "$LOG" | tr '\n' ' ')"
+	fi
 }
 
 show_log_if_failed() {
@@ -241,22 +254,23 @@ show_log_if_failed() {
 	tail -n 30 "$LOG" 2>/dev/null | sed 's/^/# log: /' || true
 }
 
-# ---- 1: every check, with device nodes allowed ----
-if start_server export 1; then
+# ---- 1: every check, with device nodes and trusted.* allowed ----
+if start_server export 1 1; then
 	run_prog
 	stop_server
 fi
 show_log_if_failed "all checks"
 
-# ---- 2: p9guard without --allow-devices: no CAP_MKNOD, mknod refused ----
-if [ "$SERVER" = p9guard ] && has_option --allow-devices; then
+# ---- 2: p9guard with neither: no CAP_MKNOD nor CAP_SYS_ADMIN; mknod of a
+# device, trusted.* and security.* writes refused ----
+if [ "$SERVER" = p9guard ]; then
 	failed_before=$fail
-	echo "# p9guard again, without --allow-devices"
-	if start_server export-nodev 0; then
-		run_prog --only caps,create
+	echo "# p9guard again, without --allow-devices and --trusted-xattrs"
+	if start_server export-nodev 0 0; then
+		run_prog --only caps,create,xattr
 		stop_server
 	fi
-	[ $fail = "$failed_before" ] || show_log_if_failed "without --allow-devices"
+	[ $fail = "$failed_before" ] || show_log_if_failed "second run"
 fi
 
 # Nothing was made beside the exports.
