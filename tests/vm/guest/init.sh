@@ -1,0 +1,69 @@
+#!/bin/busybox sh
+# shellcheck shell=dash
+# /init of the p9guard test guest (busybox sh, PID 1).
+# Brings up eth0 on QEMU's user-mode network, mounts the 9P server that the
+# host forwards to 10.0.2.100:564, runs the functional suite as root and as
+# two other uids, and powers off. Every line the host looks for starts with
+# P9G-; the host fails loudly when the expected ones are missing.
+/bin/busybox --install -s /bin
+export PATH=/bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+say() { echo "P9G-INIT: $* (uptime $(cut -d' ' -f1 /proc/uptime)s)"; }
+fatal() {
+	echo "P9G-FATAL: $*"
+	dmesg | tail -n 40 | sed 's/^/P9G-DMESG: /'
+	poweroff -f
+	sleep 10
+}
+
+# Options come from the kernel command line (no spaces in them):
+#   p9g.opts=<mount -o string>   p9g.only=<root test name>
+#   p9g.bigdir=<entries in the big-directory test>
+opts=trans=tcp,port=564,version=9p2000.L
+only=
+read -r cmdline < /proc/cmdline
+for w in $cmdline; do
+	case $w in
+	p9g.opts=*) opts=${w#p9g.opts=} ;;
+	p9g.only=*) only=${w#p9g.only=} ;;
+	p9g.bigdir=*) export P9G_BIGDIR="${w#p9g.bigdir=}" ;;
+	esac
+done
+
+while read -r m; do
+	insmod "/lib/modules/$m" || fatal "insmod $m failed"
+done < /etc/modules.load
+
+ip link set lo up
+ip link set eth0 up || fatal "no eth0 (virtio-net driver not bound?)"
+ip addr add 10.0.2.15/24 dev eth0
+ip route add default via 10.0.2.2
+say "network up"
+
+mkdir -p /mnt
+mount -t 9p -o "$opts" 10.0.2.100 /mnt || fatal "mount -t 9p -o $opts failed"
+say "mounted 9p with $opts"
+# From here on, kernel messages would only garble the result lines; they are
+# dumped at the end instead.
+dmesg -n 1
+
+cd /mnt || fatal "cd /mnt"
+/bin/fstest root p9g-test ${only:+"$only"}
+if [ -z "$only" ]; then
+	/bin/runas 4711 4711 4711,4720 -- /bin/fstest user p9g-test
+	/bin/runas 4712 4712 4712 -- /bin/fstest user p9g-test
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	/bin/fstest verify p9g-test
+fi
+cd /
+say "suite finished"
+umount /mnt || echo "P9G-WARN: umount /mnt failed"
+dmesg | tail -n 40 | sed 's/^/P9G-DMESG: /'
+echo "P9G-GUEST-DONE: all phases ran"
+poweroff -f
+sleep 10

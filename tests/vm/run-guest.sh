@@ -1,0 +1,166 @@
+#!/bin/bash
+# run-guest.sh — boot the test guest under QEMU as an UNPRIVILEGED user,
+# let it mount the 9P server behind SOCK and run the functional suite.
+#
+#   tests/vm/run-guest.sh SOCK RUNDIR MOUNT_OPTS [ONLY_TEST]
+#
+# SOCK        unix socket of the 9P server; must be connectable by the QEMU
+#             user (see run.sh, which sets owner/mode).
+# RUNDIR      scratch directory (kernel, initramfs, console.log, results.txt)
+# MOUNT_OPTS  the guest's `mount -t 9p -o` string (no spaces)
+# ONLY_TEST   run just this root-phase test (debugging)
+#
+# Network: QEMU user-mode networking with restrict=on (the guest reaches
+# nothing but the forward) and
+#     guestfwd=tcp:10.0.2.100:564-unix:SOCK
+# QEMU 7.2 accepts a chardev spec after the dash, so `unix:PATH` works with
+# no helper. Caveat: a chardev guestfwd connects ONCE, when QEMU starts (the
+# server must already listen) and carries one guest connection; the guest
+# therefore mounts exactly once. P9G_VM_FWD=socat switches to
+# `cmd:socat - UNIX-CONNECT:SOCK` (one socat per guest connection, also
+# works on QEMU versions without the chardev form).
+#
+# Output: the P9G-RESULT lines (also written to RUNDIR/results.txt).
+# Exit 0 if the guest ran every phase to the end (test failures are counted
+# by the caller), 1 if the guest did not come up, the mount failed, QEMU hit
+# the timeout, or a phase did not report — always with the console tail.
+#
+# Env: P9G_VM_CACHE, P9G_QEMU_USER (default p9g-qemu), P9G_VM_TIMEOUT
+# (seconds, default 600), P9G_VM_MEM (MiB, default 512), P9G_VM_FWD,
+# P9G_VM_BIGDIR (entries in bigdir_10000, default 10000; for quick runs).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${P9G_VM_CACHE:-$here/cache}
+sock=${1:?usage: run-guest.sh SOCK RUNDIR MOUNT_OPTS [ONLY_TEST]}
+rundir=${2:?usage}
+mopts=${3:?usage}
+only=${4:-}
+quser=${P9G_QEMU_USER:-p9g-qemu}
+tmo=${P9G_VM_TIMEOUT:-600}
+
+log() { printf 'run-guest: %s\n' "$*" >&2; }
+die() { printf 'run-guest: ERROR: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (QEMU itself is started as $quser)"
+case $mopts in *[[:space:]]*) die "mount options must not contain spaces" ;; esac
+[ -S "$sock" ] || die "no server socket at $sock"
+command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64; run fetch.sh"
+
+# ---- the unprivileged QEMU user ------------------------------------------
+if ! id -u "$quser" >/dev/null 2>&1; then
+    log "creating system user $quser"
+    useradd --system --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin --user-group "$quser"
+fi
+quid=$(id -u "$quser")
+qgid=$(id -g "$quser")
+[ "$quid" != 0 ] || die "$quser must not be uid 0"
+
+# ---- kernel and initramfs, readable by that user -------------------------
+[ -f "$cache/kernel/current" ] || die "no cached kernel; run tests/vm/fetch.sh"
+kver=$(cat "$cache/kernel/current")
+mkdir -p "$rundir"
+# QEMU must traverse RUNDIR and read the two boot files; nothing else.
+chmod 0711 "$rundir"
+install -m 0644 "$cache/kernel/$kver/boot/vmlinuz-$kver" "$rundir/vmlinuz"
+"$here/mkinitramfs.sh" "$rundir/initrd.cpio.gz"
+chmod 0644 "$rundir/initrd.cpio.gz"
+# The socket's own directory must be searchable by QEMU too.
+setpriv --reuid="$quid" --regid="$qgid" --clear-groups -- test -w "$sock" \
+    || die "$quser cannot connect to $sock (socket owner/mode or a parent directory)"
+
+case ${P9G_VM_FWD:-unix} in
+unix)  fwd="unix:$sock" ;;
+socat) command -v socat >/dev/null || die "P9G_VM_FWD=socat needs socat"
+       fwd="cmd:socat - UNIX-CONNECT:$sock" ;;
+*)     die "P9G_VM_FWD must be unix or socat" ;;
+esac
+
+cmdline="console=ttyS0 panic=-1 loglevel=4 edd=off p9g.opts=$mopts"
+[ -n "$only" ] && cmdline="$cmdline p9g.only=$only"
+[ -n "${P9G_VM_BIGDIR:-}" ] && cmdline="$cmdline p9g.bigdir=$P9G_VM_BIGDIR"
+
+console=$rundir/console.log
+results=$rundir/results.txt
+: > "$results"
+# shellcheck disable=SC2054  # the commas are QEMU's, not array separators
+qemu=(qemu-system-x86_64
+    -accel tcg -m "${P9G_VM_MEM:-512}" -smp 1
+    -nographic -nodefaults -no-user-config -no-reboot
+    -serial stdio -monitor none
+    -kernel "$rundir/vmlinuz" -initrd "$rundir/initrd.cpio.gz"
+    -append "$cmdline"
+    -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:564-$fwd"
+    # romfile= : no iPXE option ROM, we boot a kernel directly.
+    -device virtio-net-pci,netdev=n0,romfile=)
+
+log "booting $kver as $quser (TCG, timeout ${tmo}s), console: $console"
+t0=$(date +%s)
+rc=0
+# setpriv execs QEMU directly (no intermediate process), so `timeout`
+# signals QEMU itself; the environment is reset so nothing of root's leaks.
+# The console log is opened here, as root, and handed over as stdout.
+timeout --kill-after=10 "$tmo" \
+    env -i PATH=/usr/bin:/bin HOME=/nonexistent \
+    setpriv --reuid="$quid" --regid="$qgid" --clear-groups --no-new-privs -- \
+    "${qemu[@]}" < /dev/null > "$console" 2>&1 || rc=$?
+t1=$(date +%s)
+
+# The serial console has CRs and, before the kernel starts, BIOS escape
+# sequences on the same "line" as our first message: match anywhere.
+p9g_lines() { tr -d '\r' < "$console" | grep -ao 'P9G-[A-Z-]*:.*' || true; }
+p9g_lines | grep '^P9G-RESULT: ' > "$results" || true
+cat "$results"
+
+bad=
+tail_console() {
+    printf -- '----- last 40 lines of %s -----\n' "$console" >&2
+    tr -d '\r' < "$console" | tail -n 40 >&2
+    printf -- '----- end of console -----\n' >&2
+}
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    log "FAILED: QEMU did not finish within ${tmo}s"
+    bad=1
+elif [ "$rc" != 0 ]; then
+    log "FAILED: QEMU exited with status $rc"
+    bad=1
+fi
+if ! p9g_lines | grep -q '^P9G-INIT: network up'; then
+    log "FAILED: the guest did not come up (no network-up line)"
+    bad=1
+elif ! p9g_lines | grep -q '^P9G-INIT: mounted'; then
+    log "FAILED: the 9p mount failed"
+    bad=1
+fi
+if p9g_lines | grep -q '^P9G-FATAL:'; then
+    p9g_lines | grep -E '^P9G-(FATAL|DMESG):' >&2
+    bad=1
+fi
+phases=(root)
+[ -z "$only" ] && phases+=(u4711 u4712 verify)
+for ph in "${phases[@]}"; do
+    if ! p9g_lines | grep -q "^P9G-PHASE-DONE: $ph "; then
+        log "FAILED: phase $ph did not report"
+        bad=1
+    fi
+done
+if ! p9g_lines | grep -q '^P9G-GUEST-DONE'; then
+    log "FAILED: the guest did not finish the suite"
+    bad=1
+fi
+
+mounted_at=$(p9g_lines | sed -n 's/^P9G-INIT: mounted.*(uptime \([0-9.]*\)s)$/\1/p')
+done_at=$(p9g_lines | sed -n 's/^P9G-INIT: suite finished (uptime \([0-9.]*\)s)$/\1/p')
+log "wall $((t1 - t0))s; guest uptime at mount ${mounted_at:-?}s, suite done ${done_at:-?}s"
+p9g_lines | grep '^P9G-PHASE-DONE:' | sed 's/^/run-guest: /' >&2 || true
+# Kernel messages from the 9p client are worth seeing when something failed.
+if [ -n "$bad" ] || grep -q '^P9G-RESULT: FAIL' "$results"; then
+    p9g_lines | grep '^P9G-DMESG:' | grep -iE '9p|v9fs|netfs|fscache|bug|warn' \
+        | tail -n 20 >&2 || true
+fi
+if [ -n "$bad" ]; then
+    tail_console
+    exit 1
+fi
+exit 0
