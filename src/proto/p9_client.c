@@ -78,6 +78,12 @@ struct p9_client {
 
 	uint8_t *rx;			/* reader thread only */
 	size_t rx_len, rx_pos;
+	/* The request whose reply the reader is receiving into its sink (the
+	 * caller's buffer) right now.  p9c_release() of it ends the connection
+	 * and waits for the reader to let go; later replies to a released
+	 * request are never written to its sink. */
+	struct p9c_req *rx_sink;
+	pthread_cond_t rx_idle;
 
 	pthread_mutex_t fid_lock;
 	uint64_t *fidmap;
@@ -430,10 +436,25 @@ void p9c_release(struct p9c_req *r)
 	struct p9_client *c = r->c;
 
 	pthread_mutex_lock(&c->lock);
-	if (r->state == REQ_INFLIGHT)
+	if (r->state == REQ_INFLIGHT) {
+		/* The reply, if it comes, must no longer land in the caller's sink. */
 		r->released = 1;
-	else
+		r->sink = NULL;
+		if (c->rx_sink == r) {
+			/* It is landing right now: end the connection so the reader
+			 * stops at once instead of waiting on a slow server. */
+			if (!c->dead) {
+				c->dead = -EIO;
+				snprintf(c->why, sizeof(c->why),
+					 "request released while its reply was being received");
+			}
+			shutdown(c->fd, SHUT_RDWR);
+			while (c->rx_sink == r)
+				pthread_cond_wait(&c->rx_idle, &c->lock);
+		}
+	} else {
 		req_put_locked(c, r);
+	}
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -536,13 +557,13 @@ static int reply_result(const struct p9c_req *r)
  * can no longer be trusted.
  */
 static int rx_frame(struct p9_client *c, struct p9c_req *r, uint8_t *hdr, uint32_t size,
-		    int *fatal)
+		    void *sink, int *fatal)
 {
 	uint8_t type = hdr[4];
 	uint32_t count;
 	int rc;
 
-	if (r->sink && (type == P9_RREAD || type == P9_RREADDIR) && size >= P9_IOHDR_SIZE) {
+	if (sink && (type == P9_RREAD || type == P9_RREADDIR) && size >= P9_IOHDR_SIZE) {
 		rc = rx_read(c, hdr + P9_HDR_SIZE, 4);
 		if (rc)
 			goto io_error;
@@ -553,16 +574,16 @@ static int rx_frame(struct p9_client *c, struct p9c_req *r, uint8_t *hdr, uint32
 			*fatal = 1;
 			return -EPROTO;
 		}
-		rc = rx_read(c, r->sink, count);
+		rc = rx_read(c, sink, count);
 		if (rc)
 			goto io_error;
 		memset(&r->reply, 0, sizeof(r->reply));
 		r->reply.type = type;
 		r->reply.tag = r->wtag;
 		if (type == P9_RREAD)
-			r->reply.u.rread = (struct p9_rread){ count, r->sink };
+			r->reply.u.rread = (struct p9_rread){ count, sink };
 		else
-			r->reply.u.rreaddir = (struct p9_rreaddir){ count, r->sink };
+			r->reply.u.rreaddir = (struct p9_rreaddir){ count, sink };
 		return reply_result(r);
 	}
 	if (rbuf_reserve(r, size)) {
@@ -589,6 +610,7 @@ static void *reader_main(void *arg)
 	struct p9_client *c = arg;
 	uint8_t hdr[P9_IOHDR_SIZE];
 	struct p9c_req *r, *old;
+	void *sink;
 	uint32_t size, msize;
 	uint16_t tag;
 	int rc, fatal = 0;
@@ -610,6 +632,9 @@ static void *reader_main(void *arg)
 		}
 		pthread_mutex_lock(&c->lock);
 		r = req_lookup_locked(c, tag);
+		/* A released request's sink may be gone: its reply is dropped. */
+		sink = r && !r->released ? r->sink : NULL;
+		c->rx_sink = sink ? r : NULL;
 		pthread_mutex_unlock(&c->lock);
 		if (!r) {
 			const char *tn = p9_type_name(hdr[4]);
@@ -619,8 +644,12 @@ static void *reader_main(void *arg)
 			break;
 		}
 		/* r stays ours: only this thread completes requests. */
-		rc = rx_frame(c, r, hdr, size, &fatal);
+		rc = rx_frame(c, r, hdr, size, sink, &fatal);
 		pthread_mutex_lock(&c->lock);
+		if (c->rx_sink) {
+			c->rx_sink = NULL;
+			pthread_cond_broadcast(&c->rx_idle);
+		}
 		old = r->flush_of;
 		if (!rc && r->reply.type == P9_RFLUSH && old && old->seq == r->flush_seq &&
 		    old->state == REQ_INFLIGHT)
@@ -666,6 +695,7 @@ int p9c_open_fd(int fd, struct p9_client **out)
 	pthread_mutex_init(&c->send_lock, NULL);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->fid_lock, NULL);
+	pthread_cond_init(&c->rx_idle, NULL);
 	rc = -pthread_create(&c->reader, NULL, reader_main, c);
 	if (rc)
 		goto out_mutex;
@@ -674,6 +704,7 @@ int p9c_open_fd(int fd, struct p9_client **out)
 	return 0;
 
 out_mutex:
+	pthread_cond_destroy(&c->rx_idle);
 	pthread_mutex_destroy(&c->fid_lock);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->send_lock);
@@ -822,6 +853,7 @@ void p9c_close(struct p9_client *c)
 	free(c->fidmap);
 	free(c->rx);
 	free(c->sbuf);
+	pthread_cond_destroy(&c->rx_idle);
 	pthread_mutex_destroy(&c->fid_lock);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->send_lock);

@@ -160,7 +160,9 @@ int p9c_wait_sync(struct p9c_req *r);
 int p9c_result(struct p9c_req *r, const struct p9_msg **reply);
 
 /* Give back a request handle (completed or not; an uncompleted one keeps
- * its tag reserved until its reply or the connection's end). */
+ * its tag reserved until its reply or the connection's end, and its sink is
+ * never written after this returns: a late Rread/Rreaddir is dropped, and
+ * one being received at that very moment ends the connection). */
 void p9c_release(struct p9c_req *r);
 
 /* start + wait + result; on success the caller reads *reply and then calls

@@ -1,0 +1,169 @@
+#!/bin/bash
+# run.sh BUILDDIR - robustness tests (root): hostile 9P streams against the
+# running daemon pair, a hostile frontend against the helper, and the client
+# library's late-reply regression.
+#
+# Starts p9guard (frontend as nobody) on a temporary export with a sentinel
+# directory beside it, runs tests/robustness/hostile_9p against it, checks
+# the daemon survived with bounded memory and the sentinel is unchanged,
+# then runs hostile_frontend and client_late_reply.  Prints PASS/FAIL lines
+# and "N passed, N failed"; exits non-zero on any failure.
+# Environment: P9G_RSS_LIMIT_MB (default 200), HOSTILE_ONLY (case filter).
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 BUILDDIR" >&2
+	exit 2
+fi
+B=$(cd "$1" && pwd)
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run.sh: must run as root (the daemon pair drops to nobody)" >&2
+	exit 77
+fi
+for p in p9guard p9guard-helper tests/robustness/hostile_9p tests/robustness/hostile_frontend \
+	tests/robustness/client_late_reply; do
+	if [ ! -x "$B/$p" ]; then
+		echo "run.sh: $B/$p missing (make -C $B $p)" >&2
+		exit 2
+	fi
+done
+
+work=$(mktemp -d /tmp/p9g-robust.XXXXXX)
+chmod 0755 "$work"
+pid=
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	if [ -z "${P9G_KEEP:-}" ]; then
+		rm -rf "$work"
+	else
+		echo "kept $work"
+	fi
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+result() {	# result OK|FAIL name [why]
+	if [ "$1" = OK ]; then
+		echo "PASS: $2"
+		passed=$((passed + 1))
+	else
+		echo "FAIL: $2${3:+: $3}"
+		failed=$((failed + 1))
+	fi
+}
+# Count the PASS/FAIL lines of a test program's output.
+tally() {
+	local out=$1
+	passed=$((passed + $(grep -c '^PASS:' "$out" || true)))
+	failed=$((failed + $(grep -c '^FAIL:' "$out" || true)))
+}
+
+# ---- 1. client library regression (no daemon) ----
+out=$work/client_late_reply.out
+rc=0
+timeout 60 "$B/tests/robustness/client_late_reply" >"$out" 2>&1 || rc=$?
+grep -E '^(PASS|FAIL|NOTE):' "$out" || true
+tally "$out"
+if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
+	result FAIL client_late_reply "exit $rc"
+fi
+
+# ---- 2. hostile 9P streams against the daemon pair ----
+# export and sentinel in a directory of their own, which nothing else writes
+mkdir -m 0755 "$work/tree"
+export_dir=$work/tree/export
+sentinel=$work/tree/sentinel
+mkdir -p "$export_dir" "$sentinel/inside"
+chmod 0755 "$export_dir"
+printf 'abc' >"$export_dir/file"
+printf 'secret' >"$sentinel/secret"
+ln -s ../sentinel "$export_dir/esc-rel"
+ln -s "$sentinel" "$export_dir/esc-abs"
+snap() { (cd "$1" && find . -printf '%p %y %m %s %U %G %T@ %C@\n' | sort); }
+snap "$sentinel" >"$work/sentinel.before"
+
+P9GUARD_HELPER=$B/p9guard-helper "$B/p9guard" --export "$export_dir" \
+	--listen "unix:$work/sock" --user nobody --socket-mode 0666 \
+	--pidfile "$work/pid" --log-level warning >"$work/daemon.log" 2>&1 &
+launcher=$!
+for _ in $(seq 1 100); do
+	[ -S "$work/sock" ] && [ -s "$work/pid" ] && break
+	sleep 0.1
+done
+if [ ! -S "$work/sock" ] || [ ! -s "$work/pid" ]; then
+	result FAIL daemon-start "no socket after 10 s"
+	sed 's/^/    /' "$work/daemon.log"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+pid=$(cat "$work/pid")
+[ "$pid" = "$launcher" ] || echo "NOTE: pidfile names $pid, launched $launcher"
+
+out=$work/hostile_9p.out
+rc=0
+timeout 600 "$B/tests/robustness/hostile_9p" "$work/sock" "$export_dir" "$sentinel" "$pid" \
+	>"$out" 2>&1 || rc=$?
+grep -E '^(PASS|FAIL|NOTE):' "$out" || true
+tally "$out"
+if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
+	result FAIL hostile_9p "exit $rc (timeout or crash)"
+	tail -n 5 "$out" | sed 's/^/    /'
+fi
+
+if kill -0 "$pid" 2>/dev/null; then
+	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
+	limit=$((${P9G_RSS_LIMIT_MB:-200} * 1024))
+	if [ "$rss" -le "$limit" ]; then
+		result OK "daemon alive at the end, frontend VmRSS ${rss} kB"
+	else
+		result FAIL "daemon-memory" "frontend VmRSS ${rss} kB > ${limit} kB"
+	fi
+else
+	result FAIL daemon-alive "the frontend (pid $pid) died"
+	tail -n 20 "$work/daemon.log" | sed 's/^/    /'
+fi
+if grep -qiE 'sanitizer|segfault|assert|bad system call' "$work/daemon.log"; then
+	result FAIL daemon-log "$(grep -iE 'sanitizer|segfault|assert|bad system call' \
+		"$work/daemon.log" | head -n 1)"
+fi
+snap "$sentinel" >"$work/sentinel.after"
+if cmp -s "$work/sentinel.before" "$work/sentinel.after"; then
+	result OK "sentinel directory beside the export unchanged"
+else
+	result FAIL sentinel "changed: $(diff "$work/sentinel.before" "$work/sentinel.after" |
+		head -n 3 | tr '\n' ' ')"
+fi
+kill -TERM "$pid" 2>/dev/null || true
+for _ in $(seq 1 100); do
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$pid" 2>/dev/null; then
+	result FAIL daemon-stop "still running 10 s after SIGTERM"
+else
+	pid=
+fi
+
+# ---- 3. hostile frontend against the helper ----
+mkdir -p "$work/hf"
+out=$work/hostile_frontend.out
+rc=0
+timeout 300 "$B/tests/robustness/hostile_frontend" "$B/p9guard-helper" "$work/hf" \
+	>"$out" 2>&1 || rc=$?
+grep -E '^(PASS|FAIL|NOTE):' "$out" || true
+tally "$out"
+if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
+	result FAIL hostile_frontend "exit $rc"
+	tail -n 5 "$out" | sed 's/^/    /'
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
