@@ -42,6 +42,8 @@ cflags=(-static -O2 -Wall -Wextra -Werror)
 "$cc" "${cflags[@]}" -o "$root/bin/fstest" \
     "$here/guest/fstest.c" "$here/guest/tests.c"
 cp "$here/guest/init.sh" "$root/init"
+# The README demo's guest side (run when the kernel has p9g.demo=1).
+cp "$here/guest/demo.sh" "$root/bin/demo.sh"
 chmod 0755 "$root/init"
 
 # ---- kernel modules ------------------------------------------------------

@@ -23,14 +23,17 @@ fatal() {
 # Options come from the kernel command line (no spaces in them):
 #   p9g.opts=<mount -o string>   p9g.only=<root test name>
 #   p9g.bigdir=<entries in the big-directory test>
+#   p9g.demo=1  run the README demo (contrib/demo.sh) instead of the suite
 opts=trans=tcp,port=564,version=9p2000.L
 only=
+demo=
 read -r cmdline < /proc/cmdline
 for w in $cmdline; do
 	case $w in
 	p9g.opts=*) opts=${w#p9g.opts=} ;;
 	p9g.only=*) only=${w#p9g.only=} ;;
 	p9g.bigdir=*) export P9G_BIGDIR="${w#p9g.bigdir=}" ;;
+	p9g.demo=1) demo=1 ;;
 	esac
 done
 
@@ -50,6 +53,15 @@ say "mounted 9p with $opts"
 # From here on, kernel messages would only garble the result lines; they are
 # dumped at the end instead.
 dmesg -n 1
+
+if [ -n "$demo" ]; then
+	# The demo's output is every line prefixed P9G-DEMO: (contrib/demo.sh).
+	/bin/sh /bin/demo.sh 2>&1 | sed 's/^/P9G-DEMO: /'
+	umount /mnt || echo "P9G-WARN: umount /mnt failed"
+	echo "P9G-GUEST-DONE: demo ran"
+	poweroff -f
+	sleep 10
+fi
 
 cd /mnt || fatal "cd /mnt"
 /bin/fstest root p9g-test ${only:+"$only"}
