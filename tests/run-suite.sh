@@ -8,7 +8,7 @@
 # own "N passed, N failed" line) are added up into the final line, which CI
 # reads:  N passed, N failed[, N skipped]
 #
-# Usage: tests/run-suite.sh [--quick]     (--quick skips distcheck and the VM)
+# Usage: tests/run-suite.sh [--quick]  (--quick skips the fuzzers, the VM and distcheck)
 set -uo pipefail
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -99,25 +99,22 @@ stage build-sanitized configure_build "$srcdir/build-asan" --enable-sanitizers
 stage unit-tests-sanitized unit_tests "$srcdir/build-asan"
 stage readme-ci-command "$srcdir/tests/check-readme-command.sh"
 
-if [ -x "$srcdir/tests/integration/interop_diod.sh" ]; then
-	stage interop-diod "$srcdir/tests/integration/interop_diod.sh" "$srcdir/build-ci"
-fi
-if [ -x "$srcdir/tests/integration/run.sh" ]; then
-	stage integration "$srcdir/tests/integration/run.sh" "$srcdir/build-ci"
-fi
-if [ -x "$srcdir/tests/confinement/run.sh" ]; then
-	stage confinement "$srcdir/tests/confinement/run.sh" "$srcdir/build-ci"
-fi
-if [ -x "$srcdir/tests/policy/run.sh" ]; then
-	stage policy "$srcdir/tests/policy/run.sh" "$srcdir/build-ci"
-fi
+stage interop-diod "$srcdir/tests/integration/interop_diod.sh" "$srcdir/build-ci"
+stage integration "$srcdir/tests/integration/run.sh" "$srcdir/build-ci"
+stage confinement "$srcdir/tests/confinement/run.sh" "$srcdir/build-ci"
+stage robustness "$srcdir/tests/robustness/run.sh" "$srcdir/build-ci"
+stage audit "$srcdir/tests/audit/run.sh" "$srcdir/build-ci"
+# The guest kernel (Debian's linux-image-amd64) for the VM and AppArmor tests.
+stage vm-fetch "$srcdir/tests/vm/fetch.sh"
+stage policy "$srcdir/tests/policy/run.sh" "$srcdir"
+stage bench-smoke "$srcdir/bench/compare" --smoke --build "$srcdir/build-ci"
 if [ $quick = 1 ]; then
+	skip fuzz "--quick given"
 	skip vm "--quick given"
 	skip distcheck "--quick given"
 else
-	if [ -x "$srcdir/tests/vm/run.sh" ]; then
-		stage vm env BUILDDIR="$srcdir/build-ci" "$srcdir/tests/vm/run.sh" p9guard
-	fi
+	stage fuzz "$srcdir/tests/fuzz/run.sh" "$srcdir"
+	stage vm env BUILDDIR="$srcdir/build-ci" "$srcdir/tests/vm/run.sh" p9guard
 	stage distcheck make -C "$srcdir/build-ci" -j"$jobs" distcheck
 fi
 
