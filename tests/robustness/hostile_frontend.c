@@ -400,8 +400,11 @@ static void run_case(const char *name, void (*fn)(void))
 	fflush(stdout);
 }
 
-/* After a violation the helper must be gone: exit 2 and the log line. */
-static void expect_violation_exit(struct drv *d, const char *what)
+/*
+ * After a violation the helper must be gone: exit 2 and the log line, which
+ * must also name `why` (the codec's reason) when it is not NULL.
+ */
+static void expect_violation_exit(struct drv *d, const char *what, const char *why)
 {
 	struct hp_rep p;
 	int rc, st = 0;
@@ -433,10 +436,14 @@ static void expect_violation_exit(struct drv *d, const char *what)
 		     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), EXIT_VIOLATION);
 	else if (!log_has(d, "protocol violation"))
 		fail("%s: no \"protocol violation\" in %s", what, d->log);
+	else if (why && !log_has(d, why))
+		fail("%s: the helper exited, but not because of \"%s\" (see %s)", what, why,
+		     d->log);
 }
 
 /* A fresh session, then `len` raw bytes: the helper must exit (violation). */
-static void violation(const char *what, const void *pkt, size_t len, const int *fds, int nfds)
+static void violation(const char *what, const char *why, const void *pkt, size_t len,
+		      const int *fds, int nfds)
 {
 	struct drv *d = malloc(sizeof(*d));
 
@@ -449,7 +456,7 @@ static void violation(const char *what, const void *pkt, size_t len, const int *
 		return;
 	}
 	send_pkt(d, pkt, len, fds, nfds);
-	expect_violation_exit(d, what);
+	expect_violation_exit(d, what, why);
 	free(d);
 }
 
@@ -490,11 +497,16 @@ static void pk_str(struct pkt *p, const char *s)
 
 static void pk_hdr(struct pkt *p, uint16_t op)
 {
-	p->len = 0;
-	pk_u16(p, op);
-	pk_u32(p, 99); /* reqid */
-	pk_u32(p, 0);  /* uid */
-	pk_u32(p, HP_GID_DEFAULT);
+	struct hp_req q = mkreq(HP_GETATTR, 0);
+	size_t len = 0;
+
+	/* The header as the codec writes it (op first), whatever its layout. */
+	q.reqid = 99;
+	if (hp_encode_req(p->b, sizeof(p->b), &q, &len) != HP_OK || len < HP_REQ_HDR_SIZE)
+		abort();
+	p->len = HP_REQ_HDR_SIZE;
+	p->b[0] = (uint8_t)op;
+	p->b[1] = (uint8_t)(op >> 8);
 }
 
 /* ---- cases ---- */
@@ -559,7 +571,7 @@ static void case_slash_names(void)
 				break;
 			}
 			snprintf(what, sizeof(what), "%s with name \"%s\"", hp_op_name(op), bad[i]);
-			violation(what, p.b, p.len, NULL, 0);
+			violation(what, "'/' inside a name", p.b, p.len, NULL, 0);
 			if (cur_fail[0])
 				return;
 		}
@@ -569,13 +581,14 @@ static void case_slash_names(void)
 	pk_u32(&p, 1u << 16);
 	pk_str(&p, "");
 	pk_u32(&p, 0755);
-	violation("mkdir with an empty name", p.b, p.len, NULL, 0);
+	violation("mkdir with an empty name", "empty name", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_RENAMEAT);
 	pk_u32(&p, 1u << 16);
 	pk_str(&p, "../outside");
 	pk_u32(&p, 1u << 16);
 	pk_str(&p, "x");
-	violation("renameat with old name \"../outside\"", p.b, p.len, NULL, 0);
+	violation("renameat with old name \"../outside\"", "'/' inside a name", p.b, p.len, NULL,
+		  0);
 }
 
 /* Counts beyond every limit: a violation each. */
@@ -589,23 +602,23 @@ static void case_huge_counts(void)
 	pk_u32(&p, 1u << 16);
 	pk_str(&p, "user.x");
 	pk_u32(&p, UINT32_MAX);
-	violation("xattrget size 2^32-1", p.b, p.len, NULL, 0);
+	violation("xattrget size 2^32-1", "count field out of range", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_XATTRGET);
 	pk_u32(&p, 1u << 16);
 	pk_str(&p, "user.x");
 	pk_u32(&p, HP_MAX_XATTR_VALUE + 1);
-	violation("xattrget size 64 KiB + 1", p.b, p.len, NULL, 0);
+	violation("xattrget size 64 KiB + 1", "count field out of range", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_XATTRLIST);
 	pk_u32(&p, 1u << 16);
 	pk_u32(&p, 0x80000000u);
-	violation("xattrlist size 2^31", p.b, p.len, NULL, 0);
+	violation("xattrlist size 2^31", "count field out of range", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_XATTRSET);
 	pk_u32(&p, 1u << 16);
 	pk_str(&p, "user.x");
 	pk_u32(&p, 0);
 	pk_u32(&p, UINT32_MAX); /* len, with 3 bytes following */
 	pk_strn(&p, "abc", 1);
-	violation("xattrset len 2^32-1", p.b, p.len, NULL, 0);
+	violation("xattrset len 2^32-1", "count field out of range", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_XATTRSET);
 	pk_u32(&p, 1u << 16);
 	pk_str(&p, "user.x");
@@ -613,39 +626,40 @@ static void case_huge_counts(void)
 	pk_u32(&p, 1000); /* claims 1000, 10 follow */
 	memcpy(p.b + p.len, "0123456789", 10);
 	p.len += 10;
-	violation("xattrset len larger than the packet", p.b, p.len, NULL, 0);
+	violation("xattrset len larger than the packet", "cut off", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_WALK);
 	pk_u32(&p, 1u << 16);
 	pk_u16(&p, 17);
 	for (int i = 0; i < 17; i++)
 		pk_str(&p, "..");
-	violation("walk of 17 names", p.b, p.len, NULL, 0);
+	violation("walk of 17 names", "count field out of range", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_WALK);
 	pk_u32(&p, 1u << 16);
 	pk_u16(&p, 65535);
-	violation("walk nwname 65535", p.b, p.len, NULL, 0);
+	violation("walk nwname 65535", "count field out of range", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_SYMLINK);
 	pk_u32(&p, 1u << 16);
 	pk_str(&p, "l");
 	pk_strn(&p, big, HP_MAX_SYMTGT + 1);
-	violation("symlink target of 4096 bytes", p.b, p.len, NULL, 0);
+	violation("symlink target of 4096 bytes", "string longer than", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_MKDIR);
 	pk_u32(&p, 1u << 16);
 	pk_strn(&p, big, HP_MAX_NAME + 1);
 	pk_u32(&p, 0755);
-	violation("mkdir name of 256 bytes", p.b, p.len, NULL, 0);
+	violation("mkdir name of 256 bytes", "string longer than", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_ATTACH);
 	pk_strn(&p, big, HP_MAX_ANAME + 1);
-	violation("attach aname of 4096 bytes", p.b, p.len, NULL, 0);
+	violation("attach aname of 4096 bytes", "string longer than", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_SESSION_START);
 	pk_u32(&p, 1);
 	pk_strn(&p, big, 65535); /* a string that says 65535 and has them */
-	violation("session_start peer of 65535 bytes", p.b, p.len, NULL, 0);
+	violation("session_start peer of 65535 bytes", "string longer than", p.b, p.len, NULL, 0);
 	pk_hdr(&p, HP_MKDIR);
 	pk_u32(&p, 1u << 16);
 	pk_u16(&p, 65535); /* string length beyond the packet */
 	pk_u32(&p, 0755);
-	violation("mkdir name length 65535 in a short packet", p.b, p.len, NULL, 0);
+	violation("mkdir name length 65535 in a short packet", "string longer than", p.b, p.len,
+		  NULL, 0);
 }
 
 /* Descriptors attached to other messages, and many of them. */
@@ -662,13 +676,14 @@ static void case_passed_fds(void)
 	pk_u32(&p, (uint32_t)rootfd);
 	pk_u16(&p, 1);
 	pk_str(&p, "etc");
-	violation("walk with the host's / passed as a descriptor", p.b, p.len, &rootfd, 1);
+	violation("walk with the host's / passed as a descriptor", "control data", p.b, p.len,
+		  &rootfd, 1);
 	pk_hdr(&p, HP_RELEASE);
 	pk_u32(&p, 12345);
-	violation("release (no reply) with a descriptor", p.b, p.len, &rootfd, 1);
+	violation("release (no reply) with a descriptor", "control data", p.b, p.len, &rootfd, 1);
 	pk_hdr(&p, HP_GETATTR);
 	pk_u32(&p, 1u << 16);
-	violation("getattr with 250 descriptors", p.b, p.len, fds, 250);
+	violation("getattr with 250 descriptors", "control data", p.b, p.len, fds, 250);
 	/* Before hello. */
 	{
 		struct drv *d = malloc(sizeof(*d));
@@ -681,7 +696,7 @@ static void case_passed_fds(void)
 		q.u.hello.version = HP_VERSION;
 		hp_encode_req(p.b, sizeof(p.b), &q, &len);
 		send_pkt(d, p.b, len, &rootfd, 1);
-		expect_violation_exit(d, "hello with a descriptor");
+		expect_violation_exit(d, "hello with a descriptor", "control data");
 		free(d);
 	}
 	close(rootfd);
