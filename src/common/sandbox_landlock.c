@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -220,9 +221,16 @@ int sandbox_landlock_apply(enum sandbox_role role, const struct sandbox_opts *o,
 		if (o->audit_fd >= 0) {
 			/* Append-only is the opener's O_APPEND; Landlock can
 			 * only say "write" (and lets the file be reopened for
-			 * it, e.g. through /proc/self/fd). */
-			if (ll_add_path(ruleset, o->audit_fd,
-					attr.handled_access_fs & LANDLOCK_ACCESS_FS_WRITE_FILE,
+			 * it, e.g. through /proc/self/fd).  A directory (the
+			 * audit file's, for the reopen after log rotation)
+			 * also gets MAKE_REG, to recreate a rotated-away file:
+			 * only regular files, nothing removed or renamed. */
+			struct stat ast;
+			uint64_t aacc = LANDLOCK_ACCESS_FS_WRITE_FILE;
+
+			if (fstat(o->audit_fd, &ast) == 0 && S_ISDIR(ast.st_mode))
+				aacc |= LANDLOCK_ACCESS_FS_MAKE_REG;
+			if (ll_add_path(ruleset, o->audit_fd, attr.handled_access_fs & aacc,
 					"audit file") < 0)
 				goto out_close;
 		}

@@ -395,6 +395,15 @@ int sandbox_seccomp_apply(enum sandbox_role role, const struct sandbox_opts *o, 
 		if (sc_add(ctx, SCMP_ACT_ERRNO(EACCES), &r, &count) < 0)
 			goto out;
 	}
+	if (o->syslog && role == SANDBOX_ROLE_HELPER) {
+		/* syslog() (--syslog, --audit syslog) is send() on the log
+		 * socket connected before the sandbox: sendto with no address.
+		 * The helper can make no other connected socket. */
+		struct sc_rule r = ALLOW_IF(sendto, CMP(4, SCMP_CMP_EQ, 0, 0));
+
+		if (sc_add(ctx, SCMP_ACT_ALLOW, &r, &count) < 0)
+			goto out;
+	}
 
 	/* The allowlist. */
 	if (sc_add_table(ctx, runtime_rules, sizeof(runtime_rules) / sizeof(runtime_rules[0]),

@@ -328,11 +328,19 @@ out_cond:
 	return rc;
 }
 
+static _Thread_local uint32_t helper_cur_session;
+
+void helper_set_session(uint32_t session)
+{
+	helper_cur_session = session;
+}
+
 static void call_init(struct hp_call *c, uint16_t op, uint32_t uid, uint32_t gid)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->req.op = op;
+	c->req.session = helper_cur_session;
 	c->req.uid = uid;
 	c->req.gid = gid;
 }
@@ -720,6 +728,7 @@ int helper_call_session_start(struct helper *h, uint32_t session, const char *pe
 	struct hp_call c;
 
 	call_init(&c, HP_SESSION_START, 0, HP_GID_DEFAULT);
+	c.req.session = session;
 	c.req.u.session_start.session = session;
 	c.req.u.session_start.peer = p9_str_c(peer);
 	return call_noresult(h, &c);
@@ -730,6 +739,7 @@ int helper_call_session_end(struct helper *h, uint32_t session)
 	struct hp_call c;
 
 	call_init(&c, HP_SESSION_END, 0, HP_GID_DEFAULT);
+	c.req.session = session;
 	c.req.u.session_end.session = session;
 	return call_noresult(h, &c);
 }

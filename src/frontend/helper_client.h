@@ -28,6 +28,14 @@ int helper_start(struct helper **out, int sock, int death_efd);
 void helper_stop(struct helper *h);
 bool helper_is_dead(struct helper *h);
 
+/*
+ * The session (connection number) the calling thread works for: every
+ * request this thread sends carries it in its header, for the helper's
+ * audit trail.  p9_dispatch() sets it before each 9P handler runs; it is
+ * per thread so that no helper_call_* needs one more parameter.
+ */
+void helper_set_session(uint32_t session);
+
 int helper_call_hello(struct helper *h, uint32_t *version, uint32_t *max_msg);
 int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint32_t *handle,
 		       struct p9_qid *qid);

@@ -54,6 +54,58 @@ void launcher_close_inherited_fds(const struct fe_options *o)
 	close_range((unsigned int)from, ~0u, 0);
 }
 
+/*
+ * --audit file:PATH: opened here, as root, for appending (created with
+ * --audit-file-mode if missing, never through a symlink), with an O_PATH
+ * descriptor of its directory so that the helper can reopen it by name
+ * after log rotation.  Both go to the helper; the frontend keeps neither.
+ */
+static void launcher_open_audit(const struct fe_options *o, struct launch *l)
+{
+	char *copy, *slash;
+	struct stat st;
+
+	l->audit_fd = l->audit_dir_fd = -1;
+	l->audit_name = NULL;
+	if (!o->audit_file)
+		return;
+	copy = strdup(o->audit_file);
+	if (!copy)
+		die("out of memory");
+	slash = strrchr(copy, '/');
+	if (!slash || slash[1] == '\0' || strcmp(slash + 1, ".") == 0 ||
+	    strcmp(slash + 1, "..") == 0)
+		die("--audit file:%s: not a file name", o->audit_file);
+	*slash = '\0';
+	l->audit_dir_fd = open(copy[0] ? copy : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->audit_dir_fd < 0)
+		die_errno("--audit file:%s: its directory", o->audit_file);
+	{
+		/* Clients must not be able to read or rewrite the trail. */
+		char *dir = realpath(copy[0] ? copy : "/", NULL);
+		size_t n = strlen(l->export_real);
+
+		if (!dir)
+			die_errno("--audit file:%s: its directory", o->audit_file);
+		if (strncmp(dir, l->export_real, n) == 0 &&
+		    (dir[n] == '\0' || dir[n] == '/' || n == 1))
+			die("--audit file:%s: inside the export %s", o->audit_file,
+			    l->export_real);
+		free(dir);
+	}
+	l->audit_name = strdup(slash + 1);
+	free(copy);
+	if (!l->audit_name)
+		die("out of memory");
+	l->audit_fd = openat(l->audit_dir_fd, l->audit_name,
+			     O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+			     (mode_t)o->audit_file_mode);
+	if (l->audit_fd < 0)
+		die_errno("--audit file:%s", o->audit_file);
+	if (fstat(l->audit_fd, &st) < 0 || !S_ISREG(st.st_mode))
+		die("--audit file:%s: not a regular file", o->audit_file);
+}
+
 void launcher_prepare(const struct fe_options *o, struct launch *l)
 {
 	char err[256];
@@ -83,6 +135,7 @@ void launcher_prepare(const struct fe_options *o, struct launch *l)
 			  o->helper);
 	l->helper_sock = -1;
 	l->helper_pid = -1;
+	launcher_open_audit(o, l);
 }
 
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -103,7 +156,7 @@ static char *xasprintf(const char *fmt, ...)
 
 void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 {
-	char *argv[16], *owned[6];
+	char *argv[24], *owned[12];
 	int nowned = 0;
 	int sv[2], errpipe[2], child_errno = 0, argc = 0;
 	ssize_t n;
@@ -119,6 +172,12 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 	owned[nowned++] = xasprintf("--threads=%u", o->threads);
 	owned[nowned++] = xasprintf("--log-level=%s", o->log_level_name);
 	owned[nowned++] = xasprintf("--seccomp-action=%s", o->seccomp_action);
+	owned[nowned++] = xasprintf("--audit-level=%s", o->audit_level);
+	if (l->audit_fd >= 0) {
+		owned[nowned++] = xasprintf("--audit-fd=%d", l->audit_fd);
+		owned[nowned++] = xasprintf("--audit-dir-fd=%d", l->audit_dir_fd);
+		owned[nowned++] = xasprintf("--audit-name=%s", l->audit_name);
+	}
 	argv[argc++] = (char *)o->helper;
 	for (int i = 0; i < nowned; i++)
 		argv[argc++] = owned[i];
@@ -130,6 +189,10 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 		argv[argc++] = (char *)"--trusted-xattrs";
 	if (o->allow_no_landlock)
 		argv[argc++] = (char *)"--allow-no-landlock";
+	if (o->audit_syslog)
+		argv[argc++] = (char *)"--audit-syslog";
+	if (o->audit_stderr)
+		argv[argc++] = (char *)"--audit-stderr";
 	argv[argc] = NULL;
 
 	fflush(NULL);
@@ -138,12 +201,15 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 		die_errno("fork");
 	if (pid == 0) {
 		/* Child (single-threaded parent, so any call is safe here).
-		 * Exactly two descriptors cross the exec: the socket and the
-		 * export root; everything else is close-on-exec. */
+		 * Exactly these descriptors cross the exec: the socket, the
+		 * export root and, with --audit file:, the audit file and its
+		 * directory; everything else is close-on-exec. */
 		int e;
 
 		close(errpipe[0]);
-		if (fcntl(sv[1], F_SETFD, 0) < 0 || fcntl(l->root_fd, F_SETFD, 0) < 0) {
+		if (fcntl(sv[1], F_SETFD, 0) < 0 || fcntl(l->root_fd, F_SETFD, 0) < 0 ||
+		    (l->audit_fd >= 0 && (fcntl(l->audit_fd, F_SETFD, 0) < 0 ||
+					  fcntl(l->audit_dir_fd, F_SETFD, 0) < 0))) {
 			e = errno;
 		} else {
 			execv(o->helper, argv);
@@ -158,6 +224,13 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 	/* The frontend must not keep the export: only the helper holds it. */
 	close(l->root_fd);
 	l->root_fd = -1;
+	if (l->audit_fd >= 0) {
+		close(l->audit_fd);
+		close(l->audit_dir_fd);
+		l->audit_fd = l->audit_dir_fd = -1;
+	}
+	free(l->audit_name);
+	l->audit_name = NULL;
 	do
 		n = read(errpipe[0], &child_errno, sizeof(child_errno));
 	while (n < 0 && errno == EINTR);

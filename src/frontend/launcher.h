@@ -15,6 +15,9 @@ struct launch {
 	gid_t gid;
 	int root_fd;	   /* export root, O_PATH; closed once the helper has it */
 	char *export_real; /* canonical export path, for the helper's records */
+	int audit_fd;	   /* --audit file:PATH, O_APPEND; closed once the helper has it */
+	int audit_dir_fd;  /* O_PATH of its directory (the helper reopens on SIGHUP) */
+	char *audit_name;  /* the file's name in that directory */
 	int helper_sock;   /* our end of the socketpair */
 	pid_t helper_pid;
 };

@@ -48,6 +48,14 @@ const char options_help_text[] =
     "  --log-level LEVEL       error, warning, info (default) or debug\n"
     "  --syslog                log to syslog as well as stderr\n"
     "  --pidfile FILE          write the frontend's pid to FILE\n"
+    "  --audit DEST            audit trail of the helper's operations (repeatable):\n"
+    "                            file:PATH  JSON lines appended to PATH (reopened\n"
+    "                                       on SIGHUP to p9guard-helper)\n"
+    "                            syslog     one line per record to syslog\n"
+    "                            stderr     one line per record to standard error\n"
+    "  --audit-level LEVEL     all (default: every operation) or changes\n"
+    "                          (modifications, failures and sessions)\n"
+    "  --audit-file-mode OCTAL mode of a new audit file: 0600 (default) or 0640\n"
     "  --foreground            accepted for compatibility; always in effect\n"
     "  --help                  show this help and exit\n"
     "  --version               show the version and exit\n";
@@ -70,6 +78,9 @@ enum {
 	OPT_SYSLOG,
 	OPT_FOREGROUND,
 	OPT_PIDFILE,
+	OPT_AUDIT,
+	OPT_AUDIT_LEVEL,
+	OPT_AUDIT_FILE_MODE,
 	OPT_HELP_ID,
 	OPT_VERSION_ID,
 };
@@ -92,6 +103,9 @@ static const struct option long_opts[] = {
     {"syslog", no_argument, NULL, OPT_SYSLOG},
     {"foreground", no_argument, NULL, OPT_FOREGROUND},
     {"pidfile", required_argument, NULL, OPT_PIDFILE},
+    {"audit", required_argument, NULL, OPT_AUDIT},
+    {"audit-level", required_argument, NULL, OPT_AUDIT_LEVEL},
+    {"audit-file-mode", required_argument, NULL, OPT_AUDIT_FILE_MODE},
     {"help", no_argument, NULL, OPT_HELP_ID},
     {"version", no_argument, NULL, OPT_VERSION_ID},
     {NULL, 0, NULL, 0},
@@ -226,6 +240,8 @@ static void options_defaults(struct fe_options *o, const char *env_helper)
 	o->log_level = LOG_LVL_INFO;
 	o->log_level_name = "info";
 	o->seccomp_action = "kill";
+	o->audit_level = "all";
+	o->audit_file_mode = 0600;
 }
 
 /* Cross-option checks once everything is parsed. */
@@ -363,6 +379,37 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 			if (optarg[0] == '\0')
 				return fail(err, errsz, "--pidfile: the file name is empty");
 			o->pidfile = optarg;
+			break;
+		case OPT_AUDIT:
+			if (strncmp(optarg, "file:", 5) == 0) {
+				if (o->audit_file)
+					return fail(err, errsz, "--audit file: given twice");
+				if (optarg[5] != '/')
+					return fail(err, errsz,
+						    "--audit %s: the file name must be absolute",
+						    optarg);
+				o->audit_file = optarg + 5;
+			} else if (strcmp(optarg, "syslog") == 0) {
+				o->audit_syslog = true;
+			} else if (strcmp(optarg, "stderr") == 0) {
+				o->audit_stderr = true;
+			} else {
+				return fail(err, errsz,
+					    "--audit '%s': expected file:PATH, syslog or stderr",
+					    optarg);
+			}
+			break;
+		case OPT_AUDIT_LEVEL:
+			if (strcmp(optarg, "all") && strcmp(optarg, "changes"))
+				return fail(err, errsz, "--audit-level '%s': expected all or changes",
+					    optarg);
+			o->audit_level = optarg;
+			break;
+		case OPT_AUDIT_FILE_MODE:
+			if (parse_uint(optarg, 8, 0777, &v) < 0 || (v != 0600 && v != 0640))
+				return fail(err, errsz, "--audit-file-mode '%s': expected 0600 or 0640",
+					    optarg);
+			o->audit_file_mode = (unsigned int)v;
 			break;
 		case OPT_HELP_ID:
 			return OPT_HELP;

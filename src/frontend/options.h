@@ -54,6 +54,11 @@ struct fe_options {
 	const char *log_level_name; /* passed on to the helper */
 	bool syslog;
 	const char *pidfile;
+	/* --audit DEST (repeatable): file:PATH, syslog, stderr */
+	const char *audit_file;	    /* PATH of file:PATH, or NULL */
+	bool audit_syslog, audit_stderr;
+	const char *audit_level;    /* "all" (default) or "changes" */
+	unsigned int audit_file_mode; /* --audit-file-mode, default 0600 */
 };
 
 /* Results of options_parse(). */

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "frontend/conn.h"
+#include "frontend/helper_client.h"
 #include "frontend/p9_ops.h"
 
 /*
@@ -59,5 +60,6 @@ void p9_dispatch(struct p9_req *req)
 		return;
 	}
 	log_debug("session %u tag %u: T%s", req->conn->session, req->tag, op->name);
+	helper_set_session(req->conn->session);	/* for the helper's audit trail */
 	op->fn(req);
 }

@@ -173,7 +173,10 @@ static int server_poll_once(struct server *s, struct pollfd *pfd, unsigned int n
 
 		while (read(pfd[0].fd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {
-				log_info("SIGHUP ignored");
+				/* The frontend cannot signal the helper (Landlock
+				 * signal scope); the operator does, see p9guard(8). */
+				log_info("SIGHUP ignored (to reopen the audit file, send it to "
+					 "p9guard-helper)");
 				continue;
 			}
 			log_info("signal %u: shutting down", si.ssi_signo);

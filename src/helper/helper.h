@@ -15,6 +15,7 @@
 #ifndef P9G_HELPER_H
 #define P9G_HELPER_H
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,6 +74,8 @@ struct helper_ctx {
 	int out_fd;			/* descriptor to pass with the reply, or -1 */
 	char *scratch;			/* per-thread buffer for reply data */
 	size_t scratch_size;		/* >= HP_MAX_XATTR_VALUE + 1 */
+	const char *audit_note;		/* handler's remark for the audit record */
+	bool creds_switched;		/* the request's credentials are in force */
 };
 
 /* ---- helper_dispatch.c ---- */
@@ -129,6 +132,13 @@ void creds_load_userdb(void);
 /* Make this thread's fs credentials those of uid (see helper_creds.c for the
  * gid rule).  0 or an errno. */
 int creds_switch(uint32_t uid, uint32_t gid, bool create);
+/* The fs uid/gid this thread last switched to; false if none is in force. */
+bool creds_current(uint32_t *uid, uint32_t *gid);
+/* Make this thread's fsuid/fsgid 0 around ONE privileged call the caller
+ * has justified (begin: 0 or an errno), then back to what they were. */
+struct creds_saved { uint32_t uid, gid; };
+int creds_root_begin(struct creds_saved *sv);
+void creds_root_end(const struct creds_saved *sv);
 
 /* ---- helper_path.c ---- */
 /* Copy a (re-checked) entry name into out; EINVAL if malformed. */
@@ -154,7 +164,27 @@ int attr_from_stat(const struct stat *st, struct hp_attr *a);
 int helper_fstat(int fd, struct stat *st);
 
 /* ---- helper_audit.c ---- */
-void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned int flags);
+enum audit_level { AUDIT_OFF = 0, AUDIT_CHANGES, AUDIT_ALL };
+struct audit_config {
+	enum audit_level level;
+	int file_fd;		/* audit file opened O_APPEND, or -1 */
+	int dir_fd;		/* O_PATH of its directory, for the SIGHUP reopen, or -1 */
+	const char *file_name;	/* its name in dir_fd */
+	bool to_syslog, to_stderr;
+};
+/* Paths taken before the handler runs (raw bytes, NUL-terminated). */
+struct audit_pre {
+	char path[2][PATH_MAX + HP_MAX_NAME + 2];
+};
+/* Start-up, before the sandbox: settings, SIGHUP handler, the root's path. */
+void helper_audit_init(const struct audit_config *cfg, int procfd, int rootfd);
+bool helper_audit_enabled(void);
+void helper_audit_begin(const struct helper_ctx *c, struct audit_pre *p);
+/* Record the finished request (before its reply is sent). */
+void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned int flags,
+		     const struct audit_pre *p);
+/* Record a protocol violation (the helper exits next). */
+void helper_audit_violation(const char *what);
 
 /* ---- helper_ops_*.c: one handler per operation; 0 or a positive errno ---- */
 int helper_do_hello(struct helper_ctx *c);

@@ -1,24 +1,654 @@
 /*
- * helper_audit.c - the audit hook.
+ * helper_audit.c - the audit trail (DESIGN section 7, p9guard-audit(1)).
  *
- * helper_dispatch() calls helper_audit_op() exactly once per request, after
- * the handler, with the request, the reply (result) and the table flags.
- * The audit trail proper (JSON lines, syslog; DESIGN section 7) is a later
- * issue and plugs in here; for now privileged and modifying operations are
- * logged at debug level.
+ * helper_dispatch() calls helper_audit_begin() once the request's handles
+ * are resolved and BEFORE the handler runs (so that a file about to be
+ * removed or renamed still has its path), and helper_audit_op() after the
+ * handler and BEFORE the reply is sent: a record is on its way to every
+ * destination before the frontend (and so the client) learns the result.
+ *
+ * A record is one JSON object on one line, written with ONE write(2) to
+ * the audit file (opened O_APPEND by the launcher: appends from the worker
+ * threads never interleave), and/or sent as one syslog message, and/or
+ * written with one write(2) to standard error.  Field names are stable and
+ * documented in p9guard-audit(1).
+ *
+ * Export-relative paths.  The helper holds descriptors, not paths; the
+ * path of a handle's object is what the kernel says it is now:
+ * readlinkat(/proc/self/fd, "N"), with the export root's own link text
+ * (read once at start-up) cut off the front.  That is exact after renames
+ * made by anyone, including host processes.  An object that is not (or no
+ * longer) below the root - moved out by a host process - is recorded as
+ * "?inode=N"; a removed one keeps the kernel's " (deleted)" suffix.  A
+ * name given in the request (create, unlink, rename targets) is appended
+ * as the client sent it, refused names ("..", ".") included.
+ *
+ * Bytes in names are kept: valid UTF-8 is written as is, every other byte
+ * (controls, invalid UTF-8) as \u00XX, so \u0080-\u00ff in a record always
+ * stand for one raw byte of the name, never for a character.
+ *
+ * Rotation: SIGHUP sets a flag; the next record reopens the file by name
+ * in its directory (an O_PATH descriptor the launcher passed), creating it
+ * O_EXCL with the old file's mode, owned by root, if it is missing.
+ * Records before the reopen go to the old (renamed) file: none is lost.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "helper/helper.h"
 
-void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned int flags)
+#define AUDIT_LINE_MAX (64u * 1024u)
+#define AUDIT_RESERVE 512u	/* kept free for the fields after a long one */
+
+static struct {
+	enum audit_level level;
+	bool to_syslog, to_stderr;
+	int procfd;
+	char root[PATH_MAX];	/* link text of the export root */
+	size_t rootlen;
+	pthread_mutex_t lock;	/* file_fd and the reopen */
+	int file_fd, dir_fd;
+	char file_name[NAME_MAX + 1];
+} audit = { .level = AUDIT_OFF, .file_fd = -1, .dir_fd = -1,
+	    .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static atomic_int audit_reopen_wanted;
+
+static void on_sighup(int sig)
 {
-	(void)flags;
-	if (log_get_level() < LOG_LVL_DEBUG)
+	(void)sig;
+	atomic_store(&audit_reopen_wanted, 1);
+}
+
+void helper_audit_init(const struct audit_config *cfg, int procfd, int rootfd)
+{
+	struct sigaction sa;
+	char name[16];
+	ssize_t n;
+
+	/* SIGHUP never ends the helper: it reopens the audit file, if any. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sighup;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGHUP, &sa, NULL) < 0)
+		die_errno("sigaction(SIGHUP)");
+
+	audit.level = cfg->level;
+	if (cfg->level == AUDIT_OFF)
 		return;
-	log_debug("op=%s req=%u uid=%u gid=%u result=%s", opname, c->req->reqid, c->req->uid,
-		  c->req->gid, c->rep->error ? strerror((int)c->rep->error) : "ok");
+	audit.to_syslog = cfg->to_syslog;
+	audit.to_stderr = cfg->to_stderr;
+	audit.file_fd = cfg->file_fd;
+	audit.dir_fd = cfg->dir_fd;
+	if (cfg->file_name)
+		snprintf(audit.file_name, sizeof(audit.file_name), "%s", cfg->file_name);
+	audit.procfd = procfd;
+	snprintf(name, sizeof(name), "%d", rootfd);
+	n = readlinkat(procfd, name, audit.root, sizeof(audit.root) - 1);
+	if (n <= 0 || audit.root[0] != '/')
+		die("audit: cannot read the export root's path");
+	audit.root[n] = '\0';
+	audit.rootlen = (size_t)n;
+	if (audit.rootlen == 1)
+		audit.rootlen = 0;	/* export "/": paths are kept whole */
+}
+
+bool helper_audit_enabled(void)
+{
+	return audit.level != AUDIT_OFF;
+}
+
+/* ---- paths ---- */
+
+/* Export-relative path of a node's object into out (raw bytes, NUL-ended). */
+static void node_path(const struct helper_node *n, char *out, size_t cap)
+{
+	char name[16], link[PATH_MAX + 32];
+	ssize_t len;
+
+	if (!n) {
+		snprintf(out, cap, "?");
+		return;
+	}
+	path_fdname(n->self, name);
+	len = readlinkat(audit.procfd, name, link, sizeof(link) - 1);
+	if (len <= 0) {
+		snprintf(out, cap, "?inode=%" PRIu64, (uint64_t)n->self->ino);
+		return;
+	}
+	link[len] = '\0';
+	if (audit.rootlen == 0 && link[0] == '/') {
+		snprintf(out, cap, "%s", link);
+	} else if (strncmp(link, audit.root, audit.rootlen) == 0 &&
+		   (link[audit.rootlen] == '\0' || link[audit.rootlen] == '/')) {
+		snprintf(out, cap, "%s", link[audit.rootlen] ? link + audit.rootlen : "/");
+	} else {
+		snprintf(out, cap, "?inode=%" PRIu64, (uint64_t)n->self->ino);
+	}
+}
+
+/* dir's path + "/" + the request's name bytes. */
+static void entry_path(const struct helper_node *dir, struct p9_str name, char *out, size_t cap)
+{
+	size_t len, nlen = name.s ? name.len : 0;
+
+	node_path(dir, out, cap);
+	len = strlen(out);
+	if (len > 0 && out[len - 1] != '/' && len + 1 < cap)
+		out[len++] = '/';
+	if (nlen > cap - 1 - len)
+		nlen = cap - 1 - len;
+	memcpy(out + len, name.s ? name.s : "", nlen);
+	out[len + nlen] = '\0';
+}
+
+void helper_audit_begin(const struct helper_ctx *c, struct audit_pre *p)
+{
+	const struct hp_req *r = c->req;
+
+	p->path[0][0] = p->path[1][0] = '\0';
+	if (audit.level == AUDIT_OFF)
+		return;
+	switch (r->op) {
+	case HP_WALK: {
+		char *out = p->path[0];
+		size_t len;
+
+		node_path(c->h[0], out, sizeof(p->path[0]));
+		for (uint16_t i = 0; i < r->u.walk.nwname && i < P9_MAXWELEM; i++) {
+			const struct p9_str *w = &r->u.walk.wname[i];
+
+			len = strlen(out);
+			if (len + 2 + w->len >= sizeof(p->path[0]) || !w->s)
+				break;
+			if (out[len - 1] != '/')
+				out[len++] = '/';
+			memcpy(out + len, w->s, w->len);
+			out[len + w->len] = '\0';
+		}
+		break;
+	}
+	case HP_GETATTR:
+	case HP_SETATTR:
+	case HP_OPEN:
+	case HP_REMOVE:
+	case HP_READLINK:
+	case HP_STATFS:
+	case HP_XATTRGET:
+	case HP_XATTRLIST:
+	case HP_XATTRSET:
+	case HP_XATTRREMOVE:
+		node_path(c->h[0], p->path[0], sizeof(p->path[0]));
+		break;
+	case HP_LCREATE:
+		entry_path(c->h[0], r->u.lcreate.name, p->path[0], sizeof(p->path[0]));
+		break;
+	case HP_MKDIR:
+		entry_path(c->h[0], r->u.mkdir.name, p->path[0], sizeof(p->path[0]));
+		break;
+	case HP_SYMLINK:
+		entry_path(c->h[0], r->u.symlink.name, p->path[0], sizeof(p->path[0]));
+		break;
+	case HP_MKNOD:
+		entry_path(c->h[0], r->u.mknod.name, p->path[0], sizeof(p->path[0]));
+		break;
+	case HP_UNLINKAT:
+		entry_path(c->h[0], r->u.unlinkat.name, p->path[0], sizeof(p->path[0]));
+		break;
+	case HP_LINK:
+		node_path(c->h[1], p->path[0], sizeof(p->path[0]));
+		entry_path(c->h[0], r->u.link.name, p->path[1], sizeof(p->path[1]));
+		break;
+	case HP_RENAMEAT:
+		entry_path(c->h[0], r->u.renameat.oldname, p->path[0], sizeof(p->path[0]));
+		entry_path(c->h[1], r->u.renameat.newname, p->path[1], sizeof(p->path[1]));
+		break;
+	case HP_RENAME:
+		node_path(c->h[0], p->path[0], sizeof(p->path[0]));
+		entry_path(c->h[1], r->u.rename.newname, p->path[1], sizeof(p->path[1]));
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the JSON line ---- */
+
+struct jbuf {
+	char *b;
+	size_t len, cap;
+	bool truncated;
+};
+
+static void jb_raw(struct jbuf *j, const char *s, size_t n)
+{
+	if (n > j->cap - 2 - j->len) {	/* room for "}\n" stays */
+		n = j->cap - 2 - j->len;
+		j->truncated = true;
+	}
+	memcpy(j->b + j->len, s, n);
+	j->len += n;
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* ,"key":"escaped value" - the value is cut (and the record marked) when
+ * it would not leave AUDIT_RESERVE bytes for the rest. */
+static void jb_str(struct jbuf *j, const char *key, const char *v, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)v;
+	size_t limit = j->cap > AUDIT_RESERVE ? j->cap - AUDIT_RESERVE : 0;
+	char esc[8];
+
+	jb_raw(j, ",\"", 2);
+	jb_raw(j, key, strlen(key));
+	jb_raw(j, "\":\"", 3);
+	for (size_t i = 0; i < n;) {
+		size_t u = utf8_len(s + i, n - i);
+
+		if (j->len + 6 >= limit) {
+			j->truncated = true;
+			break;
+		}
+		if (u == 1 && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' && s[i] != 0x7f) {
+			j->b[j->len++] = (char)s[i];
+		} else if (u == 1 && (s[i] == '"' || s[i] == '\\')) {
+			j->b[j->len++] = '\\';
+			j->b[j->len++] = (char)s[i];
+		} else if (u > 1) {
+			memcpy(j->b + j->len, s + i, u);
+			j->len += u;
+			i += u;
+			continue;
+		} else {
+			snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
+			memcpy(j->b + j->len, esc, 6);
+			j->len += 6;
+		}
+		i++;
+	}
+	jb_raw(j, "\"", 1);
+}
+
+static void jb_cstr(struct jbuf *j, const char *key, const char *v)
+{
+	jb_str(j, key, v, strlen(v));
+}
+
+static void jb_u64(struct jbuf *j, const char *key, uint64_t v)
+{
+	char num[48];
+	int n = snprintf(num, sizeof(num), ",\"%s\":%" PRIu64, key, v);
+
+	jb_raw(j, num, (size_t)n);
+}
+
+static void jb_octal(struct jbuf *j, const char *key, uint32_t v)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "0%o", v);
+	jb_cstr(j, key, num);
+}
+
+static const char *errno_name(uint32_t err, char buf[16])
+{
+	const char *s;
+
+	if (err == 0)
+		return "ok";
+	s = strerrorname_np((int)err);
+	if (s)
+		return s;
+	snprintf(buf, 16, "E%u", err);
+	return buf;
+}
+
+/* "rdwr|creat|trunc" from P9_DOTL_* open flags. */
+static void open_flags_text(uint32_t f, char *out, size_t cap)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} bits[] = {
+		{ P9_DOTL_CREATE, "creat" }, { P9_DOTL_EXCL, "excl" }, { P9_DOTL_TRUNC, "trunc" },
+		{ P9_DOTL_APPEND, "append" }, { P9_DOTL_DIRECTORY, "directory" },
+		{ P9_DOTL_NOFOLLOW, "nofollow" }, { P9_DOTL_SYNC, "sync" },
+	};
+	static const char *const acc[] = { "rdonly", "wronly", "rdwr", "acc3" };
+
+	snprintf(out, cap, "%s", acc[f & 3]);
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (f & bits[i].bit)
+			snprintf(out + strlen(out), cap - strlen(out), "|%s", bits[i].name);
+}
+
+/* "chown+chmod" etc. from the setattr valid bits. */
+static void setattr_name(uint32_t valid, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (valid & (P9_SETATTR_UID | P9_SETATTR_GID))
+		snprintf(out + strlen(out), cap - strlen(out), "+chown");
+	if (valid & P9_SETATTR_SIZE)
+		snprintf(out + strlen(out), cap - strlen(out), "+truncate");
+	if (valid & P9_SETATTR_MODE)
+		snprintf(out + strlen(out), cap - strlen(out), "+chmod");
+	if (valid & (P9_SETATTR_ATIME | P9_SETATTR_MTIME))
+		snprintf(out + strlen(out), cap - strlen(out), "+utimes");
+	if (!out[0])
+		snprintf(out, cap, "+setattr");
+	memmove(out, out + 1, strlen(out));
+}
+
+static bool open_writes(uint32_t dotl)
+{
+	return (dotl & 3) != 0 || (dotl & (P9_DOTL_TRUNC | P9_DOTL_CREATE | P9_DOTL_APPEND));
+}
+
+/* Is this request recorded at the configured level? */
+static bool wanted(const struct helper_ctx *c, unsigned int flags)
+{
+	const struct hp_req *r = c->req;
+
+	if (r->op == HP_HELLO || r->op == HP_RELEASE)
+		return false;
+	if (audit.level == AUDIT_ALL)
+		return true;
+	/* changes: modifications, sessions, and failures (but not a lookup of
+	 * a name that does not exist, the most ordinary thing a client does) */
+	if (flags & HOP_MODIFIES || r->op == HP_SESSION_START || r->op == HP_SESSION_END)
+		return true;
+	if (r->op == HP_OPEN && open_writes(r->u.open.flags))
+		return true;
+	if (c->rep->error == 0 || (r->op == HP_WALK && c->rep->error == ENOENT))
+		return false;
+	return true;
+}
+
+static void audit_reopen(void)
+{
+	struct creds_saved sv;
+	struct stat st;
+	mode_t mode = 0600;
+	int fd = -1, err;
+
+	if (audit.dir_fd < 0)
+		return;
+	if (audit.file_fd >= 0 && fstat(audit.file_fd, &st) == 0)
+		mode = st.st_mode & 0777;
+	/* As root: the helper thread's fs ids are some client's right now,
+	 * and a new audit file must belong to root, not to that client. */
+	err = creds_root_begin(&sv);
+	if (err) {
+		log_err("audit: cannot reopen %s: %s", audit.file_name, strerror(err));
+		return;
+	}
+	for (int tries = 0; fd < 0 && tries < 3; tries++) {
+		fd = openat(audit.dir_fd, audit.file_name,
+			    O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			/* Safe: O_EXCL (the seccomp filter insists), in the
+			 * audit directory the Landlock rule allows. */
+			fd = openat(audit.dir_fd, audit.file_name,
+				    O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY |
+					O_CLOEXEC,
+				    mode);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	err = errno;
+	creds_root_end(&sv);
+	if (fd < 0) {
+		log_err("audit: cannot reopen %s: %s; still writing to the old file",
+			audit.file_name, strerror(err));
+		return;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_err("audit: %s is not a regular file; still writing to the old file",
+			audit.file_name);
+		close(fd);
+		return;
+	}
+	if (audit.file_fd >= 0)
+		close(audit.file_fd);
+	audit.file_fd = fd;
+	log_info("audit: reopened %s", audit.file_name);
+}
+
+static void emit(const char *line, size_t len)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&audit.lock);
+	if (atomic_exchange(&audit_reopen_wanted, 0))
+		audit_reopen();
+	if (audit.file_fd >= 0) {
+		/* One write: O_APPEND makes it one atomic append. */
+		do
+			n = write(audit.file_fd, line, len);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)len)
+			log_err("audit: write to %s: %s", audit.file_name,
+				n < 0 ? strerror(errno) : "short write");
+	}
+	pthread_mutex_unlock(&audit.lock);
+	if (audit.to_syslog)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit: %.*s", (int)len - 1, line);
+	if (audit.to_stderr)
+		do
+			n = write(STDERR_FILENO, line, len);
+		while (n < 0 && errno == EINTR);
+}
+
+/* The start of every record: time. */
+static void jb_begin(struct jbuf *j)
+{
+	struct timespec ts;
+	struct tm tm;
+	char t[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+	j->len = (size_t)snprintf(j->b, j->cap, "{\"time\":\"%s.%06ldZ\"", t, ts.tv_nsec / 1000);
+}
+
+static void jb_end(struct jbuf *j)
+{
+	if (j->truncated) {
+		j->truncated = false;
+		j->len = j->len < j->cap - 24 ? j->len : j->cap - 24;
+		jb_raw(j, ",\"truncated\":true", 17);
+	}
+	j->b[j->len++] = '}';
+	j->b[j->len++] = '\n';
+}
+
+static void op_args(struct jbuf *j, const struct hp_req *r)
+{
+	char text[96];
+
+	switch (r->op) {
+	case HP_ATTACH:
+		jb_str(j, "aname", r->u.attach.aname.s, r->u.attach.aname.len);
+		break;
+	case HP_SETATTR: {
+		const struct hp_setattr *a = &r->u.setattr;
+
+		if (a->valid & P9_SETATTR_MODE)
+			jb_octal(j, "mode", a->mode & 07777);
+		if (a->valid & P9_SETATTR_UID)
+			jb_u64(j, "new_uid", a->uid);
+		if (a->valid & P9_SETATTR_GID)
+			jb_u64(j, "new_gid", a->gid);
+		if (a->valid & P9_SETATTR_SIZE)
+			jb_u64(j, "size", a->size);
+		if (a->valid & P9_SETATTR_ATIME)
+			jb_cstr(j, "atime", a->valid & P9_SETATTR_ATIME_SET ? "set" : "now");
+		if (a->valid & P9_SETATTR_MTIME)
+			jb_cstr(j, "mtime", a->valid & P9_SETATTR_MTIME_SET ? "set" : "now");
+		break;
+	}
+	case HP_OPEN:
+		open_flags_text(r->u.open.flags, text, sizeof(text));
+		jb_cstr(j, "flags", text);
+		break;
+	case HP_LCREATE:
+		open_flags_text(r->u.lcreate.flags, text, sizeof(text));
+		jb_cstr(j, "flags", text);
+		jb_octal(j, "mode", r->u.lcreate.mode & 07777);
+		break;
+	case HP_MKDIR:
+		jb_octal(j, "mode", r->u.mkdir.mode & 07777);
+		break;
+	case HP_SYMLINK:
+		jb_str(j, "target", r->u.symlink.target.s, r->u.symlink.target.len);
+		break;
+	case HP_MKNOD:
+		jb_octal(j, "mode", r->u.mknod.mode);
+		if (S_ISCHR(r->u.mknod.mode) || S_ISBLK(r->u.mknod.mode)) {
+			jb_u64(j, "major", r->u.mknod.major);
+			jb_u64(j, "minor", r->u.mknod.minor);
+		}
+		break;
+	case HP_UNLINKAT:
+		if (r->u.unlinkat.flags & P9_AT_REMOVEDIR)
+			jb_cstr(j, "flags", "removedir");
+		break;
+	case HP_XATTRGET:
+		jb_str(j, "xattr", r->u.xattrget.name.s, r->u.xattrget.name.len);
+		break;
+	case HP_XATTRSET:
+		jb_str(j, "xattr", r->u.xattrset.name.s, r->u.xattrset.name.len);
+		jb_u64(j, "size", r->u.xattrset.len);
+		if (r->u.xattrset.flags)
+			jb_cstr(j, "flags", r->u.xattrset.flags == 1   ? "create"
+					    : r->u.xattrset.flags == 2 ? "replace"
+								       : "create|replace");
+		break;
+	case HP_XATTRREMOVE:
+		jb_str(j, "xattr", r->u.xattrremove.name.s, r->u.xattrremove.name.len);
+		break;
+	default:
+		break;
+	}
+}
+
+void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned int flags,
+		     const struct audit_pre *p)
+{
+	const struct hp_req *r = c->req;
+	char line[AUDIT_LINE_MAX], name[64], ebuf[16];
+	struct jbuf j = { .b = line, .cap = sizeof(line) };
+	uint32_t uid, gid;
+
+	if (audit.level == AUDIT_OFF) {
+		if (log_get_level() >= LOG_LVL_DEBUG)
+			log_debug("op=%s req=%u uid=%u gid=%u result=%s", opname, r->reqid, r->uid,
+				  r->gid, errno_name(c->rep->error, ebuf));
+		return;
+	}
+	if (!wanted(c, flags))
+		return;
+	jb_begin(&j);
+	if (r->op == HP_SESSION_START || r->op == HP_SESSION_END) {
+		const struct p9_str *peer = &r->u.session_start.peer;
+
+		jb_u64(&j, "session", r->op == HP_SESSION_START ? r->u.session_start.session
+								  : r->u.session_end.session);
+		jb_cstr(&j, "op", opname);
+		if (r->op == HP_SESSION_START) {
+			jb_str(&j, "peer", peer->s, peer->len);
+			jb_cstr(&j, "peer_reported_by", "frontend");
+		}
+		jb_cstr(&j, "result", errno_name(c->rep->error, ebuf));
+		jb_end(&j);
+		emit(line, j.len);
+		return;
+	}
+	jb_u64(&j, "session", r->session);
+	if (r->op == HP_SETATTR) {
+		setattr_name(r->u.setattr.valid, name, sizeof(name));
+		opname = name;
+	}
+	jb_cstr(&j, "op", opname);
+	if (p->path[0][0])
+		jb_cstr(&j, "path", p->path[0]);
+	if (p->path[1][0])
+		jb_cstr(&j, "newpath", p->path[1]);
+	/* The credentials the operation ran with: the thread's fs ids when
+	 * the switch took, else what the request asked for. */
+	if (!c->creds_switched || !creds_current(&uid, &gid)) {
+		uid = r->uid;
+		gid = r->gid;
+	}
+	jb_u64(&j, "uid", uid);
+	if (gid != HP_GID_DEFAULT)
+		jb_u64(&j, "gid", gid);
+	op_args(&j, r);
+	jb_cstr(&j, "result", errno_name(c->rep->error, ebuf));
+	if (c->audit_note)
+		jb_cstr(&j, "note", c->audit_note);
+	jb_end(&j);
+	emit(line, j.len);
+}
+
+void helper_audit_violation(const char *what)
+{
+	char line[2048];
+	struct jbuf j = { .b = line, .cap = sizeof(line) };
+
+	if (audit.level == AUDIT_OFF)
+		return;
+	jb_begin(&j);
+	jb_cstr(&j, "op", "protocol-violation");
+	jb_cstr(&j, "detail", what);
+	jb_cstr(&j, "result", "EPROTO");
+	jb_end(&j);
+	emit(line, j.len);
 }

@@ -216,3 +216,33 @@ invalid:
 	log_warn("cannot switch to uid %u gid %u: %s", uid, fsgid, strerror(err));
 	return err;
 }
+
+bool creds_current(uint32_t *uid, uint32_t *gid)
+{
+	if (!cur.valid)
+		return false;
+	*uid = cur.uid;
+	*gid = cur.gid;
+	return true;
+}
+
+int creds_root_begin(struct creds_saved *sv)
+{
+	/* Safe: this thread only, and only until creds_root_end(), which the
+	 * caller reaches right after its one justified privileged call. */
+	sv->uid = (uint32_t)syscall(NR_SETFSUID, -1L);
+	sv->gid = (uint32_t)syscall(NR_SETFSGID, -1L);
+	if (set_fsid(NR_SETFSGID, 0) || set_fsid(NR_SETFSUID, 0)) {
+		creds_root_end(sv);
+		return EPERM;
+	}
+	return 0;
+}
+
+void creds_root_end(const struct creds_saved *sv)
+{
+	if (set_fsid(NR_SETFSUID, sv->uid) || set_fsid(NR_SETFSGID, sv->gid)) {
+		cur.valid = false;	/* redo everything at the next switch */
+		log_err("cannot return to fsuid %u fsgid %u", sv->uid, sv->gid);
+	}
+}

@@ -99,6 +99,7 @@ void helper_violation(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_err("protocol violation: %s; exiting", msg);
+	helper_audit_violation(msg);
 	/* _exit: other workers must not go on serving a corrupt frontend. */
 	_exit(HELPER_EXIT_VIOLATION);
 }
@@ -138,6 +139,7 @@ bool helper_dispatch(struct helper_ctx *c)
 {
 	const struct hp_req *req = c->req;
 	const struct helper_op *row = op_row(req->op);
+	struct audit_pre pre;
 	bool hello = false;
 	int err = 0;
 
@@ -154,20 +156,25 @@ bool helper_dispatch(struct helper_ctx *c)
 	c->rep->reqid = req->reqid;
 	c->out_fd = -1;
 	c->h[0] = c->h[1] = NULL;
+	c->audit_note = NULL;
+	c->creds_switched = false;
 	for (unsigned int i = 0; i < 2 && row->handle_off[i]; i++) {
 		uint32_t id;
 
 		memcpy(&id, (const char *)req + row->handle_off[i], sizeof(id));
 		c->h[i] = handles_get(id);
-		if (!c->h[i]) {
+		if (!c->h[i])
 			err = EBADF;
-			goto done;
-		}
 	}
+	/* Paths for the audit record, while the objects are where they were. */
+	helper_audit_begin(c, &pre);
+	if (err)
+		goto done;
 	if (!(row->flags & HOP_NOCREDS)) {
 		err = creds_switch(req->uid, req->gid, row->flags & HOP_CREATE);
 		if (err)
 			goto done;
+		c->creds_switched = true;
 	}
 	err = row->fn(c);
 done:
@@ -176,7 +183,7 @@ done:
 		close(c->out_fd);
 		c->out_fd = -1;
 	}
-	helper_audit_op(c, row->name, row->flags);
+	helper_audit_op(c, row->name, row->flags, &pre);
 	hnode_put(c->h[0]);
 	hnode_put(c->h[1]);
 	c->h[0] = c->h[1] = NULL;

@@ -3,7 +3,8 @@
  *
  * Exec'ed by the p9guard launcher (as root) with
  *   --sock-fd=N --root-fd=N --export=PATH [--threads=N] [--allow-devices]
- *   [--log-level=LEVEL] [--syslog]
+ *   [--log-level=LEVEL] [--syslog] [--audit-fd=N --audit-dir-fd=N
+ *   --audit-name=NAME] [--audit-syslog] [--audit-stderr] [--audit-level=L]
  * It trusts neither descriptor to be what the command line says: the socket
  * must be an AF_UNIX SOCK_SEQPACKET socket, the root a directory.  All the
  * opening happens here, before the sandbox call site; after it the helper
@@ -25,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -41,6 +43,7 @@ struct helper_opts {
 	enum sandbox_seccomp_action seccomp_action;
 	bool allow_no_landlock;
 	bool trusted_xattrs;
+	struct audit_config audit;
 };
 
 static const char helper_usage[] =
@@ -57,6 +60,12 @@ static const char helper_usage[] =
 	"  --seccomp-action=A what a forbidden syscall gets: kill (default), trap or log\n"
 	"  --allow-no-landlock  run even where the kernel lacks Landlock ABI 2 (REFER)\n"
 	"  --trusted-xattrs   keep CAP_SYS_ADMIN so clients may use trusted.* xattrs\n"
+	"  --audit-fd=N       audit records to this file, opened for appending\n"
+	"  --audit-dir-fd=N   O_PATH descriptor of its directory (reopen on SIGHUP)\n"
+	"  --audit-name=NAME  the audit file's name in that directory\n"
+	"  --audit-syslog     audit records to syslog (authpriv.notice)\n"
+	"  --audit-stderr     audit records to standard error\n"
+	"  --audit-level=L    all (default) or changes\n"
 	"  --help             show this help and exit\n"
 	"  --version          show the version and exit\n";
 
@@ -78,7 +87,8 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 static void parse_options(int argc, char **argv, struct helper_opts *o)
 {
 	enum { O_SOCK = 256, O_ROOT, O_EXPORT, O_THREADS, O_DEVICES, O_LEVEL, O_SYSLOG,
-	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_HELP, O_VERSION };
+	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_AUDIT_FD, O_AUDIT_DIR, O_AUDIT_NAME,
+	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "sock-fd", required_argument, NULL, O_SOCK },
 		{ "root-fd", required_argument, NULL, O_ROOT },
@@ -90,6 +100,12 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		{ "seccomp-action", required_argument, NULL, O_SECCOMP },
 		{ "allow-no-landlock", no_argument, NULL, O_NOLANDLOCK },
 		{ "trusted-xattrs", no_argument, NULL, O_TRUSTED },
+		{ "audit-fd", required_argument, NULL, O_AUDIT_FD },
+		{ "audit-dir-fd", required_argument, NULL, O_AUDIT_DIR },
+		{ "audit-name", required_argument, NULL, O_AUDIT_NAME },
+		{ "audit-syslog", no_argument, NULL, O_AUDIT_SYSLOG },
+		{ "audit-stderr", no_argument, NULL, O_AUDIT_STDERR },
+		{ "audit-level", required_argument, NULL, O_AUDIT_LEVEL },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -98,7 +114,8 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 	int c;
 
 	*o = (struct helper_opts){ .sock_fd = -1, .root_fd = -1,
-				   .threads = HELPER_DEFAULT_THREADS, .log_level = LOG_LVL_INFO };
+				   .threads = HELPER_DEFAULT_THREADS, .log_level = LOG_LVL_INFO,
+				   .audit = { .level = AUDIT_ALL, .file_fd = -1, .dir_fd = -1 } };
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -140,6 +157,33 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		case O_TRUSTED:
 			o->trusted_xattrs = true;
 			break;
+		case O_AUDIT_FD:
+		case O_AUDIT_DIR:
+			if (parse_uint(optarg, INT_MAX, &v) || v < 3)
+				die("--%s: not a descriptor number: %s",
+				    c == O_AUDIT_FD ? "audit-fd" : "audit-dir-fd", optarg);
+			*(c == O_AUDIT_FD ? &o->audit.file_fd : &o->audit.dir_fd) = (int)v;
+			break;
+		case O_AUDIT_NAME:
+			if (!*optarg || strchr(optarg, '/') || strcmp(optarg, ".") == 0 ||
+			    strcmp(optarg, "..") == 0 || strlen(optarg) > NAME_MAX)
+				die("--audit-name: not a file name: %s", optarg);
+			o->audit.file_name = optarg;
+			break;
+		case O_AUDIT_SYSLOG:
+			o->audit.to_syslog = true;
+			break;
+		case O_AUDIT_STDERR:
+			o->audit.to_stderr = true;
+			break;
+		case O_AUDIT_LEVEL:
+			if (strcmp(optarg, "all") == 0)
+				o->audit.level = AUDIT_ALL;
+			else if (strcmp(optarg, "changes") == 0)
+				o->audit.level = AUDIT_CHANGES;
+			else
+				die("--audit-level: expected all or changes, got %s", optarg);
+			break;
 		case O_HELP:
 			fputs(helper_usage, stdout);
 			exit(EXIT_SUCCESS);
@@ -157,6 +201,45 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		die("--sock-fd, --root-fd and --export are required (see --help)");
 	if (o->sock_fd == o->root_fd)
 		die("--sock-fd and --root-fd name the same descriptor %d", o->sock_fd);
+	if ((o->audit.dir_fd >= 0 || o->audit.file_name) && o->audit.file_fd < 0)
+		die("--audit-dir-fd and --audit-name go with --audit-fd");
+	if ((o->audit.dir_fd >= 0) != (o->audit.file_name != NULL))
+		die("--audit-dir-fd and --audit-name go together");
+	{
+		int fds[4] = { o->sock_fd, o->root_fd, o->audit.file_fd, o->audit.dir_fd };
+
+		for (int i = 0; i < 4; i++)
+			for (int j = 0; j < i; j++)
+				if (fds[i] >= 0 && fds[i] == fds[j])
+					die("two descriptor options name descriptor %d", fds[i]);
+	}
+	if (o->audit.file_fd < 0 && !o->audit.to_syslog && !o->audit.to_stderr)
+		o->audit.level = AUDIT_OFF;	/* no destination: no audit trail */
+}
+
+/* The audit file: a regular file open for appending; its directory. */
+static void check_audit_fds(const struct audit_config *a)
+{
+	struct stat st;
+	int fl;
+
+	if (a->file_fd < 0)
+		return;
+	if (fstat(a->file_fd, &st) < 0)
+		die_errno("--audit-fd=%d", a->file_fd);
+	fl = fcntl(a->file_fd, F_GETFL);
+	if (!S_ISREG(st.st_mode) || fl < 0 || !(fl & O_APPEND) || (fl & O_ACCMODE) == O_RDONLY)
+		die("--audit-fd=%d is not a regular file open for appending", a->file_fd);
+	if (fcntl(a->file_fd, F_SETFD, FD_CLOEXEC) < 0)
+		die_errno("--audit-fd=%d", a->file_fd);
+	if (a->dir_fd < 0)
+		return;
+	if (fstat(a->dir_fd, &st) < 0)
+		die_errno("--audit-dir-fd=%d", a->dir_fd);
+	if (!S_ISDIR(st.st_mode))
+		die("--audit-dir-fd=%d is not a directory", a->dir_fd);
+	if (fcntl(a->dir_fd, F_SETFD, FD_CLOEXEC) < 0)
+		die_errno("--audit-dir-fd=%d", a->dir_fd);
 }
 
 /* The socket must be what the launcher promised: AF_UNIX SOCK_SEQPACKET. */
@@ -216,15 +299,25 @@ static int open_procfd(void)
 	return fd;
 }
 
-/* Nothing inherited stays open except stdio and our two descriptors. */
-static void close_inherited(int keep1, int keep2)
+/* Nothing inherited stays open except stdio and the descriptors we were
+ * given (socket, root, audit file and directory; -1 = not given). */
+static void close_inherited(const int *keep_in, int n)
 {
-	int keep[2] = { keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1 };
+	int keep[4];
 	unsigned int from = 3;
+	int nk = 0;
 
-	for (int i = 0; i < 2; i++) {
-		if (keep[i] < 3)
-			continue;
+	for (int i = 0; i < n && nk < 4; i++)
+		if (keep_in[i] >= 3)
+			keep[nk++] = keep_in[i];
+	for (int i = 1; i < nk; i++)	/* insertion sort, n <= 4 */
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (int i = 0; i < nk; i++) {
 		if ((unsigned int)keep[i] > from)
 			close_range(from, (unsigned int)keep[i] - 1, 0);
 		from = (unsigned int)keep[i] + 1;
@@ -253,9 +346,17 @@ int main(int argc, char **argv)
 	log_init("p9guard-helper", LOG_TO_STDERR, LOG_LVL_INFO);
 	parse_options(argc, argv, &o);
 	helper_ops_selfcheck();
-	close_inherited(o.sock_fd, o.root_fd);
+	{
+		int keep[4] = { o.sock_fd, o.root_fd, o.audit.file_fd, o.audit.dir_fd };
+
+		close_inherited(keep, 4);
+	}
 	log_init("p9guard-helper", LOG_TO_STDERR | (o.syslog ? LOG_TO_SYSLOG : 0),
 		 (enum log_level)o.log_level);
+	/* The audit records' syslog connection, opened before the sandbox. */
+	if (o.audit.to_syslog && !o.syslog)
+		openlog("p9guard-helper", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	check_audit_fds(&o.audit);
 
 	check_sock(o.sock_fd);
 	if (fcntl(o.sock_fd, F_SETFD, FD_CLOEXEC) < 0)
@@ -279,6 +380,7 @@ int main(int argc, char **argv)
 	if (err)
 		die("export root: %s", strerror(err));
 	creds_load_userdb();
+	helper_audit_init(&o.audit, env.procfd, root->fd);
 	log_debug("the operations may use capabilities %#llx",
 		  (unsigned long long)helper_ops_caps(env.allow_devices));
 
@@ -293,7 +395,10 @@ int main(int argc, char **argv)
 	so.export_fd = root->fd;
 	so.devices = env.allow_devices;
 	so.trusted_xattrs = o.trusted_xattrs;
-	so.syslog = o.syslog;
+	so.syslog = o.syslog || o.audit.to_syslog;
+	/* Landlock: the audit directory (reopen/create after rotation), or
+	 * just the file when there is no directory to reopen it in. */
+	so.audit_fd = o.audit.dir_fd >= 0 ? o.audit.dir_fd : o.audit.file_fd;
 	so.seccomp_action = o.seccomp_action;
 	so.allow_no_landlock = o.allow_no_landlock;
 	if (sandbox_helper(&so) < 0)

@@ -11,8 +11,8 @@
  *   chmod    fchmodat(procfd, "N"): the magic link leads to the inode;
  *            symlinks have no mode of their own -> EOPNOTSUPP
  *   utimes   utimensat(fd, "", AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW)
- * Everything runs with the request's fs credentials: the kernel refuses a
- * chmod/chown/utimes by a non-owner, a chown to another uid by anyone but
+ * Everything runs with the request's fs credentials (one exception:
+ * clear_setid()): the kernel refuses a chmod/chown/utimes by a non-owner, a chown to another uid by anyone but
  * uid 0, and a truncate without write permission, and clears set-id bits
  * as it would for that user.
  */
@@ -73,7 +73,57 @@ static int set_size(const struct helper_env *env, const struct helper_obj *o, ui
 	return err;
 }
 
-static int set_mode(const struct helper_env *env, const struct helper_obj *o, uint32_t mode)
+/*
+ * A non-owner who may write a set-id file asks to clear only its set-id
+ * bits: the Linux 9P client sends that Tsetattr (under the writer's uid)
+ * when such a user writes the file, because the server, not the client
+ * kernel, owns the inode.  The host kernel would clear them itself on that
+ * write; a chmod by a non-owner, though, is EPERM.  Allowed when the new
+ * mode is exactly the old one minus S_ISUID/S_ISGID (same type, something
+ * to clear) and the request's uid can open the regular file for writing.
+ */
+static int clear_setid(struct helper_ctx *c, const struct helper_obj *o, uint32_t mode)
+{
+	struct creds_saved sv;
+	struct stat st;
+	int fd, err, r;
+
+	if (!S_ISREG(o->type))
+		return EPERM;
+	err = helper_fstat(o->fd, &st);
+	if (err)
+		return err;
+	if (!(st.st_mode & (S_ISUID | S_ISGID)) ||
+	    (mode & 07777) != (st.st_mode & 07777 & ~(mode_t)(S_ISUID | S_ISGID)) ||
+	    ((mode & S_IFMT) && (mode & S_IFMT) != (st.st_mode & S_IFMT)))
+		return EPERM;
+	/* The kernel checks write access for the request's uid here. */
+	err = path_reopen(c->env, o, O_WRONLY | O_NONBLOCK, &fd);
+	if (err)
+		return err == EACCES ? EPERM : err;
+	err = helper_fstat(fd, &st);
+	if (!err && (st.st_ino != o->ino || st.st_dev != o->dev || !S_ISREG(st.st_mode)))
+		err = ESTALE;
+	if (!err)
+		err = creds_root_begin(&sv);
+	if (!err) {
+		/*
+		 * Safe: fsuid 0 for this one fchmod only; the descriptor is the
+		 * checked regular file just opened for writing by the request's
+		 * uid, and the mode is its current one with the set-id bits
+		 * cleared: what the kernel itself does when that uid writes.
+		 */
+		r = fchmod(fd, st.st_mode & 07777 & ~(mode_t)(S_ISUID | S_ISGID));
+		err = r < 0 ? errno : 0;
+		creds_root_end(&sv);
+	}
+	close(fd);
+	if (!err)
+		c->audit_note = "setid-cleared-for-writer";
+	return err;
+}
+
+static int set_mode(struct helper_ctx *c, const struct helper_obj *o, uint32_t mode)
 {
 	char name[16];
 
@@ -82,8 +132,8 @@ static int set_mode(const struct helper_env *env, const struct helper_obj *o, ui
 	path_fdname(o, name);
 	/* Safe: "N" is our own descriptor; the type bits the client may send
 	 * along are dropped, only permission and set-id/sticky bits apply. */
-	if (fchmodat(env->procfd, name, mode & 07777, 0) < 0)
-		return errno;
+	if (fchmodat(c->env->procfd, name, mode & 07777, 0) < 0)
+		return errno == EPERM ? clear_setid(c, o, mode) : errno;
 	return 0;
 }
 
@@ -145,7 +195,7 @@ int helper_do_setattr(struct helper_ctx *c)
 	if (!err && a->valid & P9_SETATTR_SIZE)
 		err = set_size(c->env, o, a->size);
 	if (!err && a->valid & P9_SETATTR_MODE)
-		err = set_mode(c->env, o, a->mode);
+		err = set_mode(c, o, a->mode);
 	if (!err && a->valid & (P9_SETATTR_ATIME | P9_SETATTR_MTIME))
 		err = set_times(c->env, o, a);
 	/* P9_SETATTR_CTIME alone: ctime cannot be set; any change above

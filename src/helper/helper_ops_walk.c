@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -53,28 +54,85 @@ static bool is_root(const struct helper_env *env, const struct helper_obj *o)
 	return o->dev == env->root->self->dev && o->ino == env->root->self->ino;
 }
 
-/* ".." of a directory that is not the export root: its parent right now. */
-static int walk_dotdot(const struct helper_obj *dir, struct helper_node **next)
+/* The parent directory of dirfd, opened O_PATH; -1 with errno on failure. */
+static int open_dotdot(int dirfd)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
+	int fd;
+
+	do {
+		fd = (int)syscall(SYS_openat2, dirfd, "..", &how, sizeof(how));
+	} while (fd < 0 && errno == EINTR);
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(dirfd, "..", (int)how.flags);
+	return fd;
+}
+
+/*
+ * 0 if the directory `fd` is the export root or lies below it right now;
+ * EACCES if following ".." from it reaches the host's "/" first (the host
+ * moved it out of the export while a handle to it was alive).  Bounded by
+ * PATH_MAX / 2 levels.
+ */
+static int check_beneath_root(const struct helper_env *env, int fd)
+{
+	struct stat st, up;
+	int cur = fd, next, err = EACCES;
+
+	for (int depth = 0; depth < 2048; depth++) {
+		err = helper_fstat(cur, &st);
+		if (err)
+			break;
+		if (st.st_dev == env->root->self->dev && st.st_ino == env->root->self->ino) {
+			err = 0;
+			break;
+		}
+		next = open_dotdot(cur);
+		if (next < 0) {
+			err = errno;
+			break;
+		}
+		err = helper_fstat(next, &up);
+		if (cur != fd)
+			close(cur);
+		cur = next;
+		if (err)
+			break;
+		err = EACCES;
+		if (up.st_dev == st.st_dev && up.st_ino == st.st_ino)
+			break;	/* "/" is its own parent: never met the root */
+	}
+	if (cur != fd)
+		close(cur);
+	return err;
+}
+
+/* ".." of a directory that is not the export root: its parent right now. */
+static int walk_dotdot(const struct helper_env *env, const struct helper_obj *dir,
+		       struct helper_node **next)
+{
 	struct helper_obj *o;
 	int fd, err;
 
 	/*
-	 * Safe: `dir` is inside the export and is not its root, so its parent
-	 * is inside the export too (the root itself at worst).  ".." is never
-	 * a symlink.  The node gets no parent/name: its location is unknown.
+	 * `dir` was inside the export and is not its root, so its parent is
+	 * inside the export too (the root itself at worst) - unless the host
+	 * moved `dir` out meanwhile: then ".." would climb the host's tree, so
+	 * the parent must still lead to the root.  ".." is never a symlink.
+	 * The node gets no parent/name: its location is unknown.
 	 */
-	do {
-		fd = (int)syscall(SYS_openat2, dir->fd, "..", &how, sizeof(how));
-	} while (fd < 0 && errno == EINTR);
-	if (fd < 0 && errno == ENOSYS)
-		fd = openat(dir->fd, "..", (int)how.flags);
+	fd = open_dotdot(dir->fd);
 	if (fd < 0)
 		return errno;
+	err = check_beneath_root(env, fd);
+	if (err) {
+		log_warn("walk \"..\" left the export (a directory was moved out of it); refused");
+		close(fd);
+		return err;
+	}
 	err = hobj_new(fd, &o);
 	if (err)
 		return err;
@@ -103,7 +161,7 @@ static int walk_one(struct helper_env *env, struct helper_node *cur, struct p9_s
 			*next = hnode_get(env->root);	/* ".." at the root stays there */
 			return 0;
 		}
-		return walk_dotdot(cur->self, next);
+		return walk_dotdot(env, cur->self, next);
 	}
 	err = path_lookup_at(cur->self->fd, name, &fd);
 	if (err)

@@ -404,6 +404,7 @@ static void req_msg(struct hp_cur *c, struct hp_req *r)
 {
 	c_u16(c, &r->op);
 	c_u32(c, &r->reqid);
+	c_u32(c, &r->session);
 	c_u32(c, &r->uid);
 	c_u32(c, &r->gid);
 	if (!c->err)

@@ -9,7 +9,10 @@
  * one descriptor (SCM_RIGHTS) for OPEN and LCREATE; the helper never accepts
  * a descriptor from the frontend.
  *
- * Request: op[2] reqid[4] uid[4] gid[4] args...
+ * Request: op[2] reqid[4] session[4] uid[4] gid[4] args...
+ *   session: the frontend's connection number the request is made for (the
+ *   one SESSION_START announced), for the audit trail; 0 when none (HELLO,
+ *   RELEASE).  Reported by the frontend, not verified.
  *   uid/gid: the credentials to act with (uid of the fid's Tattach; gid of the
  *   create-type request, or HP_GID_DEFAULT for "the uid's host primary group").
  * Reply:   op[2] reqid[4] errno[4] results...   (results only when errno == 0)
@@ -28,7 +31,7 @@
 #include <stdint.h>
 #include "p9_codec.h"
 
-#define HP_VERSION	1
+#define HP_VERSION	2	/* 2: session[4] in the request header */
 #define HP_MAX_MSG	(72u * 1024u)	/* > XATTR_SIZE_MAX (64 KiB) + headers */
 #define HP_MAX_NAME	255
 #define HP_MAX_XATTR_NAME 255
@@ -38,7 +41,7 @@
 #define HP_MAX_PEER	1024	/* SESSION_START peer description */
 #define HP_GID_DEFAULT	((uint32_t)~0)
 #define HP_NOHANDLE	((uint32_t)~0)
-#define HP_REQ_HDR_SIZE	14
+#define HP_REQ_HDR_SIZE	18
 #define HP_REP_HDR_SIZE	10
 
 enum hp_op {
@@ -140,6 +143,7 @@ struct hp_session_end { uint32_t session; };
 struct hp_req {
 	uint16_t op;
 	uint32_t reqid;
+	uint32_t session;	/* frontend connection number (audit only) */
 	uint32_t uid, gid;
 	union {
 		struct hp_hello hello;

@@ -31,6 +31,7 @@ static struct hp_req sample_req(uint16_t op)
 	memset(&r, 0, sizeof(r));
 	r.op = op;
 	r.reqid = 0x01020304u + op;
+	r.session = 0x0a0b0c00u + op;
 	r.uid = 1000;
 	r.gid = op % 2 ? HP_GID_DEFAULT : 100;
 	switch (op) {
@@ -212,6 +213,7 @@ START_TEST(t_req_roundtrip)
 	ck_assert_int_eq(hp_decode_req(buf, len, &b), HP_OK);
 	ck_assert_uint_eq(b.op, a.op);
 	ck_assert_uint_eq(b.reqid, a.reqid);
+	ck_assert_uint_eq(b.session, a.session);
 	ck_assert_uint_eq(b.uid, a.uid);
 	ck_assert_uint_eq(b.gid, a.gid);
 	/* Same bytes again: every field came back. */
@@ -307,6 +309,7 @@ START_TEST(t_vector_hello)
 	static const uint8_t v[] = {
 		0x01, 0x00,			/* op HELLO */
 		0x2a, 0x00, 0x00, 0x00,		/* reqid 42 */
+		0x00, 0x00, 0x00, 0x00,		/* session 0 */
 		0x00, 0x00, 0x00, 0x00,		/* uid 0 */
 		0xff, 0xff, 0xff, 0xff,		/* gid default */
 		0x01, 0x00, 0x00, 0x00,		/* version 1 */
@@ -329,6 +332,7 @@ START_TEST(t_vector_walk)
 {
 	static const uint8_t v[] = {
 		0x03, 0x00, 0x07, 0x00, 0x00, 0x00,	/* WALK, reqid 7 */
+		0x05, 0x01, 0x00, 0x00,			/* session 261 */
 		0xe8, 0x03, 0x00, 0x00,			/* uid 1000 */
 		0xe8, 0x03, 0x00, 0x00,			/* gid 1000 */
 		0x05, 0x00, 0x01, 0x00,			/* handle 0x10005 */
@@ -342,6 +346,7 @@ START_TEST(t_vector_walk)
 	ck_assert_int_eq(hp_decode_req(v, sizeof(v), &d), HP_OK);
 	ck_assert_uint_eq(d.op, HP_WALK);
 	ck_assert_uint_eq(d.reqid, 7);
+	ck_assert_uint_eq(d.session, 261);
 	ck_assert_uint_eq(d.uid, 1000);
 	ck_assert_uint_eq(d.u.walk.handle, 0x10005);
 	ck_assert_uint_eq(d.u.walk.nwname, 2);
@@ -397,6 +402,7 @@ START_TEST(t_vector_xattrset)
 {
 	static const uint8_t v[] = {
 		0x15, 0x00, 0x01, 0x00, 0x00, 0x00,	/* XATTRSET, reqid 1 */
+		0x07, 0x00, 0x00, 0x00,			/* session 7 */
 		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* uid 0 gid 0 */
 		0x03, 0x00, 0x00, 0x00,			/* handle 3 */
 		0x06, 0x00, 'u', 's', 'e', 'r', '.', 'a',	/* "user.a" */
@@ -408,6 +414,7 @@ START_TEST(t_vector_xattrset)
 
 	ck_assert_int_eq(hp_decode_req(v, sizeof(v), &d), HP_OK);
 	ck_assert_uint_eq(d.op, HP_XATTRSET);
+	ck_assert_uint_eq(d.session, 7);
 	ck_assert_uint_eq(d.u.xattrset.flags, 2);
 	ck_assert_uint_eq(d.u.xattrset.len, 2);
 	ck_assert_mem_eq(d.u.xattrset.value, "\x00\xff", 2);

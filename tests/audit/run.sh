@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# run.sh - tests of the audit trail (p9guard-helper records, p9guard-audit).
+#
+# Usage: tests/audit/run.sh BUILDDIR        (as root; python3 needed)
+#
+# Starts p9guard on a temporary export with --audit file:... --audit stderr,
+# drives a fixed script of operations through the 9P client library
+# (tests/audit/audit_driver), and checks:
+#   - every line of the audit file is valid JSON;
+#   - each operation produced exactly the expected record (every field and
+#     value; the time as RFC 3339 UTC with microseconds), including a chown
+#     by a non-owner (EPERM), a create named ".." (EEXIST) and a set-id bit
+#     cleared by a writer who is not the owner (allowed, noted);
+#   - the same records went to standard error;
+#   - p9guard-audit answers path, uid, session, failures, summary, --since,
+#     --until as expected;
+#   - rotation: while a client makes directories, the file is renamed and
+#     the helper gets SIGHUP; records continue in a new file (mode 0600,
+#     root's) and no record is lost across the two files;
+#   - --audit-level changes leaves out successful reads and lookups but keeps
+#     modifications, failures and sessions;
+#   - a protocol violation (a name holding '/', refused by the codec) is
+#     recorded before the helper exits;
+#   - without --audit nothing is recorded.
+# Prints "ok - ..."/"not ok - ..." per check, ends with "N passed, N failed",
+# exits 1 when a check failed.
+set -euo pipefail
+
+BUILDDIR=$(cd "${1:-.}" && pwd)
+FRONTEND=$BUILDDIR/p9guard
+HELPER=$BUILDDIR/p9guard-helper
+AUDIT=$BUILDDIR/p9guard-audit
+DRIVER=$BUILDDIR/tests/audit/audit_driver
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+check() { # check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else notok "$what"; fi
+}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: must run as root"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+for f in "$FRONTEND" "$HELPER" "$AUDIT" "$DRIVER"; do
+	[ -x "$f" ] || { echo "error: $f not built (make; make check)" >&2; exit 2; }
+done
+command -v python3 >/dev/null || { echo "error: python3 is needed" >&2; exit 2; }
+
+TMP=$(mktemp -d /tmp/p9audit.XXXXXX)
+chmod 0755 "$TMP"
+SERVER_PID=
+
+children_of() {
+	local st
+	for st in /proc/[0-9]*/status; do
+		awk -v p="$1" '$1 == "PPid:" && $2 == p { found = 1 } END { exit !found }' \
+			"$st" 2>/dev/null && { st=${st#/proc/}; echo "${st%/status}"; }
+	done
+	return 0
+}
+
+stop_server() {
+	local i=0
+	[ -n "$SERVER_PID" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	while kill -0 "$SERVER_PID" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=
+}
+
+cleanup() {
+	local rc=$?
+	stop_server
+	rm -rf "$TMP"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# start NAME OPTIONS...: serve $TMP/NAME on $TMP/NAME.sock; sets SOCK, LOG,
+# SERVER_PID, HELPER_PID.
+start() {
+	local name=$1 i
+	shift
+	mkdir -m 0755 "$TMP/$name"
+	SOCK=$TMP/$name.sock
+	LOG=$TMP/$name.log
+	P9GUARD_HELPER=$HELPER "$FRONTEND" --export "$TMP/$name" --listen "unix:$SOCK" \
+		--user nobody --socket-mode 0666 "$@" >"$LOG" 2>&1 &
+	SERVER_PID=$!
+	i=0
+	while [ ! -S "$SOCK" ] && [ $i -lt 100 ] && kill -0 "$SERVER_PID" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	HELPER_PID=
+	for i in $(seq 50); do
+		HELPER_PID=$(children_of "$SERVER_PID" | head -n 1)
+		[ -n "$HELPER_PID" ] && grep -q ready "$LOG" && break
+		sleep 0.1
+	done
+	if [ -S "$SOCK" ] && [ -n "$HELPER_PID" ]; then
+		ok "p9guard serves $name (helper pid $HELPER_PID)"
+	else
+		notok "p9guard serves $name (log follows)"
+		sed 's/^/# /' "$LOG"
+		return 1
+	fi
+}
+
+valid_json() { # every line of the files is one JSON object
+	python3 -c '
+import json, sys
+n = 0
+for name in sys.argv[1:]:
+    for line in open(name, "rb"):
+        if not isinstance(json.loads(line), dict):
+            sys.exit("not an object: %r" % line)
+        n += 1
+sys.exit(0 if n else "no records")' "$@"
+}
+
+mkdir -m 0755 "$TMP/log"
+AUD=$TMP/log/audit.jsonl
+
+# ---- 1. the records of a fixed script of operations ----
+start export --audit "file:$AUD" --audit stderr || exit 1
+if "$DRIVER" "$SOCK" ops >"$TMP/ops.out" 2>&1; then
+	ok "the operation script ran with the expected results"
+else
+	notok "the operation script ran with the expected results"
+	sed 's/^/# /' "$TMP/ops.out"
+fi
+stop_server
+check "the audit file is mode 0600, owned by root" \
+	test "$(stat -c '%a %u' "$AUD")" = "600 0"
+check "every line of the audit file is valid JSON" valid_json "$AUD"
+
+if python3 - "$AUD" <<'EOF'; then ok "each operation has exactly the expected record"; else notok "each operation has exactly the expected record"; fi
+import json, re, sys
+recs = [json.loads(l) for l in open(sys.argv[1], "rb")]
+R = lambda **kw: kw
+root = dict(uid=0, gid=0)
+user = dict(uid=1000, gid=1000)
+expected = [
+    R(op="session_start", peer_reported_by="frontend", result="ok"),
+    R(op="mkdir", path="/d", mode="0755", result="ok", **root),
+    R(op="mkdir", path="/x\u00ff\u0001\"\\\u00e9", mode="0700", result="ok", **root),
+    R(op="lcreate", path="/d/f", flags="rdwr|creat", mode="0644", result="ok", **root),
+    R(op="chmod", path="/d/f", mode="0600", result="ok", **root),
+    R(op="chown", path="/d/f", new_uid=1000, new_gid=1000, result="ok", **root),
+    R(op="truncate", path="/d/f", size=0, result="ok", **root),
+    R(op="xattrset", path="/d/f", xattr="user.audit", size=1, result="ok", **root),
+    R(op="xattrremove", path="/d/f", xattr="user.audit", result="ok", **root),
+    R(op="symlink", path="/d/l", target="f", result="ok", **root),
+    R(op="link", path="/d/f", newpath="/d/h", result="ok", **root),
+    R(op="renameat", path="/d/h", newpath="/d/h2", result="ok", **root),
+    R(op="unlinkat", path="/d/h2", result="ok", **root),
+    R(op="lcreate", path="/d/..", flags="rdwr|creat", mode="0644", result="EEXIST", **root),
+    R(op="lcreate", path="/d/g", flags="rdwr|creat", mode="0644", result="ok", **root),
+    R(op="chown", path="/d/g", new_uid=1000, result="EPERM", **user),
+    R(op="lcreate", path="/d/s", flags="rdwr|creat", mode="0666", result="ok", **root),
+    R(op="chmod", path="/d/s", mode="06666", result="ok", **root),
+    R(op="chmod", path="/d/s", mode="0644", result="EPERM", **user),
+    R(op="chmod", path="/d/s", mode="02666", result="EPERM", **user),
+    R(op="chmod", path="/d/s", mode="0666", result="ok", note="setid-cleared-for-writer",
+      **user),
+    R(op="remove", path="/d/l", result="ok", **root),
+    R(op="session_end", result="ok"),
+]
+got = [r for r in recs if r["op"] not in ("walk", "attach", "getattr", "open")]
+bad = 0
+tre = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+session = recs[0].get("session")
+if not isinstance(session, int) or session < 1:
+    print("# first record has no session: %r" % recs[0]); bad += 1
+if len(got) != len(expected):
+    print("# %d records, expected %d" % (len(got), len(expected))); bad += 1
+for g, e in zip(got, expected):
+    g = dict(g)
+    want = dict(e, session=session)
+    if g["op"] == "session_start":
+        want["peer"] = g.get("peer", "")
+        if not re.match(r"^unix:uid=0,gid=0,pid=\d+$", want["peer"]):
+            print("# peer %r" % want["peer"]); bad += 1
+    t = g.pop("time", "")
+    if not tre.match(t):
+        print("# time %r" % t); bad += 1
+    if g != want:
+        print("# got      %s\n# expected %s" % (json.dumps(g, sort_keys=True),
+                                            json.dumps(want, sort_keys=True)))
+        bad += 1
+# the walks and attaches carry the credentials too
+for r in recs:
+    if r["op"] in ("walk", "attach") and (r.get("uid") not in (0, 1000) or "result" not in r):
+        print("# %r" % r); bad += 1
+times = [r["time"] for r in recs]
+if times != sorted(times):
+    print("# times out of order"); bad += 1
+sys.exit(1 if bad else 0)
+EOF
+
+check "a name's invalid UTF-8 and control bytes are \\u00XX, valid UTF-8 stays" \
+	grep -qF '"path":"/x\u00ff\u0001\"\\é"' "$AUD"
+check "p9guard-audit path matches a name with such bytes" \
+	test "$("$AUDIT" --json path $'/x\xff\x01"\\\xc3\xa9' "$AUD" | wc -l)" = 1
+check "the records went to standard error as well" \
+	test "$(grep -c '^{"time":' "$LOG")" = "$(wc -l <"$AUD")"
+check "the set-id bits were cleared for the writer (mode 0666)" \
+	test "$(stat -c %a "$TMP/export/d/s")" = 666
+check "the non-owner's chown changed nothing (root owns /d/g)" \
+	test "$(stat -c %u "$TMP/export/d/g")" = 0
+
+# ---- 2. p9guard-audit ----
+count() { python3 -c "
+import json, sys
+print(sum(1 for l in open('$AUD', 'rb') if ($1)(json.loads(l))))"; }
+n=$("$AUDIT" --json path /d/g "$AUD" | wc -l)
+check "p9guard-audit path /d/g: its create, walk and refused chown ($n)" test "$n" = 3
+check "p9guard-audit path /d/g shows the EPERM chown by uid 1000" \
+	bash -c "'$AUDIT' path /d/g '$AUD' | grep -q 'chown /d/g uid=1000 gid=1000 new_uid=1000 EPERM'"
+n=$("$AUDIT" --json path -r /d "$AUD" | wc -l)
+w=$(count 'lambda r: r.get("path","").startswith("/d") or r.get("newpath","").startswith("/d")')
+check "p9guard-audit path -r /d: everything below /d ($n = $w)" test "$n" = "$w"
+n=$("$AUDIT" --json path /d/h2 "$AUD" | wc -l)
+check "p9guard-audit path /d/h2: the rename to it and its unlink ($n)" test "$n" = 2
+n=$("$AUDIT" --json uid 1000 "$AUD" | wc -l)
+w=$(count 'lambda r: r.get("uid") == 1000')
+check "p9guard-audit uid 1000 ($n = $w)" test "$n" = "$w" -a "$n" -gt 0
+n=$("$AUDIT" --json failures "$AUD" | wc -l)
+check "p9guard-audit failures: EEXIST, EPERM chown, two EPERM chmods ($n)" test "$n" = 4
+n=$("$AUDIT" --json failures "$AUD" | python3 -c '
+import json, sys; print(sum(1 for l in sys.stdin if json.loads(l)["result"] != "ok"))')
+check "p9guard-audit failures prints only failures" test "$n" = 4
+check "p9guard-audit summary: chmod 3 ok, 2 failed" \
+	bash -c "'$AUDIT' summary '$AUD' | grep -Eq '^chmod +3 +2\$'"
+check "p9guard-audit summary: total = number of records" \
+	bash -c "'$AUDIT' summary '$AUD' | awk '\$1 == \"total\" { exit !(\$2 + \$3 == $(wc -l <"$AUD")) }'"
+sess=$(python3 -c "import json; print(json.loads(open('$AUD').readline())['session'])")
+n=$("$AUDIT" --json session "$sess" "$AUD" | wc -l)
+check "p9guard-audit session $sess: every record" test "$n" = "$(wc -l <"$AUD")"
+check "p9guard-audit --since tomorrow: nothing, exit 1" \
+	bash -c "! '$AUDIT' --since '$(date -u -d tomorrow +%F)' show '$AUD' >/dev/null"
+check "p9guard-audit --until yesterday: nothing" \
+	test "$("$AUDIT" --until "$(date -u -d yesterday +%F)" show "$AUD" | wc -l)" = 0
+first=$(python3 -c "import json; print(json.loads(open('$AUD').readlines()[5])['time'])")
+n=$("$AUDIT" --json --since "$first" show "$AUD" | wc -l)
+check "p9guard-audit --since a record's time: it and the later ones" \
+	test "$n" = "$(($(wc -l <"$AUD") - 5))"
+n=$("$AUDIT" --json --until "$first" show "$AUD" | wc -l)
+check "p9guard-audit --until a record's time: it and the earlier ones" test "$n" = 6
+n=$("$AUDIT" --json show <"$AUD" | wc -l)
+check "p9guard-audit reads standard input" test "$n" = "$(wc -l <"$AUD")"
+printf '{"op":"x"\nnot json\n' >"$TMP/bad.jsonl"
+check "p9guard-audit skips (and reports) lines that are not records" \
+	bash -c "'$AUDIT' show '$TMP/bad.jsonl' 2>&1 >/dev/null | grep -q 'bad.jsonl:2: not an audit record'"
+check "p9guard-audit --help" bash -c "'$AUDIT' --help | grep -q '^Usage: p9guard-audit'"
+check "p9guard-audit refuses an unknown command (exit 2)" \
+	bash -c "'$AUDIT' frobnicate '$AUD' 2>/dev/null; test \$? = 2"
+
+# ---- 3. rotation with SIGHUP loses no record ----
+rm -f "$AUD"
+start rot --audit "file:$AUD" || exit 1
+N1=4000 N2=25
+"$DRIVER" "$SOCK" burst rot $N1 >"$TMP/burst.out" 2>&1 &
+BURST=$!
+# Rotate in the middle of the burst: once some records are in the file.
+for i in $(seq 100); do
+	[ "$(grep -c '"op":"mkdir"' "$AUD" 2>/dev/null || true)" -ge 200 ] && break
+	sleep 0.05
+done
+mv "$AUD" "$AUD.1"
+kill -HUP "$HELPER_PID"
+wait $BURST || notok "the first burst of mkdirs failed"
+"$DRIVER" "$SOCK" burst after $N2 >>"$TMP/burst.out" 2>&1 || notok "the second burst failed"
+check "the helper survived SIGHUP" kill -0 "$HELPER_PID"
+check "the audit file was recreated after rotation" test -f "$AUD"
+check "the new audit file is mode 0600, owned by root" test "$(stat -c '%a %u' "$AUD" 2>/dev/null)" = "600 0"
+stop_server
+check "every line of both files is valid JSON" valid_json "$AUD.1" "$AUD"
+c1=$(grep -c '"op":"mkdir","path":"/rot-' "$AUD.1" || true)
+c2=$(grep -c '"op":"mkdir","path":"/rot-' "$AUD" || true)
+check "no record lost across the rotation ($c1 + $c2 = $N1 mkdirs)" test $((c1 + c2)) = $N1
+check "the rotation fell in the middle of the burst ($c1 before, $c2 after)" \
+	test "$c1" -gt 0 -a "$c2" -gt 0
+check "records went on in the new file after SIGHUP ($(grep -c . "$AUD") lines)" \
+	test "$(grep -c '"op":"mkdir","path":"/after-' "$AUD")" = $N2
+check "each mkdir recorded once" \
+	test "$(cat "$AUD.1" "$AUD" | grep -o '"path":"/rot-[0-9]*"' | sort -u | wc -l)" = $N1
+check "the reopen was logged" grep -q 'audit: reopened audit.jsonl' "$LOG"
+
+# ---- 4. --audit-level changes ----
+rm -f "$AUD" "$AUD.1"
+start changes --audit "file:$AUD" --audit-level changes || exit 1
+"$DRIVER" "$SOCK" ops >"$TMP/ops.out" 2>&1 || notok "the operation script (changes)"
+stop_server
+check "changes: no successful lookup or attach is recorded" \
+	bash -c "! grep -E '\"op\":\"(walk|attach|getattr)\".*\"result\":\"ok\"' '$AUD'"
+check "changes: the modifications are recorded" \
+	test "$(grep -c '"op":"mkdir","path":"/d"' "$AUD")" = 1
+check "changes: the failures are recorded (4)" \
+	test "$("$AUDIT" --json failures "$AUD" | wc -l)" = 4
+check "changes: the session start and end are recorded" \
+	test "$(grep -c '"op":"session_' "$AUD")" = 2
+
+# ---- 5. a protocol violation (a name with '/') is recorded ----
+rm -f "$AUD"
+mkdir -m 0755 "$TMP/viol"
+violate() { "$DRIVER" violation "$HELPER" "$TMP/viol" "$AUD" >"$TMP/viol.out" 2>&1; }
+check "the helper exits 2 on a mkdir name holding '/'" violate
+check "the violation is recorded before the helper exits" \
+	grep -qF "\"op\":\"protocol-violation\",\"detail\":\"malformed request (30 bytes): empty name or '/' inside a name\",\"result\":\"EPROTO\"}" "$AUD"
+check "its attach (session 7) was recorded too" grep -q '"session":7,"op":"attach"' "$AUD"
+check "nothing was created" test -z "$(ls -A "$TMP/viol")"
+
+# ---- 6. an audit file inside the export is refused ----
+mkdir -m 0755 "$TMP/inside"
+refused_inside() {
+	local out
+	out=$(P9GUARD_HELPER=$HELPER "$FRONTEND" --export "$TMP/inside" \
+		--listen "unix:$TMP/inside.sock" --audit "file:$TMP/inside/a.jsonl" 2>&1) && return 1
+	grep -q 'inside the export' <<<"$out" && [ ! -e "$TMP/inside/a.jsonl" ]
+}
+check "p9guard refuses an audit file inside the export" refused_inside
+
+# ---- 7. no --audit: no audit record anywhere ----
+start quiet || exit 1
+"$DRIVER" "$SOCK" ops >"$TMP/ops.out" 2>&1 || notok "the operation script (no audit)"
+stop_server
+check "without --audit the helper writes no record" bash -c "! grep -q '^{\"time\"' '$LOG'"
+check "without --audit the helper gets no audit option" \
+	bash -c "! grep -q -- '--audit-fd' '$LOG'"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
