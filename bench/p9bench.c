@@ -92,7 +92,6 @@ void worker_fail(struct worker *w, int err, const char *fmt, ...)
 	atomic_store(&w->run->stop, 1);
 }
 
-static int is_seq(enum workload wl);
 static void plan_worker(struct run *run, struct worker *w, uint64_t t0);
 
 void worker_start(struct worker *w)
@@ -501,12 +500,16 @@ int main(int argc, char **argv)
 			failed = 1;
 		}
 	}
-	if (failed) {
+	if (failed)
 		printf("p9bench workload=%s mode=%s label=%s conns=%u inflight=%u errors=1\n",
 		       workload_names[o.wl], o.direct_dir ? "direct" : "9p", o.label, o.conns,
 		       run.inflight);
-		return 1;
-	}
-	report(&run);
-	return 0;
+	else
+		report(&run);
+	for (unsigned int i = 0; i < o.conns; i++)
+		free(run.w[i].lat.v);
+	free(run.w);
+	pthread_cond_destroy(&run.gate_cond);
+	pthread_mutex_destroy(&run.gate_lock);
+	return failed;
 }
