@@ -4,10 +4,12 @@
  * Offsets are the d_off cookies getdents64 reports: each request seeks to
  * the cookie the client sent (0 = start), so the client may resume from any
  * earlier entry.  Only whole entries are sent, never more than `count`.
- * An entry's qid is a hint (the Linux client does not keep it): path is the
- * inode number, type follows d_type, version 0.  For entries on the export's
- * own filesystem this equals the helper's qid.path; the helper remaps paths
- * of other filesystems, which readdir cannot know without a lookup.
+ * An entry's qid is a hint (the Linux client does not keep it): type follows
+ * d_type, version 0, and path is the inode number mixed the way the helper
+ * mixes it for the directory's own filesystem (helper_qid.c: inode XOR a
+ * per-device value), which is the directory's qid.path XOR its inode.  So
+ * entries match the helper's qid.path, except mount points, whose d_ino is
+ * the covered directory's.
  */
 #include "config.h"
 
@@ -15,11 +17,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "frontend/conn.h"
 #include "frontend/fid.h"
 #include "frontend/p9_ops.h"
+#include "common/sandbox.h"
 
 #define DENTS_BUF_MIN 4096u
 #define DENTS_BUF_MAX (64u * 1024u)
@@ -48,8 +52,8 @@ static uint8_t dtype_to_qtype(unsigned char dt)
  * Append the entries from the cookie `offset` on to out (capacity cap,
  * filled from *pos).  Called with the fid locked: seek and read are one step.
  */
-static int readdir_fill(int fd, uint64_t offset, uint8_t *out, size_t cap, size_t *pos,
-			size_t dbufsz)
+static int readdir_fill(int fd, uint64_t offset, uint64_t qid_mix, uint8_t *out, size_t cap,
+			size_t *pos, size_t dbufsz)
 {
 	uint8_t *dbuf = malloc(dbufsz);
 	size_t start = *pos;
@@ -74,7 +78,7 @@ static int readdir_fill(int fd, uint64_t offset, uint8_t *out, size_t cap, size_
 		for (ssize_t i = 0; i < n;) {
 			struct linux_dirent64 *d = (struct linux_dirent64 *)(dbuf + i);
 			struct p9_dirent e = {
-			    .qid = {.type = dtype_to_qtype(d->d_type), .path = d->d_ino},
+			    .qid = {.type = dtype_to_qtype(d->d_type), .path = d->d_ino ^ qid_mix},
 			    .offset = (uint64_t)d->d_off,
 			    .type = d->d_type,
 			    .name = p9_str_c(d->d_name),
@@ -102,6 +106,7 @@ void p9_readdir(struct p9_req *req)
 	uint32_t count = t->count;
 	size_t pos = P9_IOHDR_SIZE, dbufsz;
 	uint8_t *buf = NULL;
+	struct stat st;
 	int rc;
 
 	if (!f || f->kind != FID_FILE) {
@@ -131,9 +136,11 @@ void p9_readdir(struct p9_req *req)
 		rc = -EBADF;
 	else if (count == 0)
 		rc = 0;
+	else if (sandbox_fstat(f->fd, &st) < 0)
+		rc = -errno;
 	else
-		rc = readdir_fill(f->fd, t->offset, buf, P9_IOHDR_SIZE + (size_t)count, &pos,
-				  dbufsz);
+		rc = readdir_fill(f->fd, t->offset, f->qid.path ^ (uint64_t)st.st_ino, buf,
+				  P9_IOHDR_SIZE + (size_t)count, &pos, dbufsz);
 	pthread_mutex_unlock(&f->lock);
 
 out_put:

@@ -357,6 +357,7 @@ static const struct area {
 	{ "readdir", test_readdir_big },
 	{ "paths", test_path_safety },
 	{ "escape", test_escape },
+	{ "multidev", test_multidev },
 	{ "flush", test_flush },
 	{ "inflight", test_many_inflight },
 	{ "garbage", test_garbage },

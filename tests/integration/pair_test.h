@@ -106,5 +106,6 @@ void test_many_inflight(void);
 void test_garbage(void);
 void test_disconnect(void);
 void test_process_caps(void);
+void test_multidev(void);		/* pair_test_multidev.c */
 
 #endif
