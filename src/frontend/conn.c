@@ -2,41 +2,93 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <malloc.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "frontend/conn.h"
 #include "frontend/helper_client.h"
 #include "frontend/options.h"
+#include "frontend/p9_names.h"
 #include "frontend/p9_ops.h"
 #include "frontend/server.h"
 #include "p9_wire.h"
 
 #define CONN_THREAD_STACK (256u * 1024u)
-/* Replies other than Rread/Rreaddir are small: Rreadlink is the largest. */
+/*
+ * Replies other than Rread/Rreaddir are small: Rreadlink is the largest,
+ * except Rgetlock, which echoes the request's client_id (and is shorter
+ * than its Tgetlock).
+ */
 #define P9_SMALL_REPLY_MAX 8192
+/* A frame's buffer starts this big and doubles as its bytes arrive. */
+#define CONN_FRAME_CHUNK (64u * 1024u)
 
-/* Read exactly n bytes: 1, 0 at EOF before the first byte, -1 on error/EOF inside. */
-static int read_full(int fd, void *buf, size_t n)
+/* conn_recv() results besides a byte count */
+#define RECV_ERROR (-1)
+#define RECV_TIMEOUT (-2)
+
+/* Milliseconds on the monotonic clock. */
+static int64_t now_ms(void)
 {
-	uint8_t *p = buf;
-	size_t got = 0;
+	struct timespec ts;
 
-	while (got < n) {
-		ssize_t r = read(fd, p + got, n - got);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return (r == 0 && got == 0) ? 0 : -1;
-		got += (size_t)r;
+/*
+ * Read what has arrived, up to n bytes, waiting for at least one until
+ * `deadline` (now_ms() time; -1 = no limit).  Returns the count (> 0), 0 at
+ * EOF, RECV_ERROR or RECV_TIMEOUT.  The socket stays blocking for the
+ * writer: sockets are read with MSG_DONTWAIT, anything else after poll().
+ */
+static ssize_t conn_recv(struct conn *c, void *buf, size_t n, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+		int timeout = -1, prc;
+		ssize_t r;
+
+		if (c->is_socket) {
+			r = recv(c->fd, buf, n, MSG_DONTWAIT);
+			if (r >= 0)
+				return r;
+			if (errno == ENOTSOCK) {
+				c->is_socket = false;
+				continue;
+			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				return RECV_ERROR;
+		}
+		if (deadline >= 0) {
+			int64_t left = deadline - now_ms();
+
+			if (left <= 0)
+				return RECV_TIMEOUT;
+			timeout = left > INT_MAX ? INT_MAX : (int)left;
+		}
+		prc = poll(&pfd, 1, timeout);
+		if (prc < 0 && errno != EINTR)
+			return RECV_ERROR;
+		if (prc == 0)
+			return RECV_TIMEOUT;
+		if (prc > 0 && !c->is_socket) {
+			r = read(c->fd, buf, n);
+			if (r >= 0)
+				return r;
+			if (errno != EINTR && errno != EAGAIN)
+				return RECV_ERROR;
+		}
 	}
-	return 1;
 }
 
 static int write_full(int fd, const void *buf, size_t n)
@@ -105,8 +157,15 @@ static void conn_complete_locked(struct p9_req *req, uint8_t *buf, size_t len)
 			*pp = req->next_inflight;
 			break;
 		}
+	/* The request is done with its frame; the reply is charged at its size. */
+	c->buffered -= req->frame_len + req->reply_charge;
+	free(req->frame);
+	req->frame = NULL;
+	req->frame_len = 0;
 	req->rbuf = buf;
 	req->rlen = buf ? len : 0;
+	req->reply_charge = req->rlen;
+	c->buffered += req->reply_charge;
 	if (!buf)
 		conn_break_locked(c);
 	req->next_reply = NULL;
@@ -139,27 +198,79 @@ static void conn_complete(struct p9_req *req, uint8_t *buf, size_t len)
 
 void p9_respond_frame(struct p9_req *req, uint8_t *buf, size_t len)
 {
+	/* A short Rread/Rreaddir keeps only what it holds while it waits for
+	 * the writer, not the count it was sized for. */
+	if (len + CONN_FRAME_CHUNK <= req->reply_charge) {
+		uint8_t *small = realloc(buf, len);
+
+		if (small)
+			buf = small;
+	}
 	conn_complete(req, buf, len);
+}
+
+/* The most a reply other than Rread/Rreaddir may take (see P9_SMALL_REPLY_MAX). */
+static size_t small_reply_max(const struct p9_req *req)
+{
+	size_t cap = P9_SMALL_REPLY_MAX;
+
+	if (req->in.type == P9_TGETLOCK && req->frame_len > cap)
+		cap = req->frame_len;
+	return cap < req->msize ? cap : req->msize;
+}
+
+/* The bound of req's reply, charged until the reply is made. */
+static size_t reply_bound(const struct p9_req *req)
+{
+	uint32_t count;
+
+	switch (req->in.type) {
+	case P9_TREAD:
+		count = req->in.u.tread.count;
+		break;
+	case P9_TREADDIR:
+		count = req->in.u.treaddir.count;
+		break;
+	default:
+		return small_reply_max(req);
+	}
+	if (count > req->msize - P9_IOHDR_SIZE)
+		count = req->msize - P9_IOHDR_SIZE;
+	return P9_IOHDR_SIZE + (size_t)count;
 }
 
 void p9_respond(struct p9_req *req, struct p9_msg *r)
 {
-	size_t cap = req->msize < P9_SMALL_REPLY_MAX ? req->msize : P9_SMALL_REPLY_MAX;
-	uint8_t *buf = malloc(cap);
+	uint8_t stackbuf[P9_SMALL_REPLY_MAX];
+	size_t cap = small_reply_max(req);
+	uint8_t *tmp = cap <= sizeof(stackbuf) ? stackbuf : malloc(cap);
+	uint8_t *buf = NULL;
 	size_t len = 0;
 	int rc;
 
 	r->tag = req->tag;
-	if (!buf) {
+	if (!tmp) {
 		conn_complete(req, NULL, 0);
 		return;
 	}
-	rc = p9_encode(buf, cap, r, &len);
+	rc = p9_encode(tmp, cap, r, &len);
 	if (rc != P9_OK) {
+		/* Our reply, not the client's input: a bug worth an error. */
 		log_err("cannot encode %s: %s", p9_type_name(r->type), p9_strerror(rc));
-		free(buf);
+		if (tmp != stackbuf)
+			free(tmp);
 		p9_respond_error(req, rc == P9_E_NOSPACE ? ERANGE : EIO);
 		return;
+	}
+	/* Queued at its own size: replies waiting for a slow reader stay small. */
+	if (tmp == stackbuf) {
+		buf = malloc(len);
+		if (buf)
+			memcpy(buf, tmp, len);
+	} else {
+		buf = realloc(tmp, len);
+		if (!buf)
+			buf = tmp;
 	}
 	conn_complete(req, buf, len);
 }
@@ -258,10 +369,13 @@ static void *conn_writer(void *arg)
 			pthread_mutex_unlock(&c->lock);
 			shutdown(c->fd, SHUT_RDWR);
 		}
-		req_free(req);
 		pthread_mutex_lock(&c->lock);
+		c->buffered -= req->frame_len + req->reply_charge;
 		c->nreqs--;
 		pthread_cond_broadcast(&c->cond);
+		pthread_mutex_unlock(&c->lock);
+		req_free(req);
+		pthread_mutex_lock(&c->lock);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
@@ -279,6 +393,7 @@ static int conn_register(struct conn *c, struct p9_req *req)
 	req->next_inflight = c->inflight;
 	c->inflight = req;
 	c->nreqs++;
+	c->buffered += req->frame_len + req->reply_charge;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -288,42 +403,114 @@ static void conn_work(struct work_item *it)
 	p9_dispatch((struct p9_req *)((char *)it - offsetof(struct p9_req, work)));
 }
 
-/* Read one frame.  1 with the frame and its length, 0 at EOF, -1 on a framing error. */
+/* Nothing of the connection's is in flight or waiting to be written. */
+static bool conn_is_idle(struct conn *c)
+{
+	bool idle;
+
+	pthread_mutex_lock(&c->lock);
+	idle = c->nreqs == 0;
+	pthread_mutex_unlock(&c->lock);
+	return idle;
+}
+
+/* A frame was cut short after `got` bytes: say why; -1 closes the connection. */
+static int conn_frame_cut(struct conn *c, ssize_t r, size_t got)
+{
+	if (r == RECV_TIMEOUT)
+		log_info("session %u: a message stayed incomplete for %u s (%zu bytes came); "
+			 "closing the connection",
+			 c->session, c->srv->opt->frame_timeout, got);
+	else
+		log_debug("session %u: connection ended inside a message (%zu bytes came)",
+			  c->session, got);
+	return -1;
+}
+
+/*
+ * Read one frame.  1 with the frame and its length, 0 at EOF, -1 on a
+ * framing error, a timeout or a connection error.  The buffer grows as the
+ * bytes arrive, so a size field alone allocates nothing big.
+ */
 static int conn_read_frame(struct conn *c, uint8_t **frame, uint32_t *len)
 {
-	uint8_t hdr[4];
+	const struct fe_options *o = c->srv->opt;
+	int64_t deadline = -1;
+	uint8_t hdr[4], *buf;
+	size_t got, cap;
 	uint32_t size;
-	uint8_t *buf;
+	ssize_t r;
 	int rc;
 
-	rc = read_full(c->fd, hdr, sizeof(hdr));
-	if (rc <= 0)
-		return rc;
+	/* The first byte: whenever the client likes, unless --idle-timeout. */
+	for (;;) {
+		int64_t idle = o->idle_timeout ? now_ms() + 1000 * (int64_t)o->idle_timeout : -1;
+
+		r = conn_recv(c, hdr, sizeof(hdr), idle);
+		if (r != RECV_TIMEOUT)
+			break;
+		if (conn_is_idle(c)) {
+			log_info("session %u: idle for %u s; closing the connection", c->session,
+				 o->idle_timeout);
+			return -1;
+		}
+	}
+	if (r <= 0)
+		return r == 0 ? 0 : -1;
+	got = (size_t)r;
+	/* Once a message has begun, all of it must come within --frame-timeout. */
+	if (o->frame_timeout)
+		deadline = now_ms() + 1000 * (int64_t)o->frame_timeout;
+	while (got < sizeof(hdr)) {
+		r = conn_recv(c, hdr + got, sizeof(hdr) - got, deadline);
+		if (r <= 0)
+			return conn_frame_cut(c, r, got);
+		got += (size_t)r;
+	}
 	rc = p9_frame_size(hdr, sizeof(hdr), c->msize, &size);
 	if (rc != P9_OK) {
 		log_warn("session %u: bad frame: %s", c->session, p9_strerror(rc));
 		return -1;
 	}
-	buf = malloc(size);
+	cap = size < CONN_FRAME_CHUNK ? size : CONN_FRAME_CHUNK;
+	buf = malloc(cap);
 	if (!buf) {
 		log_err("session %u: out of memory", c->session);
 		return -1;
 	}
 	memcpy(buf, hdr, sizeof(hdr));
-	if (read_full(c->fd, buf + sizeof(hdr), size - sizeof(hdr)) <= 0) {
-		free(buf);
-		return -1;
+	while (got < size) {
+		if (got == cap) {
+			size_t ncap = cap * 2 < size ? cap * 2 : size;
+			uint8_t *nbuf = realloc(buf, ncap);
+
+			if (!nbuf) {
+				log_err("session %u: out of memory", c->session);
+				free(buf);
+				return -1;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		r = conn_recv(c, buf + got, cap - got, deadline);
+		if (r <= 0) {
+			free(buf);
+			return conn_frame_cut(c, r, got);
+		}
+		got += (size_t)r;
 	}
 	*frame = buf;
 	*len = size;
 	return 1;
 }
 
-/* Wait until the connection may hold one more request. */
+/* Wait until the connection may hold one more request (backpressure). */
 static void conn_wait_room(struct conn *c)
 {
+	const struct fe_options *o = c->srv->opt;
+
 	pthread_mutex_lock(&c->lock);
-	while (c->nreqs >= CONN_MAX_REQS)
+	while (c->nreqs >= o->max_requests || c->buffered >= o->max_buffered)
 		pthread_cond_wait(&c->cond, &c->lock);
 	pthread_mutex_unlock(&c->lock);
 }
@@ -341,7 +528,7 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 {
 	const struct p9_op *op;
 	struct p9_req *req;
-	int rc;
+	int rc, name_err = 0;
 
 	req = calloc(1, sizeof(*req));
 	if (!req) {
@@ -350,11 +537,16 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 	}
 	req->conn = c;
 	req->frame = frame;
+	req->frame_len = len;
 	req->msize = c->msize;
 	req->work.fn = conn_work;
 	rc = p9_decode(frame, len, c->msize, &req->in);
-	if (rc == P9_E_TYPE && len >= P9_HDR_SIZE) {
-		/* Well framed but unknown: answer it, keep the connection. */
+	if ((rc == P9_E_TYPE || rc == P9_E_STRNUL) && len >= P9_HDR_SIZE) {
+		/* Well framed but unknown, or a string with a NUL (a name no
+		 * file can have): answer it, keep the connection. */
+		if (rc == P9_E_STRNUL)
+			name_err = -EINVAL;
+		memset(&req->in, 0, sizeof(req->in));
 		req->in.type = frame[4];
 		req->in.tag = wire_load16(frame + 5);
 		rc = P9_OK;
@@ -367,6 +559,7 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 		return -1;
 	}
 	req->tag = req->in.tag;
+	req->reply_charge = reply_bound(req);
 	op = p9_op_lookup(req->in.type);
 	if (op && (op->flags & P9_OP_DRAIN))
 		conn_wait_idle(c);
@@ -380,6 +573,11 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 		p9_respond_error(req, EOPNOTSUPP);
 	} else if (!c->versioned && !(op->flags & P9_OP_NOSESSION)) {
 		p9_respond_error(req, EPROTO);
+	} else if ((rc = name_err ? name_err : p9_msg_names_check(&req->in)) < 0) {
+		/* The client's mistake: an answer, no louder than debug. */
+		log_debug("session %u tag %u: T%s with a bad name: %s", c->session, req->tag,
+			  op->name, strerror(-rc));
+		p9_respond_error(req, rc);
 	} else if (op->flags & P9_OP_INLINE) {
 		p9_dispatch(req);
 	} else {
@@ -441,6 +639,8 @@ out_close:
 	pthread_cond_destroy(&c->wcond);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
+	/* Give what the connection's buffers took back to the system. */
+	malloc_trim(0);
 	return NULL;
 }
 
@@ -459,8 +659,9 @@ int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close)
 	c->fd = fd;
 	c->exit_on_close = exit_on_close;
 	c->msize = srv->opt->msize;
+	c->is_socket = true; /* until recv() says ENOTSOCK */
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	fid_table_init(&c->fids, srv->helper);
+	fid_table_init(&c->fids, srv->helper, srv->opt->max_fids);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	pthread_cond_init(&c->wcond, NULL);

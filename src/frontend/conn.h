@@ -6,9 +6,23 @@
  * hands each request to the worker pool (Tversion and Tflush it runs
  * itself).  Every request is answered exactly once through p9_respond*();
  * a writer thread sends the answers in the order they were made, so an
- * Rflush always follows the reply of the request it flushed.  Requests stay
- * counted until their reply is written, which bounds a connection's memory
- * even when the client stops reading.
+ * Rflush always follows the reply of the request it flushed.
+ *
+ * Limits (options.h), so that a client that stops reading, or sends and
+ * never finishes, holds a bounded amount of memory and no slot forever:
+ *  - requests stay counted until their reply is written; at most
+ *    --max-requests per connection;
+ *  - their bytes stay charged until then too: the request frame until it is
+ *    answered, the reply's upper bound (Rread/Rreaddir: 11 + count) while it
+ *    is being made, then its real size until written.  While a connection's
+ *    charge is at --max-buffered the reader stops reading requests
+ *    (backpressure: nothing is dropped), so one connection holds at most
+ *    --max-buffered plus one request's frame and reply (2 x msize);
+ *  - a frame is read into a buffer that grows as its bytes arrive, and must
+ *    complete within --frame-timeout seconds once its first byte came;
+ *  - with --idle-timeout, a connection that sent nothing for that long while
+ *    nothing of its was in flight is closed.
+ * When a connection ends, malloc_trim() gives the heap back.
  */
 #ifndef P9G_FE_CONN_H
 #define P9G_FE_CONN_H
@@ -22,7 +36,6 @@
 #include "frontend/workq.h"
 #include "p9_codec.h"
 
-#define CONN_MAX_REQS 64 /* requests alive per connection (read, not yet written) */
 #define CONN_PEER_MAX 128
 
 struct server;
@@ -33,6 +46,8 @@ struct p9_req {
 	uint16_t tag;
 	uint32_t msize; /* negotiated msize when the request arrived */
 	uint8_t *frame; /* the request frame; `in` points into it */
+	size_t frame_len;    /* charged to conn->buffered while frame is held */
+	size_t reply_charge; /* the reply's bound, then its size, charged likewise */
 	struct p9_msg in;
 	bool responded;
 	struct p9_req *next_inflight; /* conn's list of unanswered requests */
@@ -51,6 +66,7 @@ struct conn {
 	bool exit_on_close; /* connected-fd: the server ends with this connection */
 	uint32_t msize;	    /* negotiated; our maximum before Tversion */
 	bool versioned;
+	bool is_socket; /* recv(MSG_DONTWAIT) works; else poll() + read() */
 	struct fid_table fids;
 
 	pthread_mutex_t lock;	 /* everything below */
@@ -58,6 +74,7 @@ struct conn {
 	pthread_cond_t wcond;	 /* writer: queue not empty or quit */
 	struct p9_req *inflight; /* unanswered requests, by tag */
 	unsigned int nreqs;	 /* read and not yet written */
+	size_t buffered;	 /* bytes charged by those requests */
 	struct p9_req *rq_head, *rq_tail;
 	bool writer_quit;
 	bool broken; /* a write failed: discard replies */

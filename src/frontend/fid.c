@@ -14,11 +14,12 @@ static unsigned int fid_hash(uint32_t num)
 	return (num * 2654435761u) >> 24; /* top 8 bits: FID_BUCKETS == 256 */
 }
 
-void fid_table_init(struct fid_table *t, struct helper *h)
+void fid_table_init(struct fid_table *t, struct helper *h, unsigned int max)
 {
 	memset(t, 0, sizeof(*t));
 	pthread_mutex_init(&t->lock, NULL);
 	t->helper = h;
+	t->max = max;
 }
 
 struct fid *fid_alloc(uint32_t num, uint32_t uid)
@@ -39,6 +40,11 @@ struct fid *fid_alloc(uint32_t num, uint32_t uid)
 
 static void fid_free(struct fid_table *t, struct fid *f)
 {
+	if (f->xcharged) {
+		pthread_mutex_lock(&t->lock);
+		t->xattr_used -= f->xcharged;
+		pthread_mutex_unlock(&t->lock);
+	}
 	if (f->fd >= 0)
 		close(f->fd);
 	helper_call_release(t->helper, f->handle);
@@ -107,7 +113,7 @@ int fid_insert(struct fid_table *t, struct fid *f, bool replace)
 		*pp = old->hnext;
 		t->count--;
 	}
-	if (t->count >= FID_MAX_PER_CONN) {
+	if (t->count >= t->max) {
 		pthread_mutex_unlock(&t->lock);
 		fid_put(t, old);
 		return -EMFILE;
@@ -134,6 +140,29 @@ struct fid *fid_remove(struct fid_table *t, uint32_t num)
 	}
 	pthread_mutex_unlock(&t->lock);
 	return f;
+}
+
+int fid_xattr_charge(struct fid_table *t, struct fid *f, uint64_t bytes)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&t->lock);
+	if (bytes > FID_XATTR_BUDGET - t->xattr_used) {
+		rc = -ENOMEM;
+	} else {
+		t->xattr_used += bytes;
+		f->xcharged += bytes;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
+void fid_xattr_uncharge(struct fid_table *t, struct fid *f, uint64_t bytes)
+{
+	pthread_mutex_lock(&t->lock);
+	t->xattr_used -= bytes;
+	f->xcharged -= bytes;
+	pthread_mutex_unlock(&t->lock);
 }
 
 void fid_table_clear(struct fid_table *t)

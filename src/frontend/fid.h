@@ -16,8 +16,14 @@
 
 #include "p9_codec.h"
 
-#define FID_MAX_PER_CONN 16384
 #define FID_BUCKETS 256
+/*
+ * Bytes of xattr values one connection may hold in fids at once (values
+ * being written after Txattrcreate, values and name lists fetched by
+ * Txattrwalk).  64 setxattr calls of the largest value at once; beyond it
+ * Txattrcreate and Txattrwalk answer ENOMEM until fids are clunked.
+ */
+#define FID_XATTR_BUDGET (4u * 1024u * 1024u)
 
 struct helper;
 
@@ -42,6 +48,7 @@ struct fid {
 	uint64_t xfilled;    /* FID_XATTR_WRITE: bytes written so far */
 	char *xname;	     /* FID_XATTR_WRITE: attribute name */
 	uint32_t xflags;     /* FID_XATTR_WRITE: XATTR_CREATE/REPLACE */
+	uint64_t xcharged;   /* bytes charged to the table's xattr budget */
 	struct fid *hnext;
 };
 
@@ -49,10 +56,13 @@ struct fid_table {
 	pthread_mutex_t lock;
 	struct helper *helper;
 	unsigned int count;
+	unsigned int max;    /* fids allowed (--max-fids) */
+	uint64_t xattr_used; /* xattr buffer bytes charged, at most FID_XATTR_BUDGET */
 	struct fid *bucket[FID_BUCKETS];
 };
 
-void fid_table_init(struct fid_table *t, struct helper *h);
+/* `max` fids at most (fid_insert answers -EMFILE beyond). */
+void fid_table_init(struct fid_table *t, struct helper *h, unsigned int max);
 /* Drop every fid (as if each were clunked) and free the table's state. */
 void fid_table_destroy(struct fid_table *t);
 /* Forget every fid; the table stays usable (a second Tversion). */
@@ -72,5 +82,14 @@ void fid_put(struct fid_table *t, struct fid *f);
 int fid_insert(struct fid_table *t, struct fid *f, bool replace);
 /* Unlink; returns the fid with the table's reference (caller puts), or NULL. */
 struct fid *fid_remove(struct fid_table *t, uint32_t num);
+
+/*
+ * Charge `bytes` of xattr buffer to the table's budget, on behalf of f
+ * (f->xcharged grows; given back when f is freed).  0, or -ENOMEM when the
+ * connection already holds FID_XATTR_BUDGET bytes of xattr buffers.
+ */
+int fid_xattr_charge(struct fid_table *t, struct fid *f, uint64_t bytes);
+/* Give back what a failed request charged (bytes <= f->xcharged). */
+void fid_xattr_uncharge(struct fid_table *t, struct fid *f, uint64_t bytes);
 
 #endif

@@ -1,6 +1,7 @@
 /* options.c - p9guard command line (see options.h). */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -40,6 +41,15 @@ const char options_help_text[] =
     "                          or $P9GUARD_HELPER when set)\n"
     "  --threads N             worker threads, in each process (1-64, default 4)\n"
     "  --msize N               largest 9P message accepted (4096-1048576, default 1048576)\n"
+    "  --max-connections N     clients served at once (1-4096, default 64)\n"
+    "  --max-fids N            fids per connection (16-1048576, default 16384)\n"
+    "  --max-requests N        requests in flight per connection (1-65535, default 64)\n"
+    "  --max-buffered SIZE     request and reply bytes one connection may hold before\n"
+    "                          its requests wait (64K-1G, suffix K/M/G; default 8M)\n"
+    "  --frame-timeout SECONDS a started message must arrive within this time, or the\n"
+    "                          connection is closed (0 = never; default 30)\n"
+    "  --idle-timeout SECONDS  close a connection that sent nothing and has nothing in\n"
+    "                          flight for this long (0 = never, the default)\n"
     "  --allow-devices         let clients create device nodes (helper keeps CAP_MKNOD)\n"
     "  --trusted-xattrs        allow trusted.* xattrs (helper keeps CAP_SYS_ADMIN)\n"
     "  --seccomp-action ACTION forbidden syscalls: kill (default), trap (EPERM, logged)\n"
@@ -70,6 +80,12 @@ enum {
 	OPT_HELPER,
 	OPT_THREADS,
 	OPT_MSIZE,
+	OPT_MAX_CONNS,
+	OPT_MAX_FIDS,
+	OPT_MAX_REQUESTS,
+	OPT_MAX_BUFFERED,
+	OPT_FRAME_TIMEOUT,
+	OPT_IDLE_TIMEOUT,
 	OPT_ALLOW_DEVICES,
 	OPT_TRUSTED_XATTRS,
 	OPT_SECCOMP_ACTION,
@@ -95,6 +111,12 @@ static const struct option long_opts[] = {
     {"helper", required_argument, NULL, OPT_HELPER},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"msize", required_argument, NULL, OPT_MSIZE},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
+    {"max-fids", required_argument, NULL, OPT_MAX_FIDS},
+    {"max-requests", required_argument, NULL, OPT_MAX_REQUESTS},
+    {"max-buffered", required_argument, NULL, OPT_MAX_BUFFERED},
+    {"frame-timeout", required_argument, NULL, OPT_FRAME_TIMEOUT},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"allow-devices", no_argument, NULL, OPT_ALLOW_DEVICES},
     {"trusted-xattrs", no_argument, NULL, OPT_TRUSTED_XATTRS},
     {"seccomp-action", required_argument, NULL, OPT_SECCOMP_ACTION},
@@ -138,6 +160,47 @@ static int parse_uint(const char *s, int base, unsigned long max, unsigned long 
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* A decimal number from min to max (a limit option). */
+static int parse_limit(const char *opt, const char *s, unsigned long min, unsigned long max,
+		       unsigned int *out, char *err, size_t errsz)
+{
+	unsigned long v;
+
+	if (parse_uint(s, 10, max, &v) < 0 || v < min)
+		return fail(err, errsz, "%s '%s': expected a number from %lu to %lu", opt, s, min,
+			    max);
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* A byte count with an optional binary suffix K, M or G, from min to max. */
+static int parse_size(const char *opt, const char *s, unsigned long min, unsigned long max,
+		      size_t *out, char *err, size_t errsz)
+{
+	static const char units[] = "KMG";
+	const char *unit;
+	char num[32];
+	size_t len = strlen(s);
+	unsigned int shift = 0;
+	unsigned long v;
+
+	if (len == 0 || len >= sizeof(num))
+		goto bad;
+	memcpy(num, s, len + 1);
+	unit = strchr(units, toupper((unsigned char)s[len - 1]));
+	if (unit) {
+		shift = 10u * (unsigned int)(unit - units + 1);
+		num[len - 1] = '\0';
+	}
+	if (parse_uint(num, 10, max >> shift, &v) < 0 || (v << shift) < min)
+		goto bad;
+	*out = (size_t)(v << shift);
+	return 0;
+bad:
+	return fail(err, errsz, "%s '%s': expected a size from %luK to %luM (suffix K, M or G)",
+		    opt, s, min >> 10, max >> 20);
 }
 
 static int parse_fd(const char *opt, const char *s, int *fd, char *err, size_t errsz)
@@ -237,6 +300,11 @@ static void options_defaults(struct fe_options *o, const char *env_helper)
 	o->helper = (env_helper && *env_helper) ? env_helper : LIBEXECDIR "/p9guard-helper";
 	o->threads = OPT_DEFAULT_THREADS;
 	o->msize = OPT_DEFAULT_MSIZE;
+	o->max_conns = OPT_DEFAULT_MAX_CONNS;
+	o->max_fids = OPT_DEFAULT_MAX_FIDS;
+	o->max_requests = OPT_DEFAULT_MAX_REQUESTS;
+	o->max_buffered = OPT_DEFAULT_MAX_BUFFERED;
+	o->frame_timeout = OPT_DEFAULT_FRAME_TIMEOUT;
 	o->log_level = LOG_LVL_INFO;
 	o->log_level_name = "info";
 	o->seccomp_action = "kill";
@@ -342,6 +410,36 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 					    "--msize '%s': expected a number from %u to %u", optarg,
 					    P9_MIN_MSIZE, P9_MAX_MSIZE);
 			o->msize = (uint32_t)v;
+			break;
+		case OPT_MAX_CONNS:
+			if (parse_limit("--max-connections", optarg, 1, OPT_MAX_MAX_CONNS,
+					&o->max_conns, err, errsz) < 0)
+				return OPT_ERROR;
+			break;
+		case OPT_MAX_FIDS:
+			if (parse_limit("--max-fids", optarg, 16, OPT_MAX_MAX_FIDS, &o->max_fids,
+					err, errsz) < 0)
+				return OPT_ERROR;
+			break;
+		case OPT_MAX_REQUESTS:
+			if (parse_limit("--max-requests", optarg, 1, OPT_MAX_MAX_REQUESTS,
+					&o->max_requests, err, errsz) < 0)
+				return OPT_ERROR;
+			break;
+		case OPT_MAX_BUFFERED:
+			if (parse_size("--max-buffered", optarg, OPT_MIN_MAX_BUFFERED,
+				       OPT_MAX_MAX_BUFFERED, &o->max_buffered, err, errsz) < 0)
+				return OPT_ERROR;
+			break;
+		case OPT_FRAME_TIMEOUT:
+			if (parse_limit("--frame-timeout", optarg, 0, OPT_MAX_TIMEOUT,
+					&o->frame_timeout, err, errsz) < 0)
+				return OPT_ERROR;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (parse_limit("--idle-timeout", optarg, 0, OPT_MAX_TIMEOUT,
+					&o->idle_timeout, err, errsz) < 0)
+				return OPT_ERROR;
 			break;
 		case OPT_ALLOW_DEVICES:
 			o->allow_devices = true;

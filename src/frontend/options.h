@@ -16,6 +16,18 @@
 #define OPT_DEFAULT_THREADS 4
 #define OPT_MAX_THREADS 64
 #define OPT_DEFAULT_MSIZE (1024u * 1024u)
+/* Resource limits: what one client may make the frontend hold (p9guard(8)). */
+#define OPT_DEFAULT_MAX_CONNS 64
+#define OPT_MAX_MAX_CONNS 4096
+#define OPT_DEFAULT_MAX_FIDS 16384
+#define OPT_MAX_MAX_FIDS (1024u * 1024u)
+#define OPT_DEFAULT_MAX_REQUESTS 64
+#define OPT_MAX_MAX_REQUESTS 65535
+#define OPT_DEFAULT_MAX_BUFFERED (8u * 1024u * 1024u)
+#define OPT_MIN_MAX_BUFFERED (64u * 1024u)
+#define OPT_MAX_MAX_BUFFERED (1024u * 1024u * 1024u)
+#define OPT_DEFAULT_FRAME_TIMEOUT 30 /* seconds; 0 = none */
+#define OPT_MAX_TIMEOUT 86400
 
 enum listen_kind {
 	LISTEN_UNIX,	     /* unix:PATH */
@@ -46,6 +58,12 @@ struct fe_options {
 	const char *helper;
 	unsigned int threads;
 	uint32_t msize;
+	unsigned int max_conns;	    /* --max-connections */
+	unsigned int max_fids;	    /* --max-fids, per connection */
+	unsigned int max_requests;  /* --max-requests, in flight per connection */
+	size_t max_buffered;	    /* --max-buffered, bytes per connection */
+	unsigned int frame_timeout; /* --frame-timeout seconds, 0 = none */
+	unsigned int idle_timeout;  /* --idle-timeout seconds, 0 = none (default) */
 	bool allow_devices;
 	bool trusted_xattrs;	    /* helper keeps CAP_SYS_ADMIN for trusted.* */
 	const char *seccomp_action; /* "kill" (default), "trap" or "log" */

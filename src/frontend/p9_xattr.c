@@ -2,6 +2,12 @@
  * p9_xattr.c - Txattrwalk (fetch a value or the name list into a buffer
  * held by the new fid; Tread reads it) and Txattrcreate (buffer what Twrite
  * sends; Tclunk commits it with HP_XATTRSET, or removes for size 0).
+ *
+ * The buffers live as long as their fids, so each is charged to the
+ * connection's xattr budget (FID_XATTR_BUDGET, fid.h) and given back when
+ * the fid goes: a client holding thousands of unclunked xattr fids gets
+ * ENOMEM, not a gigabyte of our memory.  Names are checked before the
+ * handlers run (p9_names.c).
  */
 #include "config.h"
 
@@ -48,6 +54,9 @@ void p9_xattrwalk(struct p9_req *req)
 		goto out_put;
 	nf->kind = FID_XATTR_READ;
 	nf->qid = f->qid;
+	rc = fid_xattr_charge(fids, nf, len);
+	if (rc < 0)
+		goto out_put;
 	/* Keep only what the value needs, not the 64 KiB it was fetched into. */
 	nf->xbuf = malloc(len ? len : 1);
 	if (!nf->xbuf) {
@@ -77,6 +86,7 @@ void p9_xattrcreate(struct p9_req *req)
 	struct fid_table *fids = req_fids(req);
 	struct p9_msg r = {.type = P9_RXATTRCREATE};
 	struct fid *f = fid_get(fids, t->fid);
+	uint64_t charged = 0;
 	uint8_t *buf = NULL;
 	char *name = NULL;
 	int rc = 0;
@@ -89,10 +99,11 @@ void p9_xattrcreate(struct p9_req *req)
 		rc = -E2BIG;
 		goto out_put;
 	}
-	if (t->name.len == 0 || t->name.len > HP_MAX_XATTR_NAME) {
-		rc = t->name.len ? -ERANGE : -EINVAL;
+	/* Charged before the fid changes: on ENOMEM it stays what it was. */
+	rc = fid_xattr_charge(fids, f, t->attr_size + t->name.len);
+	if (rc < 0)
 		goto out_put;
-	}
+	charged = t->attr_size + t->name.len;
 	buf = calloc(1, t->attr_size ? t->attr_size : 1);
 	name = p9_str_dup(t->name);
 	if (!buf || !name) {
@@ -116,6 +127,8 @@ void p9_xattrcreate(struct p9_req *req)
 	pthread_mutex_unlock(&f->lock);
 
 out_put:
+	if (rc < 0 && charged)
+		fid_xattr_uncharge(fids, f, charged);
 	fid_put(fids, f);
 	free(buf);
 	free(name);

@@ -75,10 +75,11 @@ static void server_add_conn(struct server *s, int fd, bool exit_on_close)
 
 	peer_describe(fd, peer, sizeof(peer));
 	pthread_mutex_lock(&s->lock);
-	rc = s->nconns >= SERVER_MAX_CONNS;
+	rc = s->nconns >= s->opt->max_conns;
 	pthread_mutex_unlock(&s->lock);
 	if (rc) {
-		log_warn("%s: too many connections (%d); refused", peer, SERVER_MAX_CONNS);
+		log_warn("%s: too many connections (%u, --max-connections); refused", peer,
+			 s->opt->max_conns);
 		close(fd);
 		return;
 	}

@@ -9,8 +9,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SERVER_MAX_CONNS 64
-
 struct fe_options;
 struct conn;
 

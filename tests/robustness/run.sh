@@ -90,8 +90,11 @@ ln -s "$sentinel" "$export_dir/esc-abs"
 snap() { (cd "$1" && find . -printf '%p %y %m %s %U %G %T@ %C@\n' | sort); }
 snap "$sentinel" >"$work/sentinel.before"
 
+# Short limits, so the cases can see them act (defaults: 64 and 30 s).
+export P9G_MAX_CONNS=64 P9G_FRAME_TIMEOUT=3
 P9GUARD_HELPER=$B/p9guard-helper "$B/p9guard" --export "$export_dir" \
 	--listen "unix:$work/sock" --user nobody --socket-mode 0666 \
+	--max-connections "$P9G_MAX_CONNS" --frame-timeout "$P9G_FRAME_TIMEOUT" \
 	--pidfile "$work/pid" --log-level warning >"$work/daemon.log" 2>&1 &
 launcher=$!
 for _ in $(seq 1 100); do
@@ -152,7 +155,47 @@ else
 	pid=
 fi
 
-# ---- 3. hostile frontend against the helper ----
+# ---- 3. --idle-timeout: a versioned client that goes quiet is closed ----
+rm -f "$work/sock"
+P9GUARD_HELPER=$B/p9guard-helper "$B/p9guard" --export "$export_dir" \
+	--listen "unix:$work/sock" --user nobody --socket-mode 0666 --idle-timeout 1 \
+	--pidfile "$work/pid" --log-level info >"$work/idle.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+	[ -S "$work/sock" ] && break
+	sleep 0.1
+done
+idle=$(timeout 20 python3 - "$work/sock" <<'PYEOF' || true
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+v = b"9P2000.L"
+body = struct.pack("<BHIH", 100, 0xFFFF, 8192, len(v)) + v
+s.sendall(struct.pack("<I", 4 + len(body)) + body)
+s.recv(8192)                      # Rversion
+t0 = time.monotonic()
+s.settimeout(10)
+try:
+    eof = s.recv(1) == b""
+except OSError:
+    eof = True
+print("closed after %.1f s" % (time.monotonic() - t0) if eof else "data")
+PYEOF
+)
+case $idle in
+"closed after "[1-3].*) result OK "idle-timeout: a quiet versioned client is $idle (--idle-timeout 1)" ;;
+*) result FAIL idle-timeout "a quiet client with --idle-timeout 1: '${idle:-no answer}'" ;;
+esac
+if grep -q "idle for 1 s; closing" "$work/idle.log"; then
+	result OK "idle-timeout: the close is logged"
+else
+	result FAIL idle-timeout-log "no 'idle for 1 s' line in the log"
+fi
+kill -TERM "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+pid=
+
+# ---- 4. hostile frontend against the helper ----
 mkdir -p "$work/hf"
 out=$work/hostile_frontend.out
 rc=0

@@ -228,6 +228,53 @@ START_TEST(test_numbers)
 }
 END_TEST
 
+START_TEST(test_limits)
+{
+	ck_assert_int_eq(parse(BASE), OPT_RUN);
+	ck_assert_uint_eq(opts.max_conns, OPT_DEFAULT_MAX_CONNS);
+	ck_assert_uint_eq(opts.max_fids, OPT_DEFAULT_MAX_FIDS);
+	ck_assert_uint_eq(opts.max_requests, OPT_DEFAULT_MAX_REQUESTS);
+	ck_assert_uint_eq(opts.max_buffered, 8u << 20);
+	ck_assert_uint_eq(opts.frame_timeout, 30);
+	ck_assert_uint_eq(opts.idle_timeout, 0);
+
+	ck_assert_int_eq(parse(BASE, "--max-connections", "1", "--max-fids", "16",
+			       "--max-requests", "65535", "--max-buffered", "64K",
+			       "--frame-timeout", "0", "--idle-timeout", "600"),
+			 OPT_RUN);
+	ck_assert_uint_eq(opts.max_conns, 1);
+	ck_assert_uint_eq(opts.max_fids, 16);
+	ck_assert_uint_eq(opts.max_requests, 65535);
+	ck_assert_uint_eq(opts.max_buffered, 65536);
+	ck_assert_uint_eq(opts.frame_timeout, 0);
+	ck_assert_uint_eq(opts.idle_timeout, 600);
+
+	ck_assert_int_eq(parse(BASE, "--max-buffered", "16m"), OPT_RUN);
+	ck_assert_uint_eq(opts.max_buffered, 16u << 20);
+	ck_assert_int_eq(parse(BASE, "--max-buffered", "1G"), OPT_RUN);
+	ck_assert_uint_eq(opts.max_buffered, 1u << 30);
+	ck_assert_int_eq(parse(BASE, "--max-buffered", "1048576"), OPT_RUN);
+	ck_assert_uint_eq(opts.max_buffered, 1u << 20);
+	ck_fails_with(parse(BASE, "--max-buffered", "63K"), "--max-buffered '63K'");
+	ck_fails_with(parse(BASE, "--max-buffered", "2G"), "from 64K to 1024M");
+	ck_fails_with(parse(BASE, "--max-buffered", "8T"), "--max-buffered '8T'");
+	ck_fails_with(parse(BASE, "--max-buffered", "M"), "--max-buffered 'M'");
+	ck_fails_with(parse(BASE, "--max-buffered", "-1M"), "--max-buffered '-1M'");
+	ck_fails_with(parse(BASE, "--max-buffered", ""), "--max-buffered ''");
+	ck_fails_with(parse(BASE, "--max-buffered", "99999999999999999999K"), "from 64K");
+
+	ck_fails_with(parse(BASE, "--max-connections", "0"), "from 1 to 4096");
+	ck_fails_with(parse(BASE, "--max-connections", "4097"), "--max-connections '4097'");
+	ck_fails_with(parse(BASE, "--max-fids", "15"), "from 16 to 1048576");
+	ck_fails_with(parse(BASE, "--max-requests", "0"), "from 1 to 65535");
+	ck_fails_with(parse(BASE, "--max-requests", "65536"), "--max-requests '65536'");
+	ck_fails_with(parse(BASE, "--frame-timeout", "-1"), "--frame-timeout '-1'");
+	ck_fails_with(parse(BASE, "--frame-timeout", "86401"), "from 0 to 86400");
+	ck_fails_with(parse(BASE, "--idle-timeout", "1h"), "--idle-timeout '1h'");
+	ck_fails_with(parse(BASE, "--idle-timeout"), "needs a value");
+}
+END_TEST
+
 START_TEST(test_strings)
 {
 	ck_fails_with(parse(BASE, "--log-level", "verbose"), "--log-level 'verbose'");
@@ -324,6 +371,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_listen_fds);
 	tcase_add_test(tc, test_listen_combinations);
 	tcase_add_test(tc, test_numbers);
+	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_helper_env);
 	tcase_add_test(tc, test_too_many_listen);
