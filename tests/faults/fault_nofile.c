@@ -7,7 +7,8 @@
  *  - Walking each file to a fid of its own takes one descriptor per fid in
  *    the helper: it must end with EMFILE or ENFILE, not a crash or EIO.
  *  - Opening many fids of one directory takes one descriptor per fid in
- *    the frontend (the helper's are passed over and closed): same.
+ *    the frontend (the helper's are passed over and closed): same; and a
+ *    create refused then leaves no file behind.
  *  - While the frontend is out of descriptors, a new client is turned away
  *    (its connection closed) or waits; it is never left hanging once
  *    descriptors are free again.
@@ -116,7 +117,7 @@ int ft_nofile(int argc, char **argv)
 	struct p9_client *c, *c2;
 	unsigned int nfiles, n1, n2, again;
 	const char *how;
-	uint32_t root, root2;
+	uint32_t root, root2, fid;
 	int err, rc;
 
 	if (argc != 2)
@@ -137,10 +138,8 @@ int ft_nofile(int argc, char **argv)
 	 * that the log got one warning, not one per request). */
 	again = 0;
 	for (unsigned int i = 0; i < NF_REPEAT; i++) {
-		uint32_t fid = ft_walk1(c, root, "f0", &err);
-
-		if (fid != P9_NOFID)
-			ft_clunk(c, fid);
+		fid = ft_walk1(c, root, "f0", &err);
+		ft_clunk(c, fid);
 		again += nf_limit_errno(err);
 	}
 	check(again == NF_REPEAT, "nofile: %u more walks while out of descriptors: %u EMFILE/ENFILE",
@@ -159,6 +158,18 @@ int ft_nofile(int argc, char **argv)
 	      "nofile: opening fids until descriptors run out: %u opened, then %s (want EMFILE or "
 	      "ENFILE)",
 	      n2, rcs(err));
+	/* A create at the frontend's limit: refused, and no file left behind
+	 * (open(2) reserves the descriptor before it creates). */
+	fid = ft_create(c, root, "made-at-limit", &err);
+	ft_clunk(c, fid);
+	check(fid == P9_NOFID && nf_limit_errno(err),
+	      "nofile: Tlcreate while the frontend is out of descriptors: %s (want EMFILE or "
+	      "ENFILE)",
+	      fid == P9_NOFID ? rcs(err) : "created");
+	fid = ft_walk1(c, root, "made-at-limit", &err);
+	ft_clunk(c, fid);
+	check(err == -ENOENT, "nofile: ... and it left no file behind: walk says %s (want ENOENT)",
+	      rcs(err));
 	rc = nf_newcomer(argv[0], &how);
 	check(rc == 0 || rc == -EIO,
 	      "nofile: a new client while the frontend is out of descriptors: %s (want served, or "
