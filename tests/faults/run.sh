@@ -12,7 +12,8 @@
 #  3. enospc: a 1 MiB tmpfs export with 48 inodes: writes and creates get
 #     ENOSPC, other clients are served, space freed is usable again.
 #  4. nofile: RLIMIT_NOFILE 64 for the pair: walks and opens get EMFILE
-#     (ENFILE), both processes log a line naming the limit, a new client is
+#     (ENFILE), a create refused so leaves no file behind, both processes
+#     log a line naming the limit (rate-limited), a new client is
 #     turned away rather than left hanging (and the frontend does not spin
 #     on accept), and everything works again once the fids are clunked.
 # Prints PASS/FAIL (and SKIP) lines and "N passed, N failed"; exits non-zero
