@@ -103,6 +103,7 @@ stage interop-diod "$srcdir/tests/integration/interop_diod.sh" "$srcdir/build-ci
 stage integration "$srcdir/tests/integration/run.sh" "$srcdir/build-ci"
 stage confinement "$srcdir/tests/confinement/run.sh" "$srcdir/build-ci"
 stage robustness "$srcdir/tests/robustness/run.sh" "$srcdir/build-ci"
+stage faults "$srcdir/tests/faults/run.sh" "$srcdir/build-ci"
 stage audit "$srcdir/tests/audit/run.sh" "$srcdir/build-ci"
 # The guest kernel (Debian's linux-image-amd64) for the VM and AppArmor tests.
 stage vm-fetch "$srcdir/tests/vm/fetch.sh"

@@ -111,7 +111,7 @@ static const struct sc_rule frontend_rules[] = {
 	ALLOW(epoll_ctl),
 	ALLOW(epoll_pwait),
 	ALLOW(epoll_wait),
-	ALLOW(eventfd2),		/* wake the event loop from worker threads */
+	ALLOW(eventfd2),		/* wake the event loop; spare/probe descriptors at EMFILE */
 	/* fcntl: descriptor flags, non-blocking mode, and OFD locks for
 	 * Tlock/Tgetlock; never a blocking (...LKW) or process-wide lock,
 	 * F_SETOWN/F_SETSIG (signals to other processes) or leases. */

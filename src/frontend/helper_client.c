@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fdlimit.h"
 #include "common/log.h"
 #include "frontend/helper_client.h"
 #include "p9_wire.h"
@@ -23,6 +25,7 @@ struct hp_waiter {
 	uint8_t *buf; /* the reply packet (malloc'ed), owned by the caller */
 	size_t len;
 	int fd; /* a descriptor that came with the reply, or -1 */
+	bool fd_lost; /* the reply carried one we had no room for (MSG_CTRUNC) */
 	pthread_cond_t cond;
 	struct hp_waiter *next;
 };
@@ -44,6 +47,7 @@ struct hp_call {
 	struct hp_rep rep;
 	uint8_t *buf;
 	int fd;
+	bool fd_lost; /* see hp_waiter */
 };
 
 static void hp_call_done(struct hp_call *c)
@@ -152,6 +156,10 @@ static void *helper_demux(void *arg)
 				memcpy(w->buf, pkt, (size_t)n);
 				w->len = (size_t)n;
 				w->fd = fd;
+				/* The kernel drops a passed descriptor that would
+				 * exceed our RLIMIT_NOFILE and sets MSG_CTRUNC; the
+				 * helper sends at most one, so that is the cause. */
+				w->fd_lost = (mh.msg_flags & MSG_CTRUNC) != 0;
 				fd = -1;
 			} else {
 				w->err = -ENOMEM;
@@ -275,6 +283,7 @@ static int helper_call(struct helper *h, struct hp_call *c)
 
 	c->buf = NULL;
 	c->fd = -1;
+	c->fd_lost = false;
 	pthread_cond_init(&w.cond, NULL);
 	pthread_mutex_lock(&h->lock);
 	if (h->dead) {
@@ -304,6 +313,7 @@ static int helper_call(struct helper *h, struct hp_call *c)
 	pthread_mutex_unlock(&h->lock);
 	c->buf = w.buf;
 	c->fd = w.fd;
+	c->fd_lost = w.fd_lost;
 	if (w.err) {
 		rc = w.err;
 		goto out_release;
@@ -454,9 +464,18 @@ int helper_call_setattr(struct helper *h, uint32_t uid, const struct hp_setattr 
 	return rc;
 }
 
-/* Take the descriptor of an OPEN/LCREATE reply; -EIO if none came. */
+/* Take the descriptor of an OPEN/LCREATE reply; -EMFILE if we had no room
+ * for it, -EIO if none came. */
 static int take_reply_fd(struct hp_call *c, int *fd)
 {
+	if (c->fd < 0 && c->fd_lost) {
+		static struct fdlimit_ratelimit rl = FDLIMIT_RATELIMIT_INIT;
+		char what[64];
+
+		snprintf(what, sizeof(what), "%s refused", hp_op_name(c->req.op));
+		fdlimit_warn(&rl, what, EMFILE);
+		return -EMFILE;
+	}
 	if (c->fd < 0) {
 		log_err("helper answered %s without a descriptor", hp_op_name(c->req.op));
 		return -EIO;

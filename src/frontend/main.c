@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common/fdlimit.h"
 #include "common/log.h"
 #include "common/sandbox.h"
 #include "frontend/launcher.h"
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
 	 * the sandbox forbids.  The main arena grows with brk and mmap only.
 	 */
 	mallopt(M_ARENA_MAX, 1);
+	fdlimit_init(); /* getrlimit is not allowed once sandboxed */
 	struct sandbox_opts so;
 
 	sandbox_opts_init(&so);	/* ids kept: launcher_drop_privileges() set them */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "frontend/conn.h"
@@ -70,6 +71,23 @@ out_put:
 		p9_respond(req, &r);
 }
 
+/*
+ * Is there room for one more descriptor here?  0 or -EMFILE/-ENFILE.
+ * Asked before the helper creates a file, as open(2) reserves the
+ * descriptor first: a create refused for want of one leaves no file
+ * behind (unless another thread takes the slot in between; then the file
+ * exists and the client still gets EMFILE, see take_reply_fd()).
+ */
+static int fd_room(void)
+{
+	int probe = eventfd(0, EFD_CLOEXEC);
+
+	if (probe < 0)
+		return -errno;
+	close(probe);
+	return 0;
+}
+
 void p9_lcreate(struct p9_req *req)
 {
 	const struct p9_tlcreate *t = &req->in.u.tlcreate;
@@ -85,6 +103,9 @@ void p9_lcreate(struct p9_req *req)
 		rc = -EBADF;
 		goto out_put;
 	}
+	rc = fd_room();
+	if (rc < 0)
+		goto out_put;
 	rc = helper_call_lcreate(h, f->uid, t->gid, f->handle, t->name, t->flags, t->mode, &handle,
 				 &qid, &fd);
 	if (rc < 0)

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fdlimit.h"
 #include "common/log.h"
 #include "frontend/conn.h"
 #include "frontend/helper_client.h"
@@ -25,6 +26,8 @@
 #include "frontend/workq.h"
 
 #define SERVER_DRAIN_SECONDS 5
+/* Out of descriptors and no spare one: stop accepting this long. */
+#define SERVER_ACCEPT_PAUSE_MS 100
 
 /* "unix:uid=1000,gid=1000,pid=42" or "tcp:10.0.2.2:5555": reported, not verified. */
 static void peer_describe(int fd, char *buf, size_t sz)
@@ -130,6 +133,38 @@ static void server_close_all(struct server *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * accept() failed with EMFILE/ENFILE.  The client stays queued, so poll()
+ * would report the listening socket again at once, for ever.  Free the
+ * spare descriptor, accept the client and close it (it sees its connection
+ * end instead of waiting for nothing), then take the spare back.  When
+ * even that fails, stop accepting for a moment instead of spinning.
+ */
+static void server_refuse_one(struct server *s, int lfd, int err)
+{
+	static struct fdlimit_ratelimit rl = FDLIMIT_RATELIMIT_INIT;
+	int fd = -1;
+
+	fdlimit_warn(&rl, "a new connection closed unserved", err);
+	if (s->spare_fd >= 0) {
+		close(s->spare_fd);
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		s->spare_fd = eventfd(0, EFD_CLOEXEC);
+	}
+	if (fd < 0)
+		s->accept_paused_until = monotonic_ms() + SERVER_ACCEPT_PAUSE_MS;
+}
+
 static int block_signals(int *sfd)
 {
 	sigset_t set;
@@ -167,7 +202,19 @@ static int server_hello(struct server *s)
 /* One turn of the loop.  Returns -1 to stop. */
 static int server_poll_once(struct server *s, struct pollfd *pfd, unsigned int npfd, int *exit_code)
 {
-	if (poll(pfd, npfd, -1) < 0)
+	int timeout = -1;
+
+	if (s->accept_paused_until) {
+		int64_t left = s->accept_paused_until - monotonic_ms();
+
+		if (left > 0) {
+			npfd = 3; /* signals, the helper's death and the wake-up only */
+			timeout = (int)left;
+		} else {
+			s->accept_paused_until = 0;
+		}
+	}
+	if (poll(pfd, npfd, timeout) < 0)
 		return errno == EINTR ? 0 : -1;
 	if (pfd[0].revents) {
 		struct signalfd_siginfo si;
@@ -186,7 +233,9 @@ static int server_poll_once(struct server *s, struct pollfd *pfd, unsigned int n
 		}
 	}
 	if (pfd[1].revents) {
-		log_err("the helper is gone: stopping");
+		/* A sandboxed frontend cannot waitpid() for the status; say what it knows. */
+		log_err("the helper is gone (its socket closed: it exited or was killed); its "
+			"pending and later requests fail with EIO; stopping with status 1");
 		*exit_code = 1;
 		return -1;
 	}
@@ -202,7 +251,9 @@ static int server_poll_once(struct server *s, struct pollfd *pfd, unsigned int n
 			continue;
 		fd = accept4(pfd[i].fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			if (fdlimit_errno(errno))
+				server_refuse_one(s, pfd[i].fd, errno);
+			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				log_warn("accept: %s", strerror(errno));
 			continue;
 		}
@@ -214,7 +265,7 @@ static int server_poll_once(struct server *s, struct pollfd *pfd, unsigned int n
 int server_run(const struct fe_options *o, const int *listen_fds, unsigned int nlisten,
 	       int connected_fd, int helper_sock)
 {
-	struct server s = {.opt = o, .wake_efd = -1};
+	struct server s = {.opt = o, .wake_efd = -1, .spare_fd = -1};
 	struct pollfd pfd[3 + LISTEN_MAX_FDS];
 	int sfd = -1, death_efd = -1, exit_code = 1, rc;
 
@@ -226,7 +277,8 @@ int server_run(const struct fe_options *o, const int *listen_fds, unsigned int n
 	}
 	death_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s.wake_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (death_efd < 0 || s.wake_efd < 0) {
+	s.spare_fd = eventfd(0, EFD_CLOEXEC);
+	if (death_efd < 0 || s.wake_efd < 0 || s.spare_fd < 0) {
 		log_err("eventfd: %s", strerror(errno));
 		goto out_sock;
 	}
@@ -271,6 +323,8 @@ out_sock:
 		close(death_efd);
 	if (s.wake_efd >= 0)
 		close(s.wake_efd);
+	if (s.spare_fd >= 0)
+		close(s.spare_fd);
 	if (sfd >= 0)
 		close(sfd);
 	pthread_cond_destroy(&s.cond);

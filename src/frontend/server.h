@@ -17,6 +17,8 @@ struct server {
 	struct helper *helper;
 	struct workq *wq;
 	int wake_efd; /* eventfd: a connected-fd session ended */
+	int spare_fd; /* kept free to turn a client away when out of descriptors */
+	int64_t accept_paused_until; /* CLOCK_MONOTONIC ms; 0 = accepting */
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* nconns went down */
 	struct conn *conns;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fdlimit.h"
 #include "common/log.h"
 #include "helper/helper.h"
 
@@ -177,6 +178,14 @@ bool helper_dispatch(struct helper_ctx *c)
 		c->creds_switched = true;
 	}
 	err = row->fn(c);
+	if (fdlimit_errno(err)) {
+		/* The frontend gets the errno; the operator, the limit to raise. */
+		static struct fdlimit_ratelimit rl = FDLIMIT_RATELIMIT_INIT;
+		char what[64];
+
+		snprintf(what, sizeof(what), "%s refused", row->name);
+		fdlimit_warn(&rl, what, err);
+	}
 done:
 	c->rep->error = wire_errno(err);
 	if (c->rep->error && c->out_fd >= 0) {

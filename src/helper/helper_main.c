@@ -29,6 +29,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "common/fdlimit.h"
 #include "common/log.h"
 #include "common/sandbox.h"
 #include "helper/helper.h"
@@ -368,6 +369,7 @@ int main(int argc, char **argv)
 	umask(0);	/* the client decides every mode; see p9guard-helper(8) */
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
+	fdlimit_init();	/* for the EMFILE warnings, while getrlimit is allowed */
 
 	env.sock = o.sock_fd;
 	env.procfd = open_procfd();

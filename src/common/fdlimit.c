@@ -1,0 +1,59 @@
+/* fdlimit.c - descriptor-limit warnings (see fdlimit.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "common/fdlimit.h"
+#include "common/log.h"
+
+static unsigned long long nofile_soft, nofile_hard;
+
+void fdlimit_init(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		nofile_soft = (unsigned long long)rl.rlim_cur;
+		nofile_hard = (unsigned long long)rl.rlim_max;
+	}
+}
+
+bool fdlimit_errno(int err)
+{
+	if (err < 0)
+		err = -err;
+	return err == EMFILE || err == ENFILE;
+}
+
+void fdlimit_warn(struct fdlimit_ratelimit *rl, const char *what, int err)
+{
+	struct timespec ts;
+	long long now, last;
+	unsigned long more;
+	char again[64] = "";
+
+	if (err < 0)
+		err = -err;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (long long)ts.tv_sec;
+	last = atomic_load(&rl->last_s);
+	if (now - last < FDLIMIT_WARN_SECONDS ||
+	    !atomic_compare_exchange_strong(&rl->last_s, &last, now)) {
+		atomic_fetch_add(&rl->suppressed, 1);
+		return;
+	}
+	more = atomic_exchange(&rl->suppressed, 0);
+	if (more)
+		snprintf(again, sizeof(again), " (%lu more since the last warning)", more);
+	if (err == ENFILE)
+		log_warn("%s: ENFILE, the system-wide table of open files is full (fs.file-max)%s",
+			 what, again);
+	else
+		log_warn("%s: EMFILE, out of descriptors (RLIMIT_NOFILE is %llu, hard %llu); "
+			 "clunked fids free them, a higher limit (ulimit -n, LimitNOFILE=) allows "
+			 "more%s",
+			 what, nofile_soft, nofile_hard, again);
+}

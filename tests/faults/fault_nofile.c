@@ -1,0 +1,190 @@
+/*
+ * fault_nofile.c - the daemon pair under a low RLIMIT_NOFILE.
+ *
+ * nofile SOCK NFILES: run.sh starts p9guard with a small descriptor limit
+ * (both processes inherit it) and NFILES files f0..f<NFILES-1> in the
+ * export, more than the limit allows.
+ *  - Walking each file to a fid of its own takes one descriptor per fid in
+ *    the helper: it must end with EMFILE or ENFILE, not a crash or EIO.
+ *  - Opening many fids of one directory takes one descriptor per fid in
+ *    the frontend (the helper's are passed over and closed): same; and a
+ *    create refused then leaves no file behind.
+ *  - While the frontend is out of descriptors, a new client is turned away
+ *    (its connection closed) or waits; it is never left hanging once
+ *    descriptors are free again.
+ *  - After the fids are clunked, the same walks and opens all succeed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "faults.h"
+
+#define NF_MAX 4096
+#define NF_NEWCOMER_MS 5000
+#define NF_REPEAT 50
+
+static bool nf_limit_errno(int err)
+{
+	return err == -EMFILE || err == -ENFILE;
+}
+
+/* Walk f0, f1, ... each to a fid of its own until an error or `max`;
+ * the fids go to fids[], the count is returned and the error in *err. */
+static unsigned int nf_walk_files(struct p9_client *c, uint32_t root, unsigned int max,
+				  uint32_t *fids, int *err)
+{
+	unsigned int n;
+	char name[32];
+
+	*err = 0;
+	for (n = 0; n < max; n++) {
+		snprintf(name, sizeof(name), "f%u", n);
+		fids[n] = ft_walk1(c, root, name, err);
+		if (fids[n] == P9_NOFID)
+			break;
+	}
+	return n;
+}
+
+/* Clone the root to fids of their own and open each (a directory, read
+ * only) until an error or `max`. */
+static unsigned int nf_open_dirs(struct p9_client *c, uint32_t root, unsigned int max,
+				 uint32_t *fids, int *err)
+{
+	unsigned int n;
+
+	*err = 0;
+	for (n = 0; n < max; n++) {
+		fids[n] = ft_walk1(c, root, NULL, err);
+		if (fids[n] == P9_NOFID)
+			break;
+		*err = p9c_lopen(c, fids[n], P9_DOTL_RDONLY | P9_DOTL_DIRECTORY, NULL, NULL);
+		if (*err < 0) {
+			ft_clunk(c, fids[n]);
+			break;
+		}
+	}
+	return n;
+}
+
+static void nf_clunk_all(struct p9_client *c, uint32_t *fids, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		ft_clunk(c, fids[i]);
+}
+
+/* A second client while the frontend may have no descriptor to spare: its
+ * Tversion is answered (0), or its connection is closed (-EIO); it must not
+ * wait for ever (-ETIMEDOUT after NF_NEWCOMER_MS).  The outcome in *how. */
+static int nf_newcomer(const char *sock, const char **how)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct p9_client *c;
+	int fd, rc;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		*how = rcs(rc);
+		return rc;
+	}
+	rc = p9c_open_fd(fd, &c);
+	if (rc < 0) {
+		close(fd);
+		*how = rcs(rc);
+		return rc;
+	}
+	p9c_set_timeout(c, NF_NEWCOMER_MS);
+	rc = p9c_version(c, 64 * 1024);
+	*how = rc == 0 ? "served" : rc == -EIO ? "connection closed" : rcs(rc);
+	p9c_close(c);
+	return rc;
+}
+
+int ft_nofile(int argc, char **argv)
+{
+	static uint32_t fids[NF_MAX];
+	struct p9_client *c, *c2;
+	unsigned int nfiles, n1, n2, again;
+	const char *how;
+	uint32_t root, root2, fid;
+	int err, rc;
+
+	if (argc != 2)
+		return 2;
+	nfiles = (unsigned int)atoi(argv[1]);
+	if (nfiles < 1 || nfiles > NF_MAX)
+		return 2;
+	if (!check(ft_connect(argv[0], 0, &c, &root) == 0, "nofile: connect and attach"))
+		return 1;
+
+	/* The helper's descriptors: one per walked file. */
+	n1 = nf_walk_files(c, root, nfiles, fids, &err);
+	check(n1 > 0 && n1 < nfiles && nf_limit_errno(err),
+	      "nofile: walking %u files to fids of their own: %u walked, then %s (want EMFILE or "
+	      "ENFILE)",
+	      nfiles, n1, rcs(err));
+	/* Hitting the limit again and again: the same answer (run.sh checks
+	 * that the log got one warning, not one per request). */
+	again = 0;
+	for (unsigned int i = 0; i < NF_REPEAT; i++) {
+		fid = ft_walk1(c, root, "f0", &err);
+		ft_clunk(c, fid);
+		again += nf_limit_errno(err);
+	}
+	check(again == NF_REPEAT, "nofile: %u more walks while out of descriptors: %u EMFILE/ENFILE",
+	      NF_REPEAT, again);
+	rc = nf_newcomer(argv[0], &how);
+	check(rc == 0, "nofile: a new client while the helper is out of descriptors: %s", how);
+	nf_clunk_all(c, fids, n1);
+	again = nf_walk_files(c, root, n1, fids, &err);
+	check(again == n1, "nofile: after clunking them, the same %u walks: %u succeed (%s)", n1,
+	      again, rcs(err));
+	nf_clunk_all(c, fids, again);
+
+	/* The frontend's descriptors: one per open fid. */
+	n2 = nf_open_dirs(c, root, NF_MAX, fids, &err);
+	check(n2 > 0 && n2 < NF_MAX && nf_limit_errno(err),
+	      "nofile: opening fids until descriptors run out: %u opened, then %s (want EMFILE or "
+	      "ENFILE)",
+	      n2, rcs(err));
+	/* A create at the frontend's limit: refused, and no file left behind
+	 * (open(2) reserves the descriptor before it creates). */
+	fid = ft_create(c, root, "made-at-limit", &err);
+	ft_clunk(c, fid);
+	check(fid == P9_NOFID && nf_limit_errno(err),
+	      "nofile: Tlcreate while the frontend is out of descriptors: %s (want EMFILE or "
+	      "ENFILE)",
+	      fid == P9_NOFID ? rcs(err) : "created");
+	fid = ft_walk1(c, root, "made-at-limit", &err);
+	ft_clunk(c, fid);
+	check(err == -ENOENT, "nofile: ... and it left no file behind: walk says %s (want ENOENT)",
+	      rcs(err));
+	rc = nf_newcomer(argv[0], &how);
+	check(rc == 0 || rc == -EIO,
+	      "nofile: a new client while the frontend is out of descriptors: %s (want served, or "
+	      "its connection closed)",
+	      how);
+	nf_clunk_all(c, fids, n2);
+	again = nf_open_dirs(c, root, n2, fids, &err);
+	check(again == n2, "nofile: after clunking them, the same %u opens: %u succeed (%s)", n2,
+	      again, rcs(err));
+	nf_clunk_all(c, fids, again);
+
+	rc = ft_connect(argv[0], 0, &c2, &root2);
+	check(rc == 0, "nofile: a new client is served once the fids are clunked: %s", rcs(rc));
+	if (rc == 0)
+		p9c_close(c2);
+	p9c_close(c);
+	return 0;
+}
