@@ -101,6 +101,9 @@ stage readme-ci-command "$srcdir/tests/check-readme-command.sh"
 
 stage interop-diod "$srcdir/tests/integration/interop_diod.sh" "$srcdir/build-ci"
 stage integration "$srcdir/tests/integration/run.sh" "$srcdir/build-ci"
+# The same checks against the ASan/UBSan daemons and pair_test: any report,
+# or a leak at either daemon's exit, fails it (src/common/sandbox_int.h).
+stage integration-sanitized "$srcdir/tests/integration/run.sh" "$srcdir/build-asan"
 stage confinement "$srcdir/tests/confinement/run.sh" "$srcdir/build-ci"
 stage robustness "$srcdir/tests/robustness/run.sh" "$srcdir/build-ci"
 stage audit "$srcdir/tests/audit/run.sh" "$srcdir/build-ci"

@@ -8,8 +8,15 @@
 #   as skips with the reason.
 #   P9G_PAIR_TMPDIR (default /tmp): where the temporary export is made.
 #   P9G_PAIR_TIMEOUT (default 300): seconds pair_test may take.
-#   P9G_PAIR_ARGS: more p9guard options (e.g. "--seccomp-action trap" for a
-#   sanitizer build), split on blanks.
+#   P9G_PAIR_ARGS: more p9guard options (e.g. "--seccomp-action trap" to
+#   find a refused syscall), split on blanks.
+#
+# A sanitizer build (configure --enable-sanitizers: P9G_SANITIZERS in
+# BUILDDIR/config.h) runs under its production seccomp action (kill), with
+# the few sanitizer-only allowances of src/common/sandbox_int.h.  Both
+# daemons check for leaks when they exit (LSan) and report to stderr, which
+# is the server log; pair_test's own reports land in its output.  Any
+# report there, in either run, is a failed check.
 #
 # As root: makes a temporary export under /tmp (mode 0755 so that uid 1000
 # can work below it), starts the server on a unix socket (p9guard as root,
@@ -68,6 +75,17 @@ diod)
 	exit 2
 	;;
 esac
+
+SANITIZED=0
+if grep -q '^#define P9G_SANITIZERS 1' "$BUILDDIR/config.h" 2>/dev/null; then
+	SANITIZED=1
+	# LSan is on by default with ASan on x86_64; say so anyway.  Reports
+	# go to stderr (captured); halt on the first UBSan error.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+	echo "# sanitizer build: ASAN_OPTIONS=$ASAN_OPTIONS UBSAN_OPTIONS=$UBSAN_OPTIONS"
+fi
+SAN_RE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:'
 
 TMP=$(mktemp -d "$TMPBASE/p9pair.XXXXXX")
 chmod 0755 "$TMP"
@@ -190,6 +208,10 @@ run_prog() {
 	fail=$((fail + n))
 	n=$(grep -c '^skip - ' "$out" || true)
 	skipped=$((skipped + n))
+	if grep -q -E "$SAN_RE" "$out"; then
+		notok "no sanitizer report from pair_test:" \
+			"$(grep -m 3 -E 'Sanitizer|runtime error:' "$out" | tr '\n' ' ')"
+	fi
 	if [ $prog_rc = 124 ] || [ $prog_rc = 137 ]; then
 		notok "pair_test finished within $PROG_TIMEOUT s (killed by timeout)"
 	elif [ $prog_rc != 0 ] && ! grep -q '^not ok - ' "$out"; then
@@ -241,10 +263,13 @@ stop_server() {
 	fi
 	HELPER_PID=
 	# A sanitizer build reports memory errors and leaks in the log.
-	if grep -q -E 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' \
-		"$LOG"; then
+	if grep -q -E "$SAN_RE" "$LOG"; then
 		notok "no sanitizer report in the $SERVER log:" \
 			"$(grep -m 3 -E 'Sanitizer|runtime error:' "$LOG" | tr '\n' ' ')"
+		# The whole report, for the stage log (frames: addr2line -e).
+		grep -A 40 -E '^=+$|runtime error:' "$LOG" | sed 's/^/# san: /' | head -120
+	elif [ $SANITIZED = 1 ]; then
+		ok "no sanitizer report (ASan, UBSan, LSan at exit) in the $SERVER log"
 	fi
 }
 
