@@ -253,6 +253,10 @@ stop_server() {
 		wait "$SERVER_PID" 2>/dev/null || true
 		SERVER_PID=
 		notok "$SERVER exits within 10 s of SIGTERM (killed with SIGKILL)"
+		# LSan's exit-time tracer dies silently when seccomp kills it
+		# and its parent then waits for ever.
+		[ $SANITIZED = 0 ] || echo "# hint: a syscall of LSan's tracer refused?" \
+			"The kernel log has it: dmesg | grep 'type=1326'"
 	fi
 	if [ -n "$HELPER_PID" ]; then
 		if wait_gone "$HELPER_PID" 50; then
