@@ -19,12 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/ioctl.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -108,7 +108,9 @@ static const struct sc_rule runtime_rules[] = {
  * CLONE_FILES|CLONE_UNTRACED) - no CLONE_THREAD, ptrace needs another
  * thread group - and inherits these filters; it opens /proc/PID/task
  * (Landlock allows nothing else), attaches to each thread and reads its
- * registers, which may point into the heap.
+ * registers, which may point into the heap.  ptrace is bounded by the
+ * kernel's own checks (same uid, and Landlock lets a domain trace only
+ * itself and its children); still, never a production build.
  */
 #ifndef PR_SET_PTRACER
 #define PR_SET_PTRACER 0x59616d61 /* Yama; as in <linux/prctl.h> */
