@@ -33,7 +33,7 @@
 enum op { OP_FILE, OP_DIR, OP_READDIR, OP_XATTR, OP_RENAME, OP_LINK, OP_LOCK, OP_WALK, OP_COUNT };
 
 static const char *const op_names[OP_COUNT] = {
-    [OP_FILE] = "file", [OP_DIR] = "dir",   [OP_READDIR] = "readdir", [OP_XATTR] = "xattr",
+    [OP_FILE] = "file",	    [OP_DIR] = "dir",	[OP_READDIR] = "readdir", [OP_XATTR] = "xattr",
     [OP_RENAME] = "rename", [OP_LINK] = "link", [OP_LOCK] = "lock",	  [OP_WALK] = "walk",
 };
 
@@ -50,10 +50,10 @@ struct client {
 	unsigned int id;
 	pthread_t th;
 	struct p9_client *c;
-	uint32_t root, top, dir;	/* export root, PREFIX, PREFIX/cN */
+	uint32_t root, top, dir; /* export root, PREFIX, PREFIX/cN */
 	uint64_t rng, serial;
 	uint64_t ops[OP_COUNT], failed;
-	char name[32];			/* the current operation's entry */
+	char name[32]; /* the current operation's entry */
 	uint8_t wbuf[16384], rbuf[16384];
 };
 
@@ -123,7 +123,7 @@ static int create(struct client *k, uint32_t *fid)
 	rc = p9c_lcreate(k->c, *fid, k->name, P9_DOTL_RDWR | P9_DOTL_EXCL, 0644, k->o->gid, NULL,
 			 NULL);
 	if (rc < 0) {
-		clunk_put(k, fid);	/* a failed create leaves the walked fid */
+		clunk_put(k, fid); /* a failed create leaves the walked fid */
 		return bad(k, "lcreate", rc);
 	}
 	return 0;
@@ -310,7 +310,7 @@ static int op_rename(struct client *k)
 		unlink_name(k, k->dir, b, 0);
 		return -1;
 	}
-	rc = p9c_rename(k->c, f, k->dir, c);	/* Trename, by fid */
+	rc = p9c_rename(k->c, f, k->dir, c); /* Trename, by fid */
 	clunk_put(k, &f);
 	if (rc < 0) {
 		bad(k, "rename", rc);
@@ -347,17 +347,16 @@ static int op_link(struct client *k)
 		clunk_put(k, &g);
 		unlink_name(k, k->dir, s, 0);
 	}
-	p9c_unlinkat(k->c, k->dir, h, 0);	/* absent if link failed */
+	p9c_unlinkat(k->c, k->dir, h, 0); /* absent if link failed */
 	return unlink_name(k, k->dir, k->name, 0);
 }
 
 static int op_lock(struct client *k)
 {
 	char cid[16] = "p9soak";
-	struct p9_tlock lk = {.type = P9_LOCK_TYPE_WRLCK, .proc_id = k->id,
-			      .client_id = {cid, 6}};
-	struct p9_getlock gl = {.type = P9_LOCK_TYPE_WRLCK, .proc_id = k->id,
-				.client_id = {cid, 6}};
+	struct p9_tlock lk = {.type = P9_LOCK_TYPE_WRLCK, .proc_id = k->id, .client_id = {cid, 6}};
+	struct p9_getlock gl = {
+	    .type = P9_LOCK_TYPE_WRLCK, .proc_id = k->id, .client_id = {cid, 6}};
 	struct p9_getlock got;
 	char gotcid[64];
 	uint8_t status = 0xff;
@@ -409,7 +408,7 @@ static int op_walk(struct client *k)
 }
 
 static int (*const ops[OP_COUNT])(struct client *) = {
-    [OP_FILE] = op_file,     [OP_DIR] = op_dir,   [OP_READDIR] = op_readdir, [OP_XATTR] = op_xattr,
+    [OP_FILE] = op_file,     [OP_DIR] = op_dir,	  [OP_READDIR] = op_readdir, [OP_XATTR] = op_xattr,
     [OP_RENAME] = op_rename, [OP_LINK] = op_link, [OP_LOCK] = op_lock,	     [OP_WALK] = op_walk,
 };
 
@@ -423,7 +422,7 @@ static int setup(struct client *k)
 		fprintf(stderr, "soak: client %u: connect: %s\n", k->id, strerror(-rc));
 		return -1;
 	}
-	p9c_set_timeout(k->c, 30000);	/* a hung server fails the soak, never hangs it */
+	p9c_set_timeout(k->c, 30000); /* a hung server fails the soak, never hangs it */
 	k->root = p9c_fid_get(k->c);
 	k->top = k->dir = P9_NOFID;
 	snprintf(k->name, sizeof(k->name), "(setup)");
@@ -485,10 +484,10 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-	    {"unix", required_argument, NULL, 'u'},   {"clients", required_argument, NULL, 'c'},
+	    {"unix", required_argument, NULL, 'u'},    {"clients", required_argument, NULL, 'c'},
 	    {"seconds", required_argument, NULL, 's'}, {"uid", required_argument, NULL, 'U'},
-	    {"gid", required_argument, NULL, 'G'},    {"prefix", required_argument, NULL, 'p'},
-	    {"seed", required_argument, NULL, 'r'},   {NULL, 0, NULL, 0},
+	    {"gid", required_argument, NULL, 'G'},     {"prefix", required_argument, NULL, 'p'},
+	    {"seed", required_argument, NULL, 'r'},    {NULL, 0, NULL, 0},
 	};
 	struct soak_opts o = {.prefix = "p9soak", .clients = 8, .seconds = 60, .seed = 1};
 	uint64_t total[OP_COUNT] = {0}, sum = 0, failed = 0;
@@ -497,14 +496,29 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (opt) {
-		case 'u': o.sock = optarg; break;
-		case 'c': o.clients = (unsigned int)strtoul(optarg, NULL, 10); break;
-		case 's': o.seconds = strtod(optarg, NULL); break;
-		case 'U': o.uid = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'G': o.gid = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'p': o.prefix = optarg; break;
-		case 'r': o.seed = strtoull(optarg, NULL, 10); break;
-		default: usage();
+		case 'u':
+			o.sock = optarg;
+			break;
+		case 'c':
+			o.clients = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			o.seconds = strtod(optarg, NULL);
+			break;
+		case 'U':
+			o.uid = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'G':
+			o.gid = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'p':
+			o.prefix = optarg;
+			break;
+		case 'r':
+			o.seed = strtoull(optarg, NULL, 10);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!o.sock || optind != argc || o.clients == 0 || o.clients > 256 || !(o.seconds > 0) ||
