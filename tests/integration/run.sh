@@ -302,11 +302,51 @@ if [ "$SERVER" = p9guard ]; then
 	[ $fail = "$failed_before" ] || show_log_if_failed "second run"
 fi
 
+# ---- 3 (sanitizer build): LSan's exit-time check really runs in both
+# daemons under their sandboxes.  With verbosity=2 its tracer says
+# "Attached to thread TID" for each thread it stops; without that line a
+# leak would go unseen, whatever the runs above printed. ----
+if [ "$SERVER" = p9guard ] && [ $SANITIZED = 1 ]; then
+	saved_asan=$ASAN_OPTIONS
+	export ASAN_OPTIONS="$ASAN_OPTIONS:verbosity=2"
+	echo "# p9guard again, ASAN_OPTIONS=$ASAN_OPTIONS: LSan runs at exit"
+	if start_server export-lsan 0 0; then
+		ASAN_OPTIONS=$saved_asan
+		fe_pid=$SERVER_PID
+		kill -TERM "$SERVER_PID" 2>/dev/null || true
+		if wait_gone "$SERVER_PID" 100; then
+			wait "$SERVER_PID" 2>/dev/null || true
+		else
+			kill -KILL "$SERVER_PID" 2>/dev/null || true
+			notok "p9guard exits within 10 s of SIGTERM with verbosity=2"
+		fi
+		SERVER_PID=
+		if [ -n "$HELPER_PID" ]; then
+			wait_gone "$HELPER_PID" 50 || true
+		fi
+		for who in "frontend:$fe_pid" "helper:$HELPER_PID"; do
+			if [ -n "${who#*:}" ] && grep -q "Attached to thread ${who#*:}\.$" "$LOG"; then
+				ok "LSan's leak check ran at the ${who%%:*}'s exit (attached to ${who#*:})"
+			else
+				notok "LSan's leak check ran at the ${who%%:*}'s exit (pid ${who#*:}):" \
+					"no 'Attached to thread' line in the log"
+			fi
+		done
+		if grep -q -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:|Sanitizer: CHECK failed|LeakSanitizer has encountered' "$LOG"; then
+			notok "no sanitizer report in the verbose run's log"
+			grep -A 20 -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:|CHECK failed' "$LOG" |
+				sed 's/^/# san: /' | head -60
+		fi
+		HELPER_PID=
+	fi
+	export ASAN_OPTIONS=$saved_asan
+fi
+
 # Nothing was made beside the exports.
 extra=
 for f in "$TMP"/* "$TMP"/.[!.]*; do
 	[ -e "$f" ] || [ -L "$f" ] || continue
-	[[ ${f##*/} =~ ^export(-nodev)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
+	[[ ${f##*/} =~ ^export(-nodev|-lsan)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
 done
 if [ -z "$extra" ]; then
 	ok "nothing appeared beside the exports in $TMP"
