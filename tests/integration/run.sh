@@ -16,7 +16,9 @@
 # the few sanitizer-only allowances of src/common/sandbox_int.h.  Both
 # daemons check for leaks when they exit (LSan) and report to stderr, which
 # is the server log; pair_test's own reports land in its output.  Any
-# report there, in either run, is a failed check.
+# report there, in either run, is a failed check.  A third, short start
+# with ASAN_OPTIONS verbosity=2 checks that LSan's tracer did attach to
+# each daemon at its exit (the leak check really ran under the sandbox).
 #
 # As root: makes a temporary export under /tmp (mode 0755 so that uid 1000
 # can work below it), starts the server on a unix socket (p9guard as root,
