@@ -101,6 +101,9 @@ stage readme-ci-command "$srcdir/tests/check-readme-command.sh"
 
 stage interop-diod "$srcdir/tests/integration/interop_diod.sh" "$srcdir/build-ci"
 stage integration "$srcdir/tests/integration/run.sh" "$srcdir/build-ci"
+# The same checks against the ASan/UBSan daemons and pair_test: any report,
+# or a leak at either daemon's exit, fails it (src/common/sandbox_int.h).
+stage integration-sanitized "$srcdir/tests/integration/run.sh" "$srcdir/build-asan"
 stage confinement "$srcdir/tests/confinement/run.sh" "$srcdir/build-ci"
 stage robustness "$srcdir/tests/robustness/run.sh" "$srcdir/build-ci"
 stage faults "$srcdir/tests/faults/run.sh" "$srcdir/build-ci"
@@ -109,6 +112,9 @@ stage audit "$srcdir/tests/audit/run.sh" "$srcdir/build-ci"
 stage vm-fetch "$srcdir/tests/vm/fetch.sh"
 stage policy "$srcdir/tests/policy/run.sh" "$srcdir"
 stage bench-smoke "$srcdir/bench/compare" --smoke --build "$srcdir/build-ci"
+# 8 mixed clients for 60 s (after a 10 s warm-up); the daemons' descriptors,
+# threads and memory must come back to their baseline (bench/soak).
+stage soak "$srcdir/bench/soak" --build "$srcdir/build-ci" --seconds 60
 if [ $quick = 1 ]; then
 	skip fuzz "--quick given"
 	skip vm "--quick given"

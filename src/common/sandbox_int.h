@@ -14,6 +14,23 @@
 
 enum sandbox_role { SANDBOX_ROLE_FRONTEND, SANDBOX_ROLE_HELPER };
 
+/*
+ * Sanitizer builds (configure --enable-sanitizers defines P9G_SANITIZERS)
+ * add, and only they, what the ASan/LSan runtime does under the filters:
+ * every new thread asks its CPU affinity (pthread_getattr_np), and the
+ * exit-time leak check stops the world - it clones a tracer task (not a
+ * thread), which lists /proc/PID/task and ptrace-attaches to every thread
+ * (prctl for the dumpable flag and PR_SET_PTRACER, wait4, sched_yield).
+ * The seccomp part is in sandbox_seccomp.c, the Landlock rule for
+ * /proc/PID/task in sandbox_landlock.c; both say so in the "confinement:"
+ * line ("+sanitizer").  Production builds compile none of it.
+ */
+#ifdef P9G_SANITIZERS
+#define SANDBOX_SANITIZER_RUNTIME 1
+#else
+#define SANDBOX_SANITIZER_RUNTIME 0
+#endif
+
 /* sandbox_caps.c: ids, supplementary groups, securebits, capabilities. */
 int sandbox_caps_frontend(const struct sandbox_opts *o, char *desc, size_t len);
 int sandbox_caps_helper(const struct sandbox_opts *o, char *desc, size_t len);

@@ -26,6 +26,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/landlock.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -124,6 +125,33 @@ static int ll_add_path(int ruleset, int fd, uint64_t access, const char *what)
 	return 0;
 }
 
+#if SANDBOX_SANITIZER_RUNTIME
+/*
+ * Sanitizer builds only: LSan's exit-time tracer lists /proc/PID/task (and
+ * reads the threads' status files below it).  The O_PATH descriptor stays
+ * open for the life of the process: it pins the procfs dentry and inode the
+ * rule is attached to (procfs makes a new inode when a dentry is dropped).
+ */
+static int ll_add_sanitizer(int ruleset, uint64_t handled, char *fs, size_t len)
+{
+	int fd = open("/proc/self/task", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_err("sandbox: sanitizer build: cannot open /proc/self/task: %s",
+			strerror(errno));
+		return -1;
+	}
+	if (ll_add_path(ruleset, fd,
+			handled & (LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_READ_FILE),
+			"sanitizer's /proc/self/task") < 0) {
+		close(fd);
+		return -1;
+	}
+	snprintf(fs + strlen(fs), len - strlen(fs), "+sanitizer:/proc/self/task");
+	return 0;
+}
+#endif
+
 int sandbox_landlock_apply(enum sandbox_role role, const struct sandbox_opts *o, char *desc,
 			   size_t len)
 {
@@ -133,7 +161,7 @@ int sandbox_landlock_apply(enum sandbox_role role, const struct sandbox_opts *o,
 	    .scoped = LL_SCOPE_ALL,
 	};
 	size_t attr_size = sizeof(attr);
-	char dropped[96] = "", scope[48] = "", fs[48];
+	char dropped[96] = "", scope[48] = "", fs[80];
 	int min_abi = role == SANDBOX_ROLE_HELPER ? LL_ABI_MIN_HELPER : 1;
 	int abi, ruleset, rc = -1;
 
@@ -237,6 +265,10 @@ int sandbox_landlock_apply(enum sandbox_role role, const struct sandbox_opts *o,
 		snprintf(fs, sizeof(fs), "export%s%s", o->devices ? "+devices" : "",
 			 o->audit_fd >= 0 ? "+audit" : "");
 	}
+#if SANDBOX_SANITIZER_RUNTIME
+	if (ll_add_sanitizer(ruleset, attr.handled_access_fs, fs, sizeof(fs)) < 0)
+		goto out_close;
+#endif
 	if (attr.scoped & LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET)
 		ll_append(scope, sizeof(scope), "abstract");
 	if (attr.scoped & LANDLOCK_SCOPE_SIGNAL)

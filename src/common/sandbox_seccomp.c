@@ -19,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <ucontext.h>
@@ -97,6 +100,47 @@ static const struct sc_rule runtime_rules[] = {
 	ALLOW(sigaltstack),
 	/* tgkill, to this process only: added at run time (needs its pid) */
 };
+
+#if SANDBOX_SANITIZER_RUNTIME
+/*
+ * Sanitizer builds only (sandbox_int.h): the ASan/LSan runtime's own
+ * syscalls.  LSan's tracer task is made with clone(CLONE_VM|CLONE_FS|
+ * CLONE_FILES|CLONE_UNTRACED) - no CLONE_THREAD, ptrace needs another
+ * thread group - and inherits these filters; it opens /proc/PID/task
+ * (Landlock allows nothing else), attaches to each thread and reads its
+ * registers, which may point into the heap.  ptrace is bounded by the
+ * kernel's own checks (same uid, and Landlock lets a domain trace only
+ * itself and its children); still, never a production build.
+ */
+#ifndef PR_SET_PTRACER
+#define PR_SET_PTRACER 0x59616d61 /* Yama; as in <linux/prctl.h> */
+#endif
+static const struct sc_rule sanitizer_rules[] = {
+	ALLOW_IF(clone, ARG_MASKED(0, CLONE_THREAD_MASK | CLONE_UNTRACED | CLONE_PTRACE,
+				   CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED)),
+	/* the tracer lists /proc/PID/task: getdents and open on x86_64,
+	 * getdents64 and openat(AT_FDCWD) elsewhere; read-only */
+	ALLOW(getdents),
+	ALLOW(getdents64),
+	ALLOW(getppid),			/* the tracer checks its parent lives */
+	ALLOW_IF(ioctl, ARG32_EQ(1, TCGETS)), /* isatty(stderr) before a report */
+	ALLOW_IF(open, ARG_CLEAR(1, O_CREAT | O_WRONLY | O_RDWR | O_TRUNC)),
+	ALLOW_IF(openat, ARG32_EQ(0, AT_FDCWD), ARG_CLEAR(2, O_CREAT | O_WRONLY | O_RDWR | O_TRUNC)),
+	ALLOW_IF(prctl, ARG32_EQ(0, PR_GET_DUMPABLE)),
+	ALLOW_IF(prctl, ARG32_EQ(0, PR_SET_DUMPABLE)),
+	ALLOW_IF(prctl, ARG32_EQ(0, PR_SET_PDEATHSIG)),
+	ALLOW_IF(prctl, ARG32_EQ(0, PR_SET_PTRACER)),
+	ALLOW_IF(ptrace, ARG32_EQ(0, PTRACE_ATTACH)),
+	ALLOW_IF(ptrace, ARG32_EQ(0, PTRACE_CONT)),
+	ALLOW_IF(ptrace, ARG32_EQ(0, PTRACE_DETACH)),
+	ALLOW_IF(ptrace, ARG32_EQ(0, PTRACE_GETREGS)),
+	ALLOW_IF(ptrace, ARG32_EQ(0, PTRACE_GETREGSET)),
+	ALLOW_IF(ptrace, ARG32_EQ(0, PTRACE_KILL)),
+	ALLOW(sched_getaffinity),	/* every new thread: pthread_getattr_np() */
+	ALLOW(sched_yield),		/* waiting for the tracer */
+	ALLOW(wait4),			/* the tracer waits for each thread to stop */
+};
+#endif
 
 /*
  * Frontend: descriptors only.  No syscall that takes a path, creates a
@@ -332,7 +376,7 @@ int sandbox_seccomp_apply(enum sandbox_role role, const struct sandbox_opts *o, 
 {
 	uint32_t deflt;
 	scmp_filter_ctx ctx;
-	int count = 0, rc = -1, err;
+	int count = 0, san_count = 0, rc = -1, err;
 
 	switch (o->seccomp_action) {
 	case SANDBOX_SECCOMP_KILL:
@@ -409,6 +453,11 @@ int sandbox_seccomp_apply(enum sandbox_role role, const struct sandbox_opts *o, 
 	if (sc_add_table(ctx, runtime_rules, sizeof(runtime_rules) / sizeof(runtime_rules[0]),
 			 &count) < 0)
 		goto out;
+#if SANDBOX_SANITIZER_RUNTIME
+	if (sc_add_table(ctx, sanitizer_rules, sizeof(sanitizer_rules) / sizeof(sanitizer_rules[0]),
+			 &san_count) < 0)
+		goto out;
+#endif
 	if (role == SANDBOX_ROLE_FRONTEND) {
 		if (sc_add_table(ctx, frontend_rules,
 				 sizeof(frontend_rules) / sizeof(frontend_rules[0]), &count) < 0)
@@ -435,7 +484,12 @@ int sandbox_seccomp_apply(enum sandbox_role role, const struct sandbox_opts *o, 
 		log_err("sandbox: seccomp_load: %s", strerror(-err));
 		goto out;
 	}
-	snprintf(desc, len, "%s(%d rules)", sandbox_seccomp_action_name(o->seccomp_action), count);
+	if (san_count)
+		snprintf(desc, len, "%s(%d rules+%d sanitizer)",
+			 sandbox_seccomp_action_name(o->seccomp_action), count, san_count);
+	else
+		snprintf(desc, len, "%s(%d rules)", sandbox_seccomp_action_name(o->seccomp_action),
+			 count);
 	rc = 0;
 out:
 	seccomp_release(ctx);

@@ -195,6 +195,7 @@ int helper_serve(struct helper_env *env, unsigned int nthreads)
 {
 	struct worker *w;
 	unsigned int started = 0;
+	int rc = EXIT_SUCCESS;
 
 	w = calloc(nthreads, sizeof(*w));
 	if (!w)
@@ -206,7 +207,7 @@ int helper_serve(struct helper_env *env, unsigned int nthreads)
 	/* The handshake first, alone (the dispatcher insists it comes first). */
 	if (!serve_one(&w[0])) {
 		log_info("the frontend went away before the handshake");
-		return EXIT_SUCCESS;
+		goto free_workers;
 	}
 	for (unsigned int i = 0; i < nthreads; i++) {
 		int err = pthread_create(&w[i].tid, NULL, worker_main, &w[i]);
@@ -214,16 +215,20 @@ int helper_serve(struct helper_env *env, unsigned int nthreads)
 		if (err) {
 			log_err("cannot start worker %u: %s", i, strerror(err));
 			if (started == 0)
-				return EXIT_FAILURE;
+				rc = EXIT_FAILURE;
 			break;
 		}
 		started++;
 	}
 	for (unsigned int i = 0; i < started; i++)
 		pthread_join(w[i].tid, NULL);
-	log_info("the frontend closed the connection; exiting");
+	if (started)
+		log_info("the frontend closed the connection; exiting");
+free_workers:
+	/* Freed even on the way out, so that a leak check at exit sees only
+	 * real leaks. */
 	for (unsigned int i = 0; i < nthreads; i++)
 		worker_free(&w[i]);
 	free(w);
-	return EXIT_SUCCESS;
+	return rc;
 }

@@ -408,5 +408,7 @@ int main(int argc, char **argv)
 
 	log_info("serving %s with %u threads%s", env.export_path, o.threads,
 		 env.allow_devices ? ", device nodes allowed" : "");
-	return helper_serve(&env, o.threads);
+	err = helper_serve(&env, o.threads);
+	hnode_put(env.root);	/* and the root object with it */
+	return err;
 }
