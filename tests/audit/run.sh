@@ -31,7 +31,8 @@
 #     (a datagram listener bound there in p9guard's private mount
 #     namespace, made with unshare);
 #   - without --audit nothing is recorded.
-# Prints "ok - ..."/"not ok - ..." per check, ends with "N passed, N failed",
+# Prints "ok - ..."/"not ok - ..."/"skip - ..." per check, ends with "N
+# passed, N failed" (", N skipped" when a check could not run here),
 # exits 1 when a check failed.
 set -euo pipefail
 
@@ -41,8 +42,9 @@ HELPER=$BUILDDIR/p9guard-helper
 AUDIT=$BUILDDIR/p9guard-audit
 DRIVER=$BUILDDIR/tests/audit/audit_driver
 
-pass=0 fail=0
+pass=0 fail=0 skipped=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
+skip() { skipped=$((skipped + 1)); echo "skip - $*"; }
 notok() { fail=$((fail + 1)); echo "not ok - $*"; }
 check() { # check DESCRIPTION COMMAND...
 	local what=$1
@@ -409,7 +411,7 @@ check "the mknod made a fifo of mode 0640 on the host" \
 check "the utimes set the times (mtime 1200000000.000000007)" \
 	test "$(stat -c %.9Y "$TMP/more/m/f2")" = "1200000000.000000007"
 check "the names holding '/' created nothing (/m holds p and f2 only)" \
-	test "$(ls -A "$TMP/more/m" | tr '\n' ' ')" = "f2 p "
+	test "$(find "$TMP/more/m" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ')" = "f2 p "
 # The frontend refuses names with '/' (and empty names) itself: the helper
 # protocol cannot carry them (hp_codec refuses them as a protocol violation,
 # section 5), so they have no audit record; see p9guard-audit(1).
@@ -421,7 +423,10 @@ check "the names holding '/' reached no audit record" \
 # small tmpfs with the usual device nodes bound in and /dev/log bound to a
 # datagram socket this script listens on; the helper connects to it before
 # it confines itself.
-if command -v unshare >/dev/null; then
+if ! unshare --mount --propagation private true 2>/dev/null; then
+	skip "--audit syslog: cannot make a private mount namespace here (unshare --mount" \
+		"failed) to bind a listener at /dev/log"
+else
 	mkdir -m 0755 "$TMP/nsdev"
 	cat >"$TMP/nsdev.sh" <<'EOF'
 set -e
@@ -457,9 +462,10 @@ while True:
 	done
 	AUD3=$TMP/log/sys.jsonl
 	devlog_before=$(stat -c '%F %i' /dev/log 2>&1 || true)
-	START_WRAP="unshare --mount --propagation private bash $TMP/nsdev.sh $TMP/nsdev $TMP/syslog.sock" \
-		start sys --audit syslog --audit "file:$AUD3" || exit 1
-	"$DRIVER" "$SOCK" more >"$TMP/sys.out" 2>&1 || notok "the second script (syslog)"
+	if START_WRAP="unshare --mount --propagation private bash $TMP/nsdev.sh $TMP/nsdev $TMP/syslog.sock" \
+		start sys --audit syslog --audit "file:$AUD3"; then
+		"$DRIVER" "$SOCK" more >"$TMP/sys.out" 2>&1 || notok "the second script (syslog)"
+	fi
 	stop_server
 	sleep 0.2
 	kill "$SYSLOGD" 2>/dev/null || true
@@ -474,8 +480,6 @@ while True:
 		grep -q '"op":"mknod","path":"/m/p"' "$TMP/syslog.out"
 	check "--audit syslog: the host's /dev/log is as it was" \
 		test "$(stat -c '%F %i' /dev/log 2>&1 || true)" = "$devlog_before"
-else
-	notok "--audit syslog: unshare (util-linux) is needed for the private /dev/log"
 fi
 
 # ---- 7. no --audit: no audit record anywhere ----
@@ -486,5 +490,9 @@ check "without --audit the helper writes no record" bash -c "! grep -q '^{\"time
 check "without --audit the helper gets no audit option" \
 	bash -c "! grep -q -- '--audit-fd' '$LOG'"
 
-echo "$pass passed, $fail failed"
+if [ "$skipped" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skipped skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
 [ "$fail" = 0 ]
