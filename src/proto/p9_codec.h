@@ -29,6 +29,8 @@
 #define P9_TWRITE_HDR_SIZE 23
 /* iounit advertised as msize minus this (the kernel's own P9_IOHDRSZ). */
 #define P9_IOUNIT_OVERHEAD 24
+#define P9_MIN_MSIZE	4096
+#define P9_MAX_MSIZE	(1024u * 1024u)
 
 /*
  * qid.version of a file from its stat: the 64-bit mtime in nanoseconds XOR
@@ -42,8 +44,6 @@ static inline uint32_t p9_qid_version(int64_t mtime_sec, int64_t mtime_nsec, int
 	v ^= (uint64_t)size;
 	return (uint32_t)(v ^ v >> 32);
 }
-#define P9_MIN_MSIZE	4096
-#define P9_MAX_MSIZE	(1024u * 1024u)
 
 enum p9_type {
 	P9_TLERROR = 6, P9_RLERROR = 7,
