@@ -73,10 +73,14 @@ void p9_getattr(struct p9_req *req)
 		/* Open fid: served from the descriptor, so open-then-unlink works. */
 		struct stat st;
 
-		if (sandbox_fstat(fd, &st) < 0)
+		if (sandbox_fstat(fd, &st) < 0) {
 			rc = -errno;
-		else
+		} else {
 			attr_from_stat(a, &st);
+			/* The content may have changed since the walk or open. */
+			a->qid.version = p9_qid_version(st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+							st.st_size);
+		}
 	} else {
 		rc = helper_call_getattr(req_helper(req), f->uid, f->handle, &ha);
 		if (rc == 0)

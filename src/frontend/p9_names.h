@@ -12,7 +12,11 @@
  * attach names: no NUL, at most P9_PATH_MAX bytes (ENAMETOOLONG).
  *
  * A refused name is the client's mistake, answered with Rlerror and logged
- * at debug level only; it never reaches the helper protocol encoder.
+ * at debug level only; it never reaches the helper protocol encoder.  It
+ * cannot: hp_codec refuses an empty name or one holding '/' on both sides,
+ * and the helper takes such a request for a protocol violation and exits.
+ * So these refusals have no audit record (p9guard-audit(1) says so); the
+ * names the helper itself refuses (".", "..") are recorded.
  */
 #ifndef P9G_FE_P9_NAMES_H
 #define P9G_FE_P9_NAMES_H

@@ -13,7 +13,7 @@
  * btrfs and tmpfs in practice).  At most 65536 devices are told apart; a
  * lookup that would need more fails with EOVERFLOW rather than alias.
  *
- * qid.version changes with the content: the 64-bit mtime in nanoseconds
+ * qid.version changes with the content (p9_qid_version): the 64-bit mtime in ns
  * XOR the size, folded to 32 bits.  (mtime alone misses writes within one
  * timestamp tick on coarse filesystems; the size catches most of those.)
  */
@@ -66,7 +66,7 @@ unlock:
 
 int qid_from_stat(const struct stat *st, struct p9_qid *q)
 {
-	uint64_t idx, v;
+	uint64_t idx;
 	int err;
 
 	err = dev_index(st->st_dev, &idx);
@@ -79,9 +79,7 @@ int qid_from_stat(const struct stat *st, struct p9_qid *q)
 	else
 		q->type = P9_QTFILE;
 	q->path = (uint64_t)st->st_ino ^ idx << QID_DEV_SHIFT;
-	v = (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
-	v ^= (uint64_t)st->st_size;
-	q->version = (uint32_t)(v ^ v >> 32);
+	q->version = p9_qid_version(st->st_mtim.tv_sec, st->st_mtim.tv_nsec, st->st_size);
 	return 0;
 }
 

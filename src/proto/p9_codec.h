@@ -32,6 +32,19 @@
 #define P9_MIN_MSIZE	4096
 #define P9_MAX_MSIZE	(1024u * 1024u)
 
+/*
+ * qid.version of a file from its stat: the 64-bit mtime in nanoseconds XOR
+ * the size, folded to 32 bits.  The helper's qids and the frontend's
+ * Tgetattr of an open fid (served by fstat) both use it, so they agree.
+ */
+static inline uint32_t p9_qid_version(int64_t mtime_sec, int64_t mtime_nsec, int64_t size)
+{
+	uint64_t v = (uint64_t)mtime_sec * 1000000000u + (uint64_t)mtime_nsec;
+
+	v ^= (uint64_t)size;
+	return (uint32_t)(v ^ v >> 32);
+}
+
 enum p9_type {
 	P9_TLERROR = 6, P9_RLERROR = 7,
 	P9_TSTATFS = 8, P9_RSTATFS = 9,

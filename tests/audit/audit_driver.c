@@ -4,6 +4,9 @@
  *
  *   audit_driver SOCK ops          a fixed script of operations (below);
  *                                  prints "did LABEL RESULT" per operation
+ *   audit_driver SOCK more         a second script: mknod, Trename, utimes,
+ *                                  open for write, names holding '/'
+ *                                  (SOCK may be tcp:HOST:PORT for both)
  *   audit_driver SOCK burst PREFIX N   N mkdirs PREFIX-0 .. PREFIX-(N-1)
  *                                  in the export root, as uid 0
  *   audit_driver violation HELPER EXPORT AUDITFILE
@@ -140,6 +143,52 @@ static void script(void)
 	p9c_clunk(c, 12);
 }
 
+/* The second script: mknod, Trename, utimes, open for write, and names
+ * holding '/' (refused before the helper). */
+static void script_more(void)
+{
+	uint32_t r0 = attach(1, 0), r1 = attach(2, UID_USER);
+	const char *slash[] = { "a/b" };
+	struct p9_tsetattr sa;
+	uint32_t iounit;
+
+	expect("mkdir /m", p9c_mkdir(c, r0, "m", 0777, 0, NULL), 0);
+	walk(r0, 10, "m");
+	expect("mknod /m/p", p9c_mknod(c, 10, "p", S_IFIFO | 0640, 0, 0, 0, NULL), 0);
+	expect("lcreate /m/f", p9c_lcreate(c, 10, "f", P9_DOTL_RDWR | P9_DOTL_CREATE, 0644, 0,
+					    NULL, NULL),
+	       0);
+	p9c_clunk(c, 10);
+	/* Trename (the old form: by fid). */
+	walk(r0, 11, "m/f");
+	walk(r0, 12, "m");
+	expect("rename /m/f /m/f2", p9c_rename(c, 11, 12, "f2"), 0);
+	p9c_clunk(c, 11);
+	/* utimes with explicit times: root may, uid 1000 (not the owner) may not. */
+	walk(r0, 13, "m/f2");
+	sa = (struct p9_tsetattr){ .valid = P9_SETATTR_ATIME | P9_SETATTR_ATIME_SET |
+					    P9_SETATTR_MTIME | P9_SETATTR_MTIME_SET,
+				   .atime_sec = 1000000000, .atime_nsec = 5,
+				   .mtime_sec = 1200000000, .mtime_nsec = 7 };
+	expect("utimes /m/f2", p9c_setattr(c, 13, &sa), 0);
+	walk(r1, 14, "m/f2");
+	expect("utimes-by-non-owner /m/f2", p9c_setattr(c, 14, &sa), -EPERM);
+	p9c_clunk(c, 14);
+	/* Open for writing (Tlopen O_WRONLY), and for reading. */
+	expect("open-wronly /m/f2", p9c_lopen(c, 13, P9_DOTL_WRONLY, NULL, &iounit), 0);
+	p9c_clunk(c, 13);
+	walk(r1, 15, "m/f2");
+	expect("open-wronly-by-other /m/f2", p9c_lopen(c, 15, P9_DOTL_WRONLY, NULL, NULL),
+	       -EACCES);
+	p9c_clunk(c, 15);
+	/* Names holding '/': refused (EINVAL) before they reach the helper. */
+	expect("lcreate /m/a/b", p9c_lcreate(c, 12, "a/b", P9_DOTL_RDWR | P9_DOTL_CREATE, 0644, 0,
+					      NULL, NULL),
+	       -EINVAL);
+	expect("walk /m/a/b", p9c_walk(c, 12, 16, 1, slash, NULL), -EINVAL);
+	p9c_clunk(c, 12);
+}
+
 static void burst(const char *prefix, long n)
 {
 	uint32_t r0 = attach(1, 0);
@@ -240,11 +289,15 @@ int main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "violation") == 0)
 		return violation(argv[2], argv[3], argv[4]);
 
-	if (argc < 3 || (strcmp(argv[2], "ops") && (strcmp(argv[2], "burst") || argc != 5))) {
-		fprintf(stderr, "usage: audit_driver SOCK ops | SOCK burst PREFIX N\n");
+	if (argc < 3 || (strcmp(argv[2], "ops") && strcmp(argv[2], "more") &&
+			 (strcmp(argv[2], "burst") || argc != 5))) {
+		fprintf(stderr, "usage: audit_driver SOCK ops|more | SOCK burst PREFIX N\n");
 		return 2;
 	}
-	rc = p9c_connect_unix(argv[1], 0, &c);
+	if (strncmp(argv[1], "tcp:", 4) == 0)
+		rc = p9c_connect_tcp(argv[1] + 4, 0, &c);
+	else
+		rc = p9c_connect_unix(argv[1], 0, &c);
 	if (rc < 0) {
 		fprintf(stderr, "connect %s: %s\n", argv[1], strerror(-rc));
 		return 1;
@@ -252,6 +305,8 @@ int main(int argc, char **argv)
 	p9c_set_timeout(c, TIMEOUT_MS);
 	if (strcmp(argv[2], "ops") == 0)
 		script();
+	else if (strcmp(argv[2], "more") == 0)
+		script_more();
 	else
 		burst(argv[3], strtol(argv[4], NULL, 10));
 	p9c_close(c);

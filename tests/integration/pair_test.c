@@ -358,6 +358,7 @@ static const struct area {
 	{ "paths", test_path_safety },
 	{ "escape", test_escape },
 	{ "multidev", test_multidev },
+	{ "proto", test_proto },
 	{ "flush", test_flush },
 	{ "inflight", test_many_inflight },
 	{ "garbage", test_garbage },

@@ -107,5 +107,6 @@ void test_garbage(void);
 void test_disconnect(void);
 void test_process_caps(void);
 void test_multidev(void);		/* pair_test_multidev.c */
+void test_proto(void);			/* pair_test_proto.c */
 
 #endif

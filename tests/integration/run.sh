@@ -26,7 +26,15 @@
 # tests/integration/pair_test against it, then stops the server with
 # SIGTERM and checks that it exits 0.  p9guard is then started a second
 # time without --allow-devices and --trusted-xattrs for the device-node,
-# privileged-xattr and capability checks.
+# privileged-xattr and capability checks.  Then (p9guard only)
+# tests/integration/helper_driver drives p9guard-helper alone through the
+# helper protocol, and the transports are checked one by one on their own
+# exports: tcp:127.0.0.1:PORT, fd:N and systemd socket activation (both
+# through tests/integration/transport_launch.py, which also checks a wrong
+# LISTEN_PID is refused), connected-fd:N (9P spoken by transport_launch.py;
+# p9guard must exit 0 when it closes), and the owner and mode of the unix
+# socket (--socket-owner nobody:nogroup --socket-mode 0640, and the
+# defaults), with who can connect (setpriv).
 # Everything is bounded in time and cleaned up by a trap.  Prints one line
 # per check ("ok - ...", "not ok - ...", "skip - ...") and ends with
 # "N passed, N failed, N skipped"; exits 1 when a check failed.  Without
@@ -89,6 +97,7 @@ if grep -q '^#define P9G_SANITIZERS 1' "$BUILDDIR/config.h" 2>/dev/null; then
 fi
 SAN_RE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:'
 
+PT_OTHER_UID=1000	# an ordinary uid for the socket permission check
 TMP=$(mktemp -d "$TMPBASE/p9pair.XXXXXX")
 chmod 0755 "$TMP"
 SERVER_PID=
@@ -344,6 +353,38 @@ if [ "$SERVER" = p9guard ] && [ $SANITIZED = 1 ]; then
 	export ASAN_OPTIONS=$saved_asan
 fi
 
+# ---- 4: the helper alone, driven through the helper protocol ----
+# helper_driver (its own temporary export) prints "ok   - "/"FAIL - " lines
+# and "N passed, N failed"; they are turned into this script's lines so that
+# each check counts once.
+if [ "$SERVER" = p9guard ]; then
+	HDRIVER=$BUILDDIR/tests/integration/helper_driver
+	if [ -x "$HDRIVER" ]; then
+		echo "# helper_driver $HELPER"
+		hd_rc=0
+		# Its standard error holds the helpers' logs (thousands of
+		# violations on purpose): shown only when something failed.
+		timeout -k 5 "$PROG_TIMEOUT" "$HDRIVER" "$HELPER" >"$TMP/hd.out" 2>"$TMP/hd.err" ||
+			hd_rc=$?
+		while IFS= read -r line; do
+			case $line in
+			"ok   - "*) ok "helper_driver: ${line#ok   - }" ;;
+			"FAIL - "*) notok "helper_driver: ${line#FAIL - }" ;;
+			*) echo "# $line" ;;
+			esac
+		done <"$TMP/hd.out"
+		[ $hd_rc = 0 ] || tail -n 30 "$TMP/hd.err" | sed 's/^/# helper_driver stderr: /'
+		rm -f "$TMP/hd.out" "$TMP/hd.err"
+		if [ $hd_rc = 124 ] || [ $hd_rc = 137 ]; then
+			notok "helper_driver finished within $PROG_TIMEOUT s (killed by timeout)"
+		elif [ $hd_rc != 0 ]; then
+			notok "helper_driver exited with status $hd_rc"
+		fi
+	else
+		notok "helper_driver is built ($HDRIVER missing)"
+	fi
+fi
+
 # Nothing was made beside the exports.
 extra=
 for f in "$TMP"/* "$TMP"/.[!.]*; do
@@ -357,6 +398,172 @@ elif [ "$SERVER" = diod ]; then
 		"diod 1.0.24 builds path strings and accepts names such as ../outside"
 else
 	notok "nothing appeared beside the exports in $TMP: $extra"
+fi
+
+# ---- 5: the other transports, and the unix socket's owner and mode ----
+# Each p9guard here serves its own export $TMP/t-NAME; a client makes a
+# directory through it and the host sees it, owned by root.
+TLAUNCH=$(cd "$(dirname "$0")" && pwd)/transport_launch.py
+CLIENT=$BUILDDIR/p9guard-client
+
+# t_wait_ready: wait (10 s) for "ready" in $LOG while $SERVER_PID lives, then
+# find the helper; 1 (after a failed check) when it does not come.
+t_wait_ready() {
+	local what=$1 i=0
+	while ! grep -q ' ready' "$LOG" 2>/dev/null && [ $i -lt 100 ] &&
+		kill -0 "$SERVER_PID" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if ! grep -q ' ready' "$LOG" 2>/dev/null; then
+		notok "p9guard $what is ready within 10 s (log follows)"
+		sed 's/^/# log: /' "$LOG" 2>/dev/null || true
+		kill -KILL "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=
+		return 1
+	fi
+	HELPER_PID=$(children_of "$SERVER_PID" | head -n 1)
+	ok "p9guard $what started"
+}
+
+# t_mkdir_via WHAT DIRNAME CLIENT-CONNECT-ARGS...: make /DIRNAME through the
+# server as uid 0; the host must see a root-owned directory.
+t_mkdir_via() {
+	local what=$1 dir=$2 out
+	shift 2
+	if out=$(timeout 20 "$CLIENT" "$@" --uid 0 --gid 0 mkdir -m 0750 "/$dir" 2>&1) &&
+		[ "$(stat -c '%F %u %a' "$EXPORT/$dir" 2>/dev/null)" = "directory 0 750" ]; then
+		ok "$what: a client's mkdir reaches the export (root-owned, mode 0750)"
+	else
+		notok "$what: a client's mkdir reaches the export: ${out:-no such directory}"
+	fi
+}
+
+# t_setup NAME: a fresh export $TMP/t-NAME and log $TMP/t-NAME.log.
+t_setup() {
+	EXPORT=$TMP/t-$1
+	LOG=$TMP/t-$1.log
+	mkdir -m 0755 "$EXPORT"
+}
+
+if [ "$SERVER" = p9guard ] && [ -x "$CLIENT" ]; then
+	# tcp:127.0.0.1:PORT on a port that was free a moment ago.
+	t_setup tcp
+	PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	P9GUARD_HELPER=$HELPER "$FRONTEND" --export "$EXPORT" --listen "tcp:127.0.0.1:$PORT" \
+		--user nobody >"$LOG" 2>&1 &
+	SERVER_PID=$!
+	if t_wait_ready "--listen tcp:127.0.0.1:$PORT"; then
+		# /proc/net/tcp: local address 0100007F:PORT in state 0A (LISTEN).
+		hexport=$(printf '%04X' "$PORT")
+		if awk -v a="0100007F:$hexport" '$2 == a && $4 == "0A" { f = 1 } END { exit !f }' \
+			/proc/net/tcp; then
+			ok "tcp: p9guard listens on 127.0.0.1:$PORT (/proc/net/tcp)"
+		else
+			notok "tcp: p9guard listens on 127.0.0.1:$PORT (/proc/net/tcp)"
+		fi
+		t_mkdir_via "tcp:127.0.0.1:$PORT" viatcp --tcp "127.0.0.1:$PORT"
+		stop_server
+	fi
+
+	# fd:N: a listening unix socket inherited as descriptor N.
+	t_setup fd
+	P9GUARD_FRONTEND=$FRONTEND P9GUARD_HELPER=$HELPER python3 "$TLAUNCH" fd "$TMP/t-fd.sock" \
+		-- --export "$EXPORT" --user nobody >"$LOG" 2>&1 &
+	SERVER_PID=$!
+	if t_wait_ready "--listen fd:N (an inherited listening socket)"; then
+		t_mkdir_via "fd:N" viafd --unix "$TMP/t-fd.sock"
+		stop_server
+	fi
+
+	# systemd: descriptor 3 with LISTEN_FDS=1 and LISTEN_PID = p9guard's pid.
+	t_setup sd
+	P9GUARD_FRONTEND=$FRONTEND P9GUARD_HELPER=$HELPER python3 "$TLAUNCH" systemd \
+		"$TMP/t-sd.sock" self -- --export "$EXPORT" --user nobody >"$LOG" 2>&1 &
+	SERVER_PID=$!
+	if t_wait_ready "--listen systemd (LISTEN_FDS=1, LISTEN_PID its own)"; then
+		t_mkdir_via "systemd" viasd --unix "$TMP/t-sd.sock"
+		if [ -n "$HELPER_PID" ] && [ -r "/proc/$HELPER_PID/environ" ] &&
+			! tr '\0' '\n' <"/proc/$HELPER_PID/environ" | grep -q '^LISTEN_'; then
+			ok "systemd: the helper's environment holds no LISTEN_* variable"
+		else
+			notok "systemd: the helper's environment holds no LISTEN_* variable" \
+				"(helper pid ${HELPER_PID:-unknown})"
+		fi
+		stop_server
+	fi
+	# LISTEN_PID naming another process: the sockets are not for p9guard.
+	t_setup sd-other
+	rc=0
+	P9GUARD_FRONTEND=$FRONTEND P9GUARD_HELPER=$HELPER timeout 20 python3 "$TLAUNCH" systemd \
+		"$TMP/t-sd-other.sock" other -- --export "$EXPORT" --user nobody >"$LOG" 2>&1 || rc=$?
+	if [ $rc != 0 ] && [ $rc != 124 ] && grep -q 'LISTEN_PID=.* is not this process' "$LOG"; then
+		ok "systemd: LISTEN_PID of another process is refused (exit $rc)"
+	else
+		notok "systemd: LISTEN_PID of another process is refused (exit $rc):" \
+			"$(tail -n 2 "$LOG" | tr '\n' ' ')"
+	fi
+
+	# connected-fd:N: 9P on one end of a socketpair; p9guard exits 0 at its end.
+	t_setup cfd
+	rc=0
+	P9GUARD_FRONTEND=$FRONTEND P9GUARD_HELPER=$HELPER timeout 60 python3 "$TLAUNCH" connected \
+		"$EXPORT" -- --export "$EXPORT" --user nobody >"$LOG" 2>&1 || rc=$?
+	grep '^# ' "$LOG" || true
+	if [ $rc = 0 ]; then
+		ok "connected-fd:N: Tversion, Tattach, Tmkdir served (host sees viafd 0750)," \
+			"and p9guard exits 0 when the connection closes"
+	else
+		notok "connected-fd:N: served and exits 0 at the end (status $rc; log follows)"
+		sed 's/^/# log: /' "$LOG"
+	fi
+
+	# unix:PATH with --socket-owner USER:GROUP and --socket-mode.
+	t_setup perm
+	P9GUARD_HELPER=$HELPER "$FRONTEND" --export "$EXPORT" --listen "unix:$TMP/t-perm.sock" \
+		--socket-owner nobody:nogroup --socket-mode 0640 --user nobody >"$LOG" 2>&1 &
+	SERVER_PID=$!
+	if t_wait_ready "--socket-owner nobody:nogroup --socket-mode 0640"; then
+		got=$(stat -c '%F %U:%G %a' "$TMP/t-perm.sock")
+		if [ "$got" = "socket nobody:nogroup 640" ]; then
+			ok "unix: --socket-owner/--socket-mode give the socket nobody:nogroup 0640"
+		else
+			notok "unix: --socket-owner/--socket-mode give the socket nobody:nogroup 0640: $got"
+		fi
+		# The owner may connect; another uid (no write permission) may not.
+		if timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$CLIENT" --unix "$TMP/t-perm.sock" --uid 65534 df >/dev/null 2>&1; then
+			ok "unix: the socket's owner (nobody) connects"
+		else
+			notok "unix: the socket's owner (nobody) connects"
+		fi
+		rc=0
+		timeout 20 setpriv --reuid=$PT_OTHER_UID --regid=$PT_OTHER_UID --clear-groups \
+			"$CLIENT" --unix "$TMP/t-perm.sock" --uid "$PT_OTHER_UID" df >/dev/null 2>&1 || rc=$?
+		if [ $rc = 3 ]; then
+			ok "unix: uid $PT_OTHER_UID (not owner, not group) cannot connect (exit 3)"
+		else
+			notok "unix: uid $PT_OTHER_UID (not owner, not group) cannot connect (exit $rc, not 3)"
+		fi
+		stop_server
+	fi
+	# Without the options: root's, mode 0660.
+	t_setup defperm
+	P9GUARD_HELPER=$HELPER "$FRONTEND" --export "$EXPORT" --listen "unix:$TMP/t-defperm.sock" \
+		--user nobody >"$LOG" 2>&1 &
+	SERVER_PID=$!
+	if t_wait_ready "without --socket-owner and --socket-mode"; then
+		got=$(stat -c '%F %u:%g %a' "$TMP/t-defperm.sock")
+		if [ "$got" = "socket 0:0 660" ]; then
+			ok "unix: by default the socket is root's, mode 0660"
+		else
+			notok "unix: by default the socket is root's, mode 0660: $got"
+		fi
+		stop_server
+	fi
+elif [ "$SERVER" = p9guard ]; then
+	notok "p9guard-client is built for the transport checks ($CLIENT missing)"
 fi
 
 summary
