@@ -1014,7 +1014,7 @@ static void test_hostile_frontend(void)
 	static uint8_t pkt[HP_MAX_MSG];
 	struct drv *d = calloc(1, sizeof(*d));
 	int restarts = 0, crashes = 0, answered = 0, sent = 0;
-	char secret[300], value[8];
+	char secret[300], value[16];
 	uint32_t root = 0;
 	struct stat before, after;
 	bool alive = false;
