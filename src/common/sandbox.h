@@ -137,6 +137,10 @@ struct sandbox_opts {
 	 * device node atomically owned by it, but also bypasses host DAC
 	 * checks for that thread.  Off by default. */
 	bool fsuid_keeps_caps;
+	/* helper: a read-only export (--readonly): Landlock grants the
+	 * export only READ_FILE and READ_DIR, and the capabilities shrink
+	 * to those of lookups and reads (no CHOWN, FOWNER, FSETID, MKNOD). */
+	bool readonly;
 
 	unsigned int test_flags;
 };

@@ -183,6 +183,8 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 		argv[argc++] = owned[i];
 	if (o->allow_devices)
 		argv[argc++] = (char *)"--allow-devices";
+	if (o->readonly)
+		argv[argc++] = (char *)"--readonly";
 	if (o->syslog)
 		argv[argc++] = (char *)"--syslog";
 	if (o->trusted_xattrs)

@@ -52,6 +52,8 @@ const char options_help_text[] =
     "                          flight for this long (0 = never, the default)\n"
     "  --allow-devices         let clients create device nodes (helper keeps CAP_MKNOD)\n"
     "  --trusted-xattrs        allow trusted.* xattrs (helper keeps CAP_SYS_ADMIN)\n"
+    "  --readonly              refuse every change with EROFS; the helper keeps no\n"
+    "                          CHOWN/FOWNER/FSETID/MKNOD and may only read the export\n"
     "  --seccomp-action ACTION forbidden syscalls: kill (default), trap (EPERM, logged)\n"
     "                          or log (allowed, audited); both processes\n"
     "  --allow-no-landlock     run even where the kernel lacks Landlock (ABI < 2)\n"
@@ -88,6 +90,7 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_ALLOW_DEVICES,
 	OPT_TRUSTED_XATTRS,
+	OPT_READONLY,
 	OPT_SECCOMP_ACTION,
 	OPT_ALLOW_NO_LANDLOCK,
 	OPT_LOG_LEVEL,
@@ -119,6 +122,7 @@ static const struct option long_opts[] = {
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"allow-devices", no_argument, NULL, OPT_ALLOW_DEVICES},
     {"trusted-xattrs", no_argument, NULL, OPT_TRUSTED_XATTRS},
+    {"readonly", no_argument, NULL, OPT_READONLY},
     {"seccomp-action", required_argument, NULL, OPT_SECCOMP_ACTION},
     {"allow-no-landlock", no_argument, NULL, OPT_ALLOW_NO_LANDLOCK},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -347,6 +351,10 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 		return fail(err, errsz, "--user: the user name is empty");
 	if (o->helper[0] == '\0')
 		return fail(err, errsz, "--helper: the path is empty");
+	if (o->readonly && o->allow_devices)
+		return fail(err, errsz,
+			    "--allow-devices with --readonly: a read-only export creates no "
+			    "device nodes");
 	return OPT_RUN;
 }
 
@@ -446,6 +454,9 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 			break;
 		case OPT_TRUSTED_XATTRS:
 			o->trusted_xattrs = true;
+			break;
+		case OPT_READONLY:
+			o->readonly = true;
 			break;
 		case OPT_SECCOMP_ACTION:
 			if (strcmp(optarg, "kill") && strcmp(optarg, "trap") &&

@@ -65,6 +65,7 @@ struct fe_options {
 	unsigned int frame_timeout; /* --frame-timeout seconds, 0 = none */
 	unsigned int idle_timeout;  /* --idle-timeout seconds, 0 = none (default) */
 	bool allow_devices;
+	bool readonly;		    /* --readonly: every change is EROFS */
 	bool trusted_xattrs;	    /* helper keeps CAP_SYS_ADMIN for trusted.* */
 	const char *seccomp_action; /* "kill" (default), "trap" or "log" */
 	bool allow_no_landlock;

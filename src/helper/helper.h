@@ -62,6 +62,7 @@ struct helper_env {
 	struct helper_node *root;	/* the export root (never released) */
 	const char *export_path;	/* for logs only */
 	bool allow_devices;
+	bool readonly;			/* --readonly: every change is EROFS */
 	atomic_bool hello_done;
 };
 
@@ -93,8 +94,9 @@ bool helper_dispatch(struct helper_ctx *c);
 void helper_violation(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Start-up check that the table has a row per opcode (dies otherwise). */
 void helper_ops_selfcheck(void);
-/* The capability set the op table says the handlers may need. */
-uint64_t helper_ops_caps(bool allow_devices);
+/* The capability set the op table says the handlers may need (only the
+ * rows that do not modify the export when readonly). */
+uint64_t helper_ops_caps(bool allow_devices, bool readonly);
 
 /* ---- helper_io.c ---- */
 /* Serve the socket until the frontend goes away; returns the exit status. */

@@ -5,7 +5,8 @@
  * name, handler, flags, the request fields that hold handles (resolved here,
  * before the handler runs: an id this helper did not issue is EBADF), and
  * the capabilities the handler may use (input for the sandbox's capability
- * set; see helper_ops_caps()).  helper_dispatch() is the only code that
+ * set; see helper_ops_caps()).  Rows flagged HOP_MODIFIES answer EROFS on
+ * a read-only export.  helper_dispatch() is the only code that
  * looks rows up.  An opcode without a row, or the handshake out of place, is
  * a protocol violation: logged, and the helper exits.
  */
@@ -104,12 +105,13 @@ void helper_violation(const char *fmt, ...)
 	_exit(HELPER_EXIT_VIOLATION);
 }
 
-uint64_t helper_ops_caps(bool allow_devices)
+uint64_t helper_ops_caps(bool allow_devices, bool readonly)
 {
 	uint64_t caps = 0;
 
 	for (unsigned int i = 0; i < HP_OP_MAX; i++)
-		caps |= helper_ops[i].caps;
+		if (!readonly || !(helper_ops[i].flags & HOP_MODIFIES))
+			caps |= helper_ops[i].caps;
 	if (!allow_devices)
 		caps &= ~CAP(CAP_MKNOD);
 	return caps;
@@ -170,6 +172,12 @@ bool helper_dispatch(struct helper_ctx *c)
 	helper_audit_begin(c, &pre);
 	if (err)
 		goto done;
+	/* A read-only export refuses every change before anything runs
+	 * (Landlock and the missing capabilities would refuse it too). */
+	if (c->env->readonly && (row->flags & HOP_MODIFIES)) {
+		err = EROFS;
+		goto done;
+	}
 	if (!(row->flags & HOP_NOCREDS)) {
 		err = creds_switch(req->uid, req->gid, row->flags & HOP_CREATE);
 		if (err)

@@ -3,6 +3,7 @@
  *
  * Exec'ed by the p9guard launcher (as root) with
  *   --sock-fd=N --root-fd=N --export=PATH [--threads=N] [--allow-devices]
+ *   [--readonly]
  *   [--log-level=LEVEL] [--syslog] [--audit-fd=N --audit-dir-fd=N
  *   --audit-name=NAME] [--audit-syslog] [--audit-stderr] [--audit-level=L]
  * It trusts neither descriptor to be what the command line says: the socket
@@ -38,6 +39,7 @@ struct helper_opts {
 	const char *export_path;
 	unsigned int threads;
 	bool allow_devices;
+	bool readonly;
 	int log_level;
 	bool syslog;
 	enum sandbox_seccomp_action seccomp_action;
@@ -55,6 +57,8 @@ static const char helper_usage[] =
 	"  --export=PATH      the export's path, used in log messages only\n"
 	"  --threads=N        worker threads (1-64, default 4)\n"
 	"  --allow-devices    let clients create block and character device nodes\n"
+	"  --readonly         refuse every change with EROFS; fewer capabilities,\n"
+	"                     Landlock grants the export reading only\n"
 	"  --log-level=LEVEL  error, warning, info (default) or debug\n"
 	"  --syslog           log to syslog as well as to standard error\n"
 	"  --seccomp-action=A what a forbidden syscall gets: kill (default), trap or log\n"
@@ -88,13 +92,14 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 {
 	enum { O_SOCK = 256, O_ROOT, O_EXPORT, O_THREADS, O_DEVICES, O_LEVEL, O_SYSLOG,
 	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_AUDIT_FD, O_AUDIT_DIR, O_AUDIT_NAME,
-	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_HELP, O_VERSION };
+	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "sock-fd", required_argument, NULL, O_SOCK },
 		{ "root-fd", required_argument, NULL, O_ROOT },
 		{ "export", required_argument, NULL, O_EXPORT },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "allow-devices", no_argument, NULL, O_DEVICES },
+		{ "readonly", no_argument, NULL, O_READONLY },
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "syslog", no_argument, NULL, O_SYSLOG },
 		{ "seccomp-action", required_argument, NULL, O_SECCOMP },
@@ -137,6 +142,9 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 			break;
 		case O_DEVICES:
 			o->allow_devices = true;
+			break;
+		case O_READONLY:
+			o->readonly = true;
 			break;
 		case O_LEVEL:
 			o->log_level = log_level_parse(optarg);
@@ -199,6 +207,8 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		die("unexpected argument %s (see --help)", argv[optind]);
 	if (o->sock_fd < 0 || o->root_fd < 0 || !o->export_path)
 		die("--sock-fd, --root-fd and --export are required (see --help)");
+	if (o->readonly && o->allow_devices)
+		die("--allow-devices and --readonly contradict each other");
 	if (o->sock_fd == o->root_fd)
 		die("--sock-fd and --root-fd name the same descriptor %d", o->sock_fd);
 	if ((o->audit.dir_fd >= 0 || o->audit.file_name) && o->audit.file_fd < 0)
@@ -373,6 +383,7 @@ int main(int argc, char **argv)
 	env.procfd = open_procfd();
 	env.export_path = o.export_path;
 	env.allow_devices = o.allow_devices;
+	env.readonly = o.readonly;
 	atomic_init(&env.hello_done, false);
 	qid_init(root->dev);
 	handles_init();
@@ -382,7 +393,7 @@ int main(int argc, char **argv)
 	creds_load_userdb();
 	helper_audit_init(&o.audit, env.procfd, root->fd);
 	log_debug("the operations may use capabilities %#llx",
-		  (unsigned long long)helper_ops_caps(env.allow_devices));
+		  (unsigned long long)helper_ops_caps(env.allow_devices, env.readonly));
 
 	/* Every start-up open (socket, export root, /proc/self/fd, user
 	 * database) is done above; from here on only descriptors we hold. */
@@ -394,6 +405,7 @@ int main(int argc, char **argv)
 	sandbox_opts_init(&so);
 	so.export_fd = root->fd;
 	so.devices = env.allow_devices;
+	so.readonly = env.readonly;
 	so.trusted_xattrs = o.trusted_xattrs;
 	so.syslog = o.syslog || o.audit.to_syslog;
 	/* Landlock: the audit directory (reopen/create after rotation), or
@@ -404,7 +416,8 @@ int main(int argc, char **argv)
 	if (sandbox_helper(&so) < 0)
 		die("cannot confine the helper");
 
-	log_info("serving %s with %u threads%s", env.export_path, o.threads,
-		 env.allow_devices ? ", device nodes allowed" : "");
+	log_info("serving %s with %u threads%s%s", env.export_path, o.threads,
+		 env.allow_devices ? ", device nodes allowed" : "",
+		 env.readonly ? ", read-only" : "");
 	return helper_serve(&env, o.threads);
 }

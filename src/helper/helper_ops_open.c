@@ -4,7 +4,8 @@
  *
  * Only regular files and directories are ever opened for I/O: device nodes,
  * FIFOs and sockets get ENXIO (opening a device or a FIFO on the host could
- * block, have side effects, or reach hardware).
+ * block, have side effects, or reach hardware).  A read-only export opens
+ * for reading only (EROFS otherwise).
  */
 #include "config.h"
 
@@ -106,6 +107,13 @@ int helper_do_open(struct helper_ctx *c)
 	err = open_flags_from_dotl(c->req->u.open.flags, false, &flags);
 	if (err)
 		return err;
+	if (c->env->readonly) {
+		/* Nothing writable leaves a read-only export.  O_NOATIME is
+		 * dropped: it needs CAP_FOWNER, which the helper gave up. */
+		if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+			return EROFS;
+		flags &= ~O_NOATIME;
+	}
 	err = helper_fstat(o->fd, &st);
 	if (err)
 		return err;

@@ -39,6 +39,8 @@
 /* CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID SETGID SETUID */
 #define HELPER_CAPS 0x00000000000000dfULL
 #define CAP_BIT_MKNOD (1ULL << 27)
+/* --readonly: dac_override, dac_read_search, setgid, setuid */
+#define HELPER_CAPS_RO 0x00000000000000c6ULL
 #define CAP_BIT_SYS_ADMIN (1ULL << 21)
 
 static char base[64], exportdir[96], outside[96], auditpath[96];
@@ -46,6 +48,7 @@ static char base[64], exportdir[96], outside[96], auditpath[96];
 /* Set by a case before he_apply*(). */
 static unsigned int he_test_flags;
 static bool he_allow_no_landlock;
+static bool he_readonly;
 
 /* What the real helper holds before sandboxing. */
 static int exp_fd = -1, proc_fd = -1, audit_fd = -1;
@@ -75,6 +78,7 @@ static int he_apply_opts(enum sandbox_seccomp_action action, bool devices, bool 
 	o.audit_fd = audit_fd;
 	o.devices = devices;
 	o.trusted_xattrs = trusted;
+	o.readonly = he_readonly;
 	o.test_flags = he_test_flags;
 	o.allow_no_landlock = he_allow_no_landlock;
 	if (sandbox_helper(&o) != 0) {
@@ -392,6 +396,71 @@ static int he_caps_options(void)
 	return he_caps_check(HELPER_CAPS | CAP_BIT_MKNOD | CAP_BIT_SYS_ADMIN, true, true);
 }
 
+static int he_caps_readonly(void)
+{
+	he_readonly = true;
+	return he_caps_check(HELPER_CAPS_RO, false, false);
+}
+
+/* ---- --readonly: Landlock grants reading only, no inode-changing caps ---- */
+
+static int he_readonly_refusals(void)
+{
+	int bad = 0, fd;
+	char buf[16], n[16];
+	ssize_t got;
+
+	if (landlock_abi() < 1) {
+		cf_say("the kernel has no Landlock");
+		return CF_SKIP;
+	}
+	he_readonly = true;
+	/* seccomp off: what refuses here is Landlock or a missing capability. */
+	if (he_apply(SANDBOX_SECCOMP_NONE) < 0)
+		return 1;
+	fd = openat(exp_fd, "ro.txt", O_RDONLY | O_CLOEXEC);
+	got = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+	bad |= cf_check(got == 3 && memcmp(buf, "ro\n", 3) == 0, "read inside: %s",
+			got < 0 ? strerror(errno) : "short");
+	if (fd >= 0) {
+		int rw = openat(proc_fd, fdname(fd, n, sizeof(n)), O_RDWR | O_CLOEXEC);
+
+		bad |= cf_check(rw == -1 && errno == EACCES,
+				"reopen for writing through /proc/self/fd: want EACCES, got %s",
+				rw < 0 ? strerror(errno) : "opened");
+		close(fd);
+	}
+	errno = 0;
+	bad |= cf_check(openat(exp_fd, "ro.txt", O_WRONLY | O_CLOEXEC) == -1 && errno == EACCES,
+			"open for writing: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(openat(exp_fd, "new", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) == -1 &&
+			    errno == EACCES,
+			"create: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(mkdirat(exp_fd, "newdir", 0755) == -1 && errno == EACCES,
+			"mkdir: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(symlinkat("ro.txt", exp_fd, "newlink") == -1 && errno == EACCES,
+			"symlink: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(renameat(exp_fd, "ro.txt", exp_fd, "moved") == -1 && errno == EACCES,
+			"rename: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(unlinkat(exp_fd, "ro.txt", 0) == -1 && errno == EACCES,
+			"unlink: want EACCES, got %s", strerror(errno));
+	/* Not Landlock's business: the capabilities are gone (file of uid 1000). */
+	errno = 0;
+	bad |= cf_check(fchownat(exp_fd, "ro.txt", 0, 0, AT_SYMLINK_NOFOLLOW) == -1 &&
+			    errno == EPERM,
+			"chown (no CAP_CHOWN): want EPERM, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(fchmodat(exp_fd, "ro.txt", 0600, 0) == -1 && errno == EPERM,
+			"chmod of another uid's file (no CAP_FOWNER): want EPERM, got %s",
+			strerror(errno));
+	return bad;
+}
+
 /* ---- reopening O_PATH handles through /proc/self/fd under Landlock ---- */
 
 static int he_procfd_reopen(void)
@@ -588,6 +657,11 @@ static const struct cf_case cases[] = {
      NULL, 0},
     {"caps-options", "devices + trusted xattrs add exactly MKNOD and SYS_ADMIN", he_caps_options,
      CF_EXIT_OK, "mknod", 0},
+    {"caps-readonly", "--readonly: exactly DAC_OVERRIDE, DAC_READ_SEARCH, SETGID, SETUID",
+     he_caps_readonly, CF_EXIT_OK, "caps=dac_override,dac_read_search,setgid,setuid", 0},
+    {"readonly-refusals", "--readonly, seccomp off: reads work; write/create/rename/unlink "
+     "EACCES (Landlock), chown/chmod EPERM (caps)",
+     he_readonly_refusals, CF_EXIT_OK, "fs:export(ro)+audit", 0},
     {"procfd-reopen", "O_PATH handles reopen through /proc/self/fd; outside ones do not",
      he_procfd_reopen, CF_EXIT_OK, NULL, 0},
     {"audit", "audit file: append and reopen for append; no reading", he_audit, CF_EXIT_OK, NULL,
@@ -643,6 +717,10 @@ int main(int argc, char **argv)
 			return 1;
 		snprintf(path, sizeof(path), "%s/sub2", exportdir);
 		if (mkdir(path, 0777) != 0 || chmod(path, 0777) != 0)
+			return 1;
+		/* for readonly-refusals: a file of another uid */
+		snprintf(path, sizeof(path), "%s/ro.txt", exportdir);
+		if (mkfile(path, 0644, "ro\n") != 0 || chown(path, 1000, 1000) != 0)
 			return 1;
 	}
 	rc = cf_main("helper", argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

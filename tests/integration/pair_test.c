@@ -12,6 +12,8 @@
  *   --pid      p9guard: the frontend's pid (process and capability checks)
  *   --devices  the server was started so that it may create device nodes
  *   --trusted  p9guard: the helper keeps CAP_SYS_ADMIN for trusted.*
+ *   --readonly p9guard was started with --readonly (area "readonly"; the
+ *              capability check expects the read-only set)
  *   --only     run only these areas (comma-separated names from `areas`
  *              below, e.g. "caps,create"); the default is all of them
  *
@@ -271,7 +273,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s --socket SOCK --export DIR --server p9guard|diod [--aname NAME]\n"
-		"          [--pid PID] [--devices] [--trusted] [--only AREA,...]\n",
+		"          [--pid PID] [--devices] [--trusted] [--readonly] [--only AREA,...]\n",
 		argv0);
 	exit(2);
 }
@@ -286,6 +288,7 @@ static void parse_args(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "devices", no_argument, NULL, 'd' },
 		{ "trusted", no_argument, NULL, 't' },
+		{ "readonly", no_argument, NULL, 'r' },
 		{ "only", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -302,6 +305,7 @@ static void parse_args(int argc, char **argv)
 		case 'a': pt.aname = optarg; break;
 		case 'd': pt.devices = true; break;
 		case 't': pt.trusted = true; break;
+		case 'r': pt.readonly = true; break;
 		case 'o': pt.only = optarg; break;
 		case 'p':
 			errno = 0;
@@ -358,6 +362,7 @@ static const struct area {
 	{ "paths", test_path_safety },
 	{ "escape", test_escape },
 	{ "multidev", test_multidev },
+	{ "readonly", test_readonly },
 	{ "flush", test_flush },
 	{ "inflight", test_many_inflight },
 	{ "garbage", test_garbage },

@@ -32,6 +32,7 @@ struct pt_opts {
 	pid_t pid;		/* p9guard: the frontend's pid, else 0 */
 	bool devices;		/* the server may create device nodes */
 	bool trusted;		/* p9guard: trusted.* and security.* writes */
+	bool readonly;		/* p9guard was started with --readonly */
 	const char *only;	/* comma-separated areas to run, or NULL: all */
 };
 
@@ -107,5 +108,6 @@ void test_garbage(void);
 void test_disconnect(void);
 void test_process_caps(void);
 void test_multidev(void);		/* pair_test_multidev.c */
+void test_readonly(void);		/* pair_test_models.c */
 
 #endif

@@ -521,6 +521,8 @@ void test_disconnect(void)
 		     CAP_BIT(6) | CAP_BIT(7))
 #define CAP_MKNOD_BIT CAP_BIT(27)
 #define CAP_SYS_ADMIN_BIT CAP_BIT(21)
+/* --readonly: DAC_OVERRIDE DAC_READ_SEARCH SETGID SETUID, nothing that changes an inode. */
+#define HELPER_CAPS_RO (CAP_BIT(1) | CAP_BIT(2) | CAP_BIT(6) | CAP_BIT(7))
 
 struct pstatus {
 	bool ok;
@@ -633,8 +635,8 @@ static int children(pid_t pid, pid_t *out, int max)
 
 void test_process_caps(void)
 {
-	uint64_t allowed = HELPER_CAPS | (pt.devices ? CAP_MKNOD_BIT : 0) |
-			   (pt.trusted ? CAP_SYS_ADMIN_BIT : 0);
+	uint64_t allowed = (pt.readonly ? HELPER_CAPS_RO : HELPER_CAPS) |
+			   (pt.devices ? CAP_MKNOD_BIT : 0) | (pt.trusted ? CAP_SYS_ADMIN_BIT : 0);
 	struct pstatus fe, he;
 	char path[128], exe[256], why[256];
 	pid_t kids[8], grandkids[8];
@@ -683,11 +685,13 @@ void test_process_caps(void)
 	check(he.ok && he.prm && (he.prm & ~allowed) == 0 && (he.eff & ~allowed) == 0 &&
 		      (he.bnd & ~allowed) == 0 && !he.amb && !he.inh &&
 		      ((he.prm & CAP_MKNOD_BIT) != 0) == pt.devices &&
-		      ((he.prm & CAP_SYS_ADMIN_BIT) != 0) == pt.trusted,
-	      "helper holds capabilities, only those of DESIGN §5%s%s: CapPrm %" PRIx64
+		      ((he.prm & CAP_SYS_ADMIN_BIT) != 0) == pt.trusted &&
+		      (!pt.readonly || he.prm == allowed),
+	      "helper holds capabilities, only those of DESIGN §5%s%s%s: CapPrm %" PRIx64
 	      " CapEff %" PRIx64 " CapBnd %" PRIx64 " CapInh %" PRIx64 " CapAmb %" PRIx64
 	      " (allowed %" PRIx64 ")",
-	      pt.devices ? " + MKNOD" : "", pt.trusted ? " + SYS_ADMIN" : "", he.prm, he.eff,
+	      pt.readonly ? " for a read-only export" : "", pt.devices ? " + MKNOD" : "",
+	      pt.trusted ? " + SYS_ADMIN" : "", he.prm, he.eff,
 	      he.bnd, he.inh, he.amb, allowed);
 	check(he.nnp == 1 && he.seccomp == 2, "helper: NoNewPrivs %d, Seccomp %d (want 1, 2)",
 	      he.nnp, he.seccomp);

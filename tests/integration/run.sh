@@ -17,7 +17,8 @@
 # tests/integration/pair_test against it, then stops the server with
 # SIGTERM and checks that it exits 0.  p9guard is then started a second
 # time without --allow-devices and --trusted-xattrs for the device-node,
-# privileged-xattr and capability checks.
+# privileged-xattr and capability checks, and a third time with --readonly
+# for the read-only refusals and its smaller capability set.
 # Everything is bounded in time and cleaned up by a trap.  Prints one line
 # per check ("ok - ...", "not ok - ...", "skip - ...") and ends with
 # "N passed, N failed, N skipped"; exits 1 when a check failed.  Without
@@ -142,6 +143,10 @@ start_server() {
 			args+=(--trusted-xattrs)
 			test_args+=(--trusted)
 		fi
+		# A model run's own options (e.g. --readonly), and what pair_test
+		# must know about them.
+		args+=("${MODEL_ARGS[@]}")
+		test_args+=("${MODEL_TEST_ARGS[@]}")
 		echo "# p9guard ${args[*]} ($(stat -f -c %T "$EXPORT"))"
 		P9GUARD_HELPER=$HELPER "$FRONTEND" "${args[@]}" >"$LOG" 2>&1 &
 		SERVER_PID=$!
@@ -254,6 +259,9 @@ show_log_if_failed() {
 	tail -n 30 "$LOG" 2>/dev/null | sed 's/^/# log: /' || true
 }
 
+MODEL_ARGS=()
+MODEL_TEST_ARGS=()
+
 # ---- 1: every check, with device nodes and trusted.* allowed ----
 if start_server export 1 1; then
 	run_prog
@@ -273,11 +281,26 @@ if [ "$SERVER" = p9guard ]; then
 	[ $fail = "$failed_before" ] || show_log_if_failed "second run"
 fi
 
+# ---- 3: p9guard --readonly: every change EROFS, fewer capabilities ----
+if [ "$SERVER" = p9guard ]; then
+	failed_before=$fail
+	echo "# p9guard again, with --readonly"
+	MODEL_ARGS=(--readonly)
+	MODEL_TEST_ARGS=(--readonly)
+	if start_server export-ro 0 0; then
+		run_prog --only caps,readonly
+		stop_server
+	fi
+	MODEL_ARGS=()
+	MODEL_TEST_ARGS=()
+	[ $fail = "$failed_before" ] || show_log_if_failed "read-only run"
+fi
+
 # Nothing was made beside the exports.
 extra=
 for f in "$TMP"/* "$TMP"/.[!.]*; do
 	[ -e "$f" ] || [ -L "$f" ] || continue
-	[[ ${f##*/} =~ ^export(-nodev)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
+	[[ ${f##*/} =~ ^export(-nodev|-ro)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
 done
 if [ -z "$extra" ]; then
 	ok "nothing appeared beside the exports in $TMP"

@@ -58,6 +58,7 @@ START_TEST(test_minimal_defaults)
 	ck_assert_uint_eq(opts.threads, OPT_DEFAULT_THREADS);
 	ck_assert_uint_eq(opts.msize, 1024 * 1024);
 	ck_assert(!opts.allow_devices);
+	ck_assert(!opts.readonly);
 	ck_assert_int_eq(opts.log_level, LOG_LVL_INFO);
 	ck_assert(!opts.syslog);
 	ck_assert_ptr_null(opts.pidfile);
@@ -319,6 +320,16 @@ START_TEST(test_too_many_listen)
 }
 END_TEST
 
+START_TEST(test_readonly)
+{
+	ck_assert_int_eq(parse(BASE, "--readonly"), OPT_RUN);
+	ck_assert(opts.readonly);
+	ck_assert(strstr(options_help_text, "--readonly") != NULL);
+	ck_fails_with(parse(BASE, "--readonly", "--allow-devices"), "--allow-devices with --readonly");
+	ck_fails_with(parse(BASE, "--readonly=yes"), "--readonly=yes");
+}
+END_TEST
+
 START_TEST(test_resolve_user)
 {
 	uid_t uid;
@@ -375,6 +386,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_helper_env);
 	tcase_add_test(tc, test_too_many_listen);
+	tcase_add_test(tc, test_readonly);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("resolve");
 	tcase_add_test(tc, test_resolve_user);
