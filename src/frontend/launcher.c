@@ -156,7 +156,8 @@ static char *xasprintf(const char *fmt, ...)
 
 void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 {
-	char *argv[24], *owned[12];
+	/* 24 fixed slots, and each map range and unmapped id passed on */
+	char *argv[24 + 2 * IDMAP_MAX_RANGES + 2], *owned[12 + 2 * IDMAP_MAX_RANGES + 2];
 	int nowned = 0;
 	int sv[2], errpipe[2], child_errno = 0, argc = 0;
 	ssize_t n;
@@ -177,6 +178,18 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 		owned[nowned++] = xasprintf("--audit-fd=%d", l->audit_fd);
 		owned[nowned++] = xasprintf("--audit-dir-fd=%d", l->audit_dir_fd);
 		owned[nowned++] = xasprintf("--audit-name=%s", l->audit_name);
+	}
+	for (int m = 0; m < 2; m++) {
+		const struct idmap *map = m == 0 ? &o->uid_map : &o->gid_map;
+		char range[40];
+
+		for (unsigned int i = 0; i < map->n; i++) {
+			idmap_range_text(map, i, range, sizeof(range));
+			owned[nowned++] = xasprintf("--%s-map=%s", m == 0 ? "uid" : "gid", range);
+		}
+		if (map->n)
+			owned[nowned++] =
+			    xasprintf("--unmapped-%s=%u", m == 0 ? "uid" : "gid", map->squash);
 	}
 	argv[argc++] = (char *)o->helper;
 	for (int i = 0; i < nowned; i++)

@@ -54,6 +54,13 @@ const char options_help_text[] =
     "  --trusted-xattrs        allow trusted.* xattrs (helper keeps CAP_SYS_ADMIN)\n"
     "  --readonly              refuse every change with EROFS; the helper keeps no\n"
     "                          CHOWN/FOWNER/FSETID/MKNOD and may only read the export\n"
+    "  --uid-map GUEST:HOST:COUNT  guest uids GUEST.. are host uids HOST.. (repeatable,\n"
+    "                          up to 16 ranges); host uids outside it show as 65534\n"
+    "  --gid-map GUEST:HOST:COUNT  the same for gids\n"
+    "  --unmapped-uid ID       host uid that guest uids outside --uid-map act as\n"
+    "                          (default 65534)\n"
+    "  --unmapped-gid ID       host gid that guest gids outside --gid-map act as\n"
+    "                          (default 65534)\n"
     "  --seccomp-action ACTION forbidden syscalls: kill (default), trap (EPERM, logged)\n"
     "                          or log (allowed, audited); both processes\n"
     "  --allow-no-landlock     run even where the kernel lacks Landlock (ABI < 2)\n"
@@ -91,6 +98,10 @@ enum {
 	OPT_ALLOW_DEVICES,
 	OPT_TRUSTED_XATTRS,
 	OPT_READONLY,
+	OPT_UID_MAP,
+	OPT_GID_MAP,
+	OPT_UNMAPPED_UID,
+	OPT_UNMAPPED_GID,
 	OPT_SECCOMP_ACTION,
 	OPT_ALLOW_NO_LANDLOCK,
 	OPT_LOG_LEVEL,
@@ -123,6 +134,10 @@ static const struct option long_opts[] = {
     {"allow-devices", no_argument, NULL, OPT_ALLOW_DEVICES},
     {"trusted-xattrs", no_argument, NULL, OPT_TRUSTED_XATTRS},
     {"readonly", no_argument, NULL, OPT_READONLY},
+    {"uid-map", required_argument, NULL, OPT_UID_MAP},
+    {"gid-map", required_argument, NULL, OPT_GID_MAP},
+    {"unmapped-uid", required_argument, NULL, OPT_UNMAPPED_UID},
+    {"unmapped-gid", required_argument, NULL, OPT_UNMAPPED_GID},
     {"seccomp-action", required_argument, NULL, OPT_SECCOMP_ACTION},
     {"allow-no-landlock", no_argument, NULL, OPT_ALLOW_NO_LANDLOCK},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -314,6 +329,8 @@ static void options_defaults(struct fe_options *o, const char *env_helper)
 	o->seccomp_action = "kill";
 	o->audit_level = "all";
 	o->audit_file_mode = 0600;
+	idmap_init(&o->uid_map);
+	idmap_init(&o->gid_map);
 }
 
 /* Cross-option checks once everything is parsed. */
@@ -351,6 +368,10 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 		return fail(err, errsz, "--user: the user name is empty");
 	if (o->helper[0] == '\0')
 		return fail(err, errsz, "--helper: the path is empty");
+	if (o->unmapped_uid_set && !idmap_active(&o->uid_map))
+		return fail(err, errsz, "--unmapped-uid needs at least one --uid-map");
+	if (o->unmapped_gid_set && !idmap_active(&o->gid_map))
+		return fail(err, errsz, "--unmapped-gid needs at least one --gid-map");
 	if (o->readonly && o->allow_devices)
 		return fail(err, errsz,
 			    "--allow-devices with --readonly: a read-only export creates no "
@@ -458,6 +479,28 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 		case OPT_READONLY:
 			o->readonly = true;
 			break;
+		case OPT_UID_MAP:
+		case OPT_GID_MAP: {
+			char why[200];
+
+			if (idmap_add_spec(c == OPT_UID_MAP ? &o->uid_map : &o->gid_map, optarg,
+					   why, sizeof(why)) < 0)
+				return fail(err, errsz, "--%s %s",
+					    c == OPT_UID_MAP ? "uid-map" : "gid-map", why);
+			break;
+		}
+		case OPT_UNMAPPED_UID:
+		case OPT_UNMAPPED_GID: {
+			char why[200];
+
+			if (idmap_set_squash(c == OPT_UNMAPPED_UID ? &o->uid_map : &o->gid_map,
+					     optarg, why, sizeof(why)) < 0)
+				return fail(err, errsz, "--%s %s",
+					    c == OPT_UNMAPPED_UID ? "unmapped-uid" : "unmapped-gid",
+					    why);
+			*(c == OPT_UNMAPPED_UID ? &o->unmapped_uid_set : &o->unmapped_gid_set) = true;
+			break;
+		}
 		case OPT_SECCOMP_ACTION:
 			if (strcmp(optarg, "kill") && strcmp(optarg, "trap") &&
 			    strcmp(optarg, "log"))

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/idmap.h"
+
 #define OPT_MAX_LISTEN 16
 #define OPT_DEFAULT_USER "nobody"
 #define OPT_DEFAULT_SOCKET_MODE 0660
@@ -66,6 +68,8 @@ struct fe_options {
 	unsigned int idle_timeout;  /* --idle-timeout seconds, 0 = none (default) */
 	bool allow_devices;
 	bool readonly;		    /* --readonly: every change is EROFS */
+	struct idmap uid_map, gid_map; /* --uid-map/--gid-map, --unmapped-uid/gid */
+	bool unmapped_uid_set, unmapped_gid_set;
 	bool trusted_xattrs;	    /* helper keeps CAP_SYS_ADMIN for trusted.* */
 	const char *seccomp_action; /* "kill" (default), "trap" or "log" */
 	bool allow_no_landlock;

@@ -10,7 +10,10 @@
 #include "frontend/conn.h"
 #include "frontend/fid.h"
 #include "frontend/helper_client.h"
+#include "frontend/options.h"
 #include "frontend/p9_ops.h"
+#include "frontend/server.h"
+#include "common/idmap.h"
 #include "common/sandbox.h"
 
 static void attr_from_stat(struct p9_rgetattr *a, const struct stat *st)
@@ -73,10 +76,16 @@ void p9_getattr(struct p9_req *req)
 		/* Open fid: served from the descriptor, so open-then-unlink works. */
 		struct stat st;
 
-		if (sandbox_fstat(fd, &st) < 0)
+		const struct fe_options *opt = req->conn->srv->opt;
+
+		if (sandbox_fstat(fd, &st) < 0) {
 			rc = -errno;
-		else
+		} else {
 			attr_from_stat(a, &st);
+			/* Host owner -> guest owner, as the helper does by handle. */
+			a->uid = idmap_to_guest(&opt->uid_map, a->uid);
+			a->gid = idmap_to_guest(&opt->gid_map, a->gid);
+		}
 	} else {
 		rc = helper_call_getattr(req_helper(req), f->uid, f->handle, &ha);
 		if (rc == 0)

@@ -11,6 +11,7 @@
  *   helper_path.c      name checks and single-component lookups
  *   helper_qid.c       stat -> qid / attributes (with the per-device qid remap)
  *   helper_audit.c     the audit hook called once per operation
+ *   helper_idmap.c     guest <-> host uid/gid maps
  */
 #ifndef P9G_HELPER_H
 #define P9G_HELPER_H
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "common/idmap.h"
 #include "hp_codec.h"
 
 #define HELPER_DEFAULT_THREADS 4
@@ -141,6 +143,21 @@ bool creds_current(uint32_t *uid, uint32_t *gid);
 struct creds_saved { uint32_t uid, gid; };
 int creds_root_begin(struct creds_saved *sv);
 void creds_root_end(const struct creds_saved *sv);
+
+/* ---- helper_idmap.c ---- */
+/* Start-up: take copies of the maps (empty maps: ids pass unchanged). */
+void hidmap_init(const struct idmap *uids, const struct idmap *gids);
+bool hidmap_active(void);
+/* Guest -> host; *mapped (may be NULL) false when the squash id was used. */
+uint32_t hidmap_uid_to_host(uint32_t guest, bool *mapped);
+uint32_t hidmap_gid_to_host(uint32_t guest, bool *mapped);
+/* Host owner -> guest owner of a getattr reply. */
+void hidmap_attr_to_guest(struct hp_attr *a);
+/* system.posix_acl_access / _default */
+bool hidmap_is_acl(const char *name);
+/* Translate the ids of a POSIX ACL xattr value in place; 0 or EINVAL
+ * (malformed, or an unmapped guest id on the way to the host). */
+int hidmap_acl(void *value, size_t len, bool to_host);
 
 /* ---- helper_path.c ---- */
 /* Copy a (re-checked) entry name into out; EINVAL if malformed. */

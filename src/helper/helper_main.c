@@ -3,7 +3,8 @@
  *
  * Exec'ed by the p9guard launcher (as root) with
  *   --sock-fd=N --root-fd=N --export=PATH [--threads=N] [--allow-devices]
- *   [--readonly]
+ *   [--readonly] [--uid-map=G:H:N]... [--gid-map=G:H:N]... [--unmapped-uid=ID]
+ *   [--unmapped-gid=ID]
  *   [--log-level=LEVEL] [--syslog] [--audit-fd=N --audit-dir-fd=N
  *   --audit-name=NAME] [--audit-syslog] [--audit-stderr] [--audit-level=L]
  * It trusts neither descriptor to be what the command line says: the socket
@@ -40,6 +41,7 @@ struct helper_opts {
 	unsigned int threads;
 	bool allow_devices;
 	bool readonly;
+	struct idmap uid_map, gid_map;
 	int log_level;
 	bool syslog;
 	enum sandbox_seccomp_action seccomp_action;
@@ -59,6 +61,10 @@ static const char helper_usage[] =
 	"  --allow-devices    let clients create block and character device nodes\n"
 	"  --readonly         refuse every change with EROFS; fewer capabilities,\n"
 	"                     Landlock grants the export reading only\n"
+	"  --uid-map=G:H:N    guest uids G..G+N-1 are host uids H..H+N-1 (repeatable)\n"
+	"  --gid-map=G:H:N    the same for gids\n"
+	"  --unmapped-uid=ID  host uid of guest uids outside the map (default 65534)\n"
+	"  --unmapped-gid=ID  host gid of guest gids outside the map (default 65534)\n"
 	"  --log-level=LEVEL  error, warning, info (default) or debug\n"
 	"  --syslog           log to syslog as well as to standard error\n"
 	"  --seccomp-action=A what a forbidden syscall gets: kill (default), trap or log\n"
@@ -92,7 +98,8 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 {
 	enum { O_SOCK = 256, O_ROOT, O_EXPORT, O_THREADS, O_DEVICES, O_LEVEL, O_SYSLOG,
 	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_AUDIT_FD, O_AUDIT_DIR, O_AUDIT_NAME,
-	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_HELP, O_VERSION };
+	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_UID_MAP, O_GID_MAP, O_UNMAPPED_UID,
+	       O_UNMAPPED_GID, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "sock-fd", required_argument, NULL, O_SOCK },
 		{ "root-fd", required_argument, NULL, O_ROOT },
@@ -100,6 +107,10 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "allow-devices", no_argument, NULL, O_DEVICES },
 		{ "readonly", no_argument, NULL, O_READONLY },
+		{ "uid-map", required_argument, NULL, O_UID_MAP },
+		{ "gid-map", required_argument, NULL, O_GID_MAP },
+		{ "unmapped-uid", required_argument, NULL, O_UNMAPPED_UID },
+		{ "unmapped-gid", required_argument, NULL, O_UNMAPPED_GID },
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "syslog", no_argument, NULL, O_SYSLOG },
 		{ "seccomp-action", required_argument, NULL, O_SECCOMP },
@@ -116,11 +127,14 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
+	char err[256];
 	int c;
 
 	*o = (struct helper_opts){ .sock_fd = -1, .root_fd = -1,
 				   .threads = HELPER_DEFAULT_THREADS, .log_level = LOG_LVL_INFO,
 				   .audit = { .level = AUDIT_ALL, .file_fd = -1, .dir_fd = -1 } };
+	idmap_init(&o->uid_map);
+	idmap_init(&o->gid_map);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -145,6 +159,19 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 			break;
 		case O_READONLY:
 			o->readonly = true;
+			break;
+		case O_UID_MAP:
+		case O_GID_MAP:
+			if (idmap_add_spec(c == O_UID_MAP ? &o->uid_map : &o->gid_map, optarg, err,
+					   sizeof(err)) < 0)
+				die("--%s %s", c == O_UID_MAP ? "uid-map" : "gid-map", err);
+			break;
+		case O_UNMAPPED_UID:
+		case O_UNMAPPED_GID:
+			if (idmap_set_squash(c == O_UNMAPPED_UID ? &o->uid_map : &o->gid_map,
+					     optarg, err, sizeof(err)) < 0)
+				die("--%s %s", c == O_UNMAPPED_UID ? "unmapped-uid" : "unmapped-gid",
+				    err);
 			break;
 		case O_LEVEL:
 			o->log_level = log_level_parse(optarg);
@@ -391,6 +418,7 @@ int main(int argc, char **argv)
 	if (err)
 		die("export root: %s", strerror(err));
 	creds_load_userdb();
+	hidmap_init(&o.uid_map, &o.gid_map);
 	helper_audit_init(&o.audit, env.procfd, root->fd);
 	log_debug("the operations may use capabilities %#llx",
 		  (unsigned long long)helper_ops_caps(env.allow_devices, env.readonly));

@@ -33,8 +33,9 @@
 
 static int set_owner(const struct helper_obj *o, const struct hp_setattr *a)
 {
-	uid_t uid = (a->valid & P9_SETATTR_UID) ? a->uid : (uid_t)-1;
-	gid_t gid = (a->valid & P9_SETATTR_GID) ? a->gid : (gid_t)-1;
+	/* Guest ids to host ids (an unmapped one becomes the squash id). */
+	uid_t uid = (a->valid & P9_SETATTR_UID) ? hidmap_uid_to_host(a->uid, NULL) : (uid_t)-1;
+	gid_t gid = (a->valid & P9_SETATTR_GID) ? hidmap_gid_to_host(a->gid, NULL) : (gid_t)-1;
 
 	/* (uid_t)-1 given explicitly means "unchanged", as for chown(2). */
 	/* Safe: our own descriptor; CAP_CHOWN is only effective for fsuid 0. */

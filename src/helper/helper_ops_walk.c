@@ -223,7 +223,11 @@ int helper_do_getattr(struct helper_ctx *c)
 	struct stat st;
 	int err = helper_fstat(c->h[0]->self->fd, &st);
 
-	return err ? err : attr_from_stat(&st, &c->rep->u.attr.attr);
+	if (!err)
+		err = attr_from_stat(&st, &c->rep->u.attr.attr);
+	if (!err)
+		hidmap_attr_to_guest(&c->rep->u.attr.attr);	/* host owner -> guest */
+	return err;
 }
 
 int helper_do_statfs(struct helper_ctx *c)

@@ -69,6 +69,12 @@ int helper_do_xattrget(struct helper_ctx *c)
 		return errno;
 	if ((size_t)n > HP_MAX_XATTR_VALUE)
 		return E2BIG;
+	/* An ACL names host ids: the guest sees its own (id maps). */
+	if (a->size && hidmap_is_acl(name)) {
+		err = hidmap_acl(c->scratch, (size_t)n, false);
+		if (err)
+			return err;
+	}
 	c->rep->u.data.len = (uint32_t)n;
 	c->rep->u.data.data = a->size ? c->scratch : NULL;
 	return 0;
@@ -109,6 +115,7 @@ int helper_do_xattrset(struct helper_ctx *c)
 {
 	const struct hp_xattrset *a = &c->req->u.xattrset;
 	char name[HP_MAX_XATTR_NAME + 1], path[40];
+	const void *value = a->len ? a->value : "";
 	int err;
 
 	err = xattr_name(a->name, name);
@@ -118,10 +125,20 @@ int helper_do_xattrset(struct helper_ctx *c)
 	    a->flags == (XATTR_CREATE | XATTR_REPLACE) || a->len > HP_MAX_XATTR_VALUE ||
 	    (a->len && !a->value))
 		return EINVAL;
+	/* An ACL from the guest names guest ids: store host ids (id maps). */
+	if (a->len && hidmap_active() && hidmap_is_acl(name)) {
+		if (a->len > c->scratch_size)
+			return EINVAL;
+		memcpy(c->scratch, a->value, a->len);
+		err = hidmap_acl(c->scratch, a->len, true);
+		if (err)
+			return err;
+		value = c->scratch;
+	}
 	path_procpath(c->h[0]->self, path);
 	/* Safe: our own descriptor; the kernel checks the namespace's rules
 	 * for the request's credentials. */
-	if (setxattr(path, name, a->len ? a->value : "", a->len, (int)a->flags) < 0)
+	if (setxattr(path, name, value, a->len, (int)a->flags) < 0)
 		return errno;
 	return 0;
 }

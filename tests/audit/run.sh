@@ -21,7 +21,9 @@
 #     modifications, failures and sessions;
 #   - a protocol violation (a name holding '/', refused by the codec) is
 #     recorded before the helper exits;
-#   - without --audit nothing is recorded.
+#   - without --audit nothing is recorded;
+#   - with --uid-map a record shows the host uid used and the guest's uid;
+#     with --readonly a refused change is recorded as EROFS.
 # Prints "ok - ..."/"not ok - ..." per check, ends with "N passed, N failed",
 # exits 1 when a check failed.
 set -euo pipefail
@@ -339,6 +341,34 @@ stop_server
 check "without --audit the helper writes no record" bash -c "! grep -q '^{\"time\"' '$LOG'"
 check "without --audit the helper gets no audit option" \
 	bash -c "! grep -q -- '--audit-fd' '$LOG'"
+
+# ---- 8. export models: the records show the ids used and the refusal ----
+# mkdir as guest uid 0 (burst): with --uid-map 0:100000:10 it runs as host
+# uid 100000, which may not write the root's export root (EACCES); with
+# --readonly it is refused before anything runs (EROFS).
+model_record() { # model_record NAME WANT-JSON-FIELDS OPTIONS...
+	local name=$1 want=$2
+	shift 2
+	rm -f "$AUD"
+	start "$name" --audit "file:$AUD" "$@" || return 1
+	"$DRIVER" "$SOCK" burst m 1 >"$TMP/$name.out" 2>&1 || true
+	stop_server
+	python3 - "$AUD" "$want" <<'PYEOF'
+import json, sys
+want = json.loads(sys.argv[2])
+recs = [json.loads(l) for l in open(sys.argv[1], "rb")]
+mk = [r for r in recs if r.get("op") == "mkdir"]
+ok = len(mk) == 1 and all(mk[0].get(k) == v for k, v in want.items())
+if not ok:
+    print("# mkdir records: %r" % mk)
+sys.exit(0 if ok else 1)
+PYEOF
+}
+check "id maps: the mkdir record shows host uid 100000, guest_uid 0, EACCES" \
+	model_record idmap '{"uid": 100000, "guest_uid": 0, "result": "EACCES"}' \
+	--uid-map 0:100000:10 --gid-map 0:200000:10
+check "readonly: the mkdir record shows uid 0 and EROFS" \
+	model_record readonly '{"uid": 0, "result": "EROFS"}' --readonly
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -14,6 +14,8 @@
  *   --trusted  p9guard: the helper keeps CAP_SYS_ADMIN for trusted.*
  *   --readonly p9guard was started with --readonly (area "readonly"; the
  *              capability check expects the read-only set)
+ *   --idmap M  p9guard runs with the id maps "shifted" or "rootkept" of
+ *              pair_test_models.c (area "idmap")
  *   --only     run only these areas (comma-separated names from `areas`
  *              below, e.g. "caps,create"); the default is all of them
  *
@@ -273,7 +275,8 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s --socket SOCK --export DIR --server p9guard|diod [--aname NAME]\n"
-		"          [--pid PID] [--devices] [--trusted] [--readonly] [--only AREA,...]\n",
+		"          [--pid PID] [--devices] [--trusted] [--readonly] [--idmap M]\n"
+		"          [--only AREA,...]\n",
 		argv0);
 	exit(2);
 }
@@ -289,6 +292,7 @@ static void parse_args(int argc, char **argv)
 		{ "devices", no_argument, NULL, 'd' },
 		{ "trusted", no_argument, NULL, 't' },
 		{ "readonly", no_argument, NULL, 'r' },
+		{ "idmap", required_argument, NULL, 'i' },
 		{ "only", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -306,6 +310,14 @@ static void parse_args(int argc, char **argv)
 		case 'd': pt.devices = true; break;
 		case 't': pt.trusted = true; break;
 		case 'r': pt.readonly = true; break;
+		case 'i':
+			if (!strcmp(optarg, "shifted"))
+				pt.idmap = 1;
+			else if (!strcmp(optarg, "rootkept"))
+				pt.idmap = 2;
+			else
+				usage(argv[0]);
+			break;
 		case 'o': pt.only = optarg; break;
 		case 'p':
 			errno = 0;
@@ -363,6 +375,7 @@ static const struct area {
 	{ "escape", test_escape },
 	{ "multidev", test_multidev },
 	{ "readonly", test_readonly },
+	{ "idmap", test_idmap },
 	{ "flush", test_flush },
 	{ "inflight", test_many_inflight },
 	{ "garbage", test_garbage },

@@ -33,6 +33,7 @@ struct pt_opts {
 	bool devices;		/* the server may create device nodes */
 	bool trusted;		/* p9guard: trusted.* and security.* writes */
 	bool readonly;		/* p9guard was started with --readonly */
+	int idmap;		/* p9guard's id maps: 0 none, 1 shifted, 2 rootkept */
 	const char *only;	/* comma-separated areas to run, or NULL: all */
 };
 
@@ -109,5 +110,6 @@ void test_disconnect(void);
 void test_process_caps(void);
 void test_multidev(void);		/* pair_test_multidev.c */
 void test_readonly(void);		/* pair_test_models.c */
+void test_idmap(void);
 
 #endif

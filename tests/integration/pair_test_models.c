@@ -182,3 +182,245 @@ void test_readonly(void)
 		      lgetxattr(hpath(RO_DIR "/file"), "user.new", text, sizeof(text)) < 0,
 	      "readonly: host xattrs unchanged (user.keep kept, no user.new)");
 }
+
+/* ---- --uid-map / --gid-map ---- */
+
+#define IM_DIR "idmap"
+#define IM_UNMAPPED 3000u	/* a guest uid and gid outside both maps */
+
+/*
+ * The two maps run.sh starts p9guard with (pt.idmap):
+ *   1 "shifted": --uid-map 0:100000:2000 --gid-map 0:200000:5000
+ *      guest root is host uid 100000, with no privilege at all;
+ *   2 "rootkept": --uid-map 0:0:1 --uid-map 1:100001:1999
+ *      --gid-map 0:0:1 --gid-map 1:200001:4999
+ *      --unmapped-uid 65533 --unmapped-gid 65533
+ *      guest root stays host root, so it can chown (to mapped ids).
+ */
+static uint32_t im_uid(uint32_t guest)
+{
+	if (guest >= 2000)
+		return pt.idmap == 1 ? 65534 : 65533;
+	return pt.idmap == 2 && guest == 0 ? 0 : 100000 + guest;
+}
+
+static uint32_t im_gid(uint32_t guest)
+{
+	if (guest >= 5000)
+		return pt.idmap == 1 ? 65534 : 65533;
+	return pt.idmap == 2 && guest == 0 ? 0 : 200000 + guest;
+}
+
+/* Tgetattr of a fid; uid/gid into *u, *g. */
+static int im_getattr(uint32_t fid, uint32_t *u, uint32_t *g)
+{
+	struct p9_rgetattr a;
+	int rc = p9c_getattr(pt_c, fid, P9_GETATTR_BASIC, &a);
+
+	*u = rc ? 0xdead : a.uid;
+	*g = rc ? 0xdead : a.gid;
+	return rc;
+}
+
+/* Create `name` in IM_DIR as `root`'s uid with gid, and check both sides. */
+static void im_create(uint32_t root, uint32_t guid, uint32_t ggid, const char *name)
+{
+	uint32_t f, u, g;
+	struct stat st;
+	int rc;
+
+	f = walk_new(pt_c, root, IM_DIR "/pub", &rc);
+	if (f == P9_NOFID) {
+		check(false, "idmap: walk to " IM_DIR "/pub as guest %u: %s", guid, rcs(rc));
+		return;
+	}
+	rc = p9c_lcreate(pt_c, f, name, P9_DOTL_RDWR | P9_DOTL_CREATE | P9_DOTL_EXCL, 0644, ggid,
+			 NULL, NULL);
+	if (rc) {
+		check(false, "idmap: lcreate %s as guest %u:%u: %s", name, guid, ggid, rcs(rc));
+		release_fid(pt_c, f);
+		return;
+	}
+	rc = lstat(hpath(IM_DIR "/pub/%s", name), &st);
+	check(rc == 0 && st.st_uid == im_uid(guid) && st.st_gid == im_gid(ggid),
+	      "idmap: file created by guest %u:%u is host %u:%u (want %u:%u)", guid, ggid,
+	      rc ? 0 : st.st_uid, rc ? 0 : st.st_gid, im_uid(guid), im_gid(ggid));
+	/* The open fid: served by the frontend's fstat, mapped there. */
+	rc = im_getattr(f, &u, &g);
+	check(rc == 0 && u == (guid < 2000 ? guid : 65534) && g == (ggid < 5000 ? ggid : 65534),
+	      "idmap: getattr of the open fid of %s shows %u:%u (%s)", name, u, g, rcs(rc));
+	release_fid(pt_c, f);
+}
+
+/* getattr by handle (the helper's path) of a host file owned by hu:hg. */
+static void im_shows(const char *rel, uint32_t hu, uint32_t hg, uint32_t wu, uint32_t wg)
+{
+	char path[128];
+	uint32_t f, u = 0xdead, g = 0xdead;
+	int rc;
+
+	snprintf(path, sizeof(path), IM_DIR "/%s", rel);
+	if (host_write_file(hpath("%s", path), "x", 0644, hu, hg) < 0) {
+		check(false, "idmap: cannot make %s on the host", path);
+		return;
+	}
+	f = walk_new(pt_c, pt_root1, path, &rc);
+	if (f != P9_NOFID)
+		rc = im_getattr(f, &u, &g);
+	check(rc == 0 && u == wu && g == wg,
+	      "idmap: host owner %u:%u shows as guest %u:%u (%s; want %u:%u)", hu, hg, u, g,
+	      rcs(rc), wu, wg);
+	release_fid(pt_c, f);
+}
+
+/* A POSIX ACL xattr value: owner rw, `user` r, group r, mask r, other r. */
+static size_t im_acl(uint8_t *b, uint32_t user)
+{
+	static const uint16_t tags[] = { 0x01, 0x02, 0x04, 0x10, 0x20 };
+	static const uint16_t perms[] = { 6, 4, 4, 4, 4 };
+	size_t off = 4;
+
+	memset(b, 0, 4);
+	b[0] = 2;	/* version */
+	for (size_t i = 0; i < 5; i++, off += 8) {
+		uint32_t id = tags[i] == 0x02 ? user : 0xffffffffu;
+
+		b[off] = (uint8_t)tags[i];
+		b[off + 1] = 0;
+		b[off + 2] = (uint8_t)perms[i];
+		b[off + 3] = 0;
+		for (int k = 0; k < 4; k++)
+			b[off + 4 + k] = (uint8_t)(id >> (8 * k));
+	}
+	return off;
+}
+
+static uint32_t acl_user_of(const uint8_t *b, size_t len)
+{
+	for (size_t off = 4; off + 8 <= len; off += 8)
+		if (b[off] == 0x02)
+			return (uint32_t)b[off + 4] | (uint32_t)b[off + 5] << 8 |
+			       (uint32_t)b[off + 6] << 16 | (uint32_t)b[off + 7] << 24;
+	return 0xdead;
+}
+
+/* Guest root keeps host root (map "rootkept"): chown and ACLs translate. */
+static void im_rootkept(void)
+{
+	struct p9_tsetattr sa = { 0 };
+	uint8_t acl[64], got[64];
+	uint32_t f, u, g;
+	struct stat st;
+	ssize_t n;
+	size_t len;
+	int rc;
+
+	f = walk_new(pt_c, pt_root0, IM_DIR "/pub/by-user", &rc);
+	if (f == P9_NOFID) {
+		check(false, "idmap: walk to by-user: %s", rcs(rc));
+		return;
+	}
+	sa.valid = P9_SETATTR_UID | P9_SETATTR_GID;
+	sa.uid = 1005;
+	sa.gid = 1006;
+	rc = p9c_setattr(pt_c, f, &sa);
+	lstat(hpath(IM_DIR "/pub/by-user"), &st);
+	im_getattr(f, &u, &g);
+	check(rc == 0 && st.st_uid == im_uid(1005) && st.st_gid == im_gid(1006) && u == 1005 &&
+		      g == 1006,
+	      "idmap: guest root chowns to guest 1005:1006: %s, host %u:%u (want %u:%u), "
+	      "getattr %u:%u",
+	      rcs(rc), st.st_uid, st.st_gid, im_uid(1005), im_gid(1006), u, g);
+	sa.uid = IM_UNMAPPED;
+	sa.gid = 6000;
+	rc = p9c_setattr(pt_c, f, &sa);
+	lstat(hpath(IM_DIR "/pub/by-user"), &st);
+	check(rc == 0 && st.st_uid == 65533 && st.st_gid == 65533,
+	      "idmap: chown to unmapped guest %u:6000 gives the --unmapped ids: %s, host %u:%u",
+	      IM_UNMAPPED, rcs(rc), st.st_uid, st.st_gid);
+
+	len = im_acl(acl, 1000);
+	rc = p9c_xattr_set(pt_c, f, "system.posix_acl_access", acl, len, 0);
+	n = lgetxattr(hpath(IM_DIR "/pub/by-user"), "system.posix_acl_access", got, sizeof(got));
+	check(rc == 0 && n > 0 && acl_user_of(got, (size_t)n) == im_uid(1000),
+	      "idmap: an ACL naming guest user 1000 names host uid %u on the host: %s, host %u",
+	      im_uid(1000), rcs(rc), n > 0 ? acl_user_of(got, (size_t)n) : 0);
+	n = p9c_xattr_get(pt_c, f, "system.posix_acl_access", got, sizeof(got));
+	check(n > 0 && acl_user_of(got, (size_t)n) == 1000,
+	      "idmap: reading the ACL back names guest user 1000: %u (%s)",
+	      n > 0 ? acl_user_of(got, (size_t)n) : 0, rcs(n < 0 ? n : 0));
+	len = im_acl(acl, IM_UNMAPPED);
+	rc = p9c_xattr_set(pt_c, f, "system.posix_acl_access", acl, len, 0);
+	check(rc == -EINVAL, "idmap: an ACL naming unmapped guest user %u: %s (want EINVAL)",
+	      IM_UNMAPPED, rcs(rc));
+	release_fid(pt_c, f);
+}
+
+/* Guest root is an unprivileged host uid (map "shifted"). */
+static void im_shifted(void)
+{
+	struct p9_tsetattr sa = { 0 };
+	struct stat st0, st1;
+	uint32_t f;
+	int rc;
+
+	lstat(hpath(IM_DIR "/pub/by-user"), &st0);
+	f = walk_new(pt_c, pt_root0, IM_DIR "/pub/by-user", &rc);
+	sa.valid = P9_SETATTR_UID;
+	sa.uid = 0;
+	if (f != P9_NOFID)
+		rc = p9c_setattr(pt_c, f, &sa);
+	release_fid(pt_c, f);
+	lstat(hpath(IM_DIR "/pub/by-user"), &st1);
+	check(rc == -EPERM && st1.st_uid == st0.st_uid,
+	      "idmap: guest root (host %u) cannot chown another's file: %s, host owner %u",
+	      im_uid(0), rcs(rc), st1.st_uid);
+	f = walk_new(pt_c, pt_root0, IM_DIR "/real1000", &rc);
+	if (f != P9_NOFID)
+		rc = p9c_lopen(pt_c, f, P9_DOTL_RDONLY, NULL, NULL);
+	check(rc == -EACCES, "idmap: guest root cannot read a host file of mode 0600: %s",
+	      rcs(rc));
+	release_fid(pt_c, f);
+}
+
+void test_idmap(void)
+{
+	uint32_t un;
+	int rc;
+
+	if (!pt.idmap) {
+		skip("idmap: the server was not started with id maps (run.sh's id-map runs are)");
+		return;
+	}
+	if (mkdir(hpath(IM_DIR), 0755) < 0 || mkdir(hpath(IM_DIR "/pub"), 0777) < 0 ||
+	    chmod(hpath(IM_DIR "/pub"), 0777) < 0 ||
+	    host_write_file(hpath(IM_DIR "/real1000"), "secret", 0600, 1000, 1000) < 0) {
+		check(false, "idmap: cannot make the tree on the host: %s", strerror(errno));
+		return;
+	}
+	im_create(pt_root0, 0, PT_GID_ROOT_REQ, "by-root");
+	im_create(pt_root1, PT_UID_USER, PT_GID_USER, "by-user");
+	un = pt_attach(pt_c, IM_UNMAPPED, NULL, &rc);
+	check(rc == 0, "idmap: attach as unmapped guest uid %u: %s", IM_UNMAPPED, rcs(rc));
+	if (un != P9_NOFID)
+		im_create(un, IM_UNMAPPED, 6000, "by-unmapped");
+	release_fid(pt_c, un);
+
+	im_shows("host-mapped", im_uid(1005), im_gid(1005), 1005, 1005);
+	im_shows("host-outside", 5555, 5555, 65534, 65534);
+	im_shows("host-root", 0, 0, pt.idmap == 2 ? 0 : 65534, pt.idmap == 2 ? 0 : 65534);
+	{
+		uint32_t f = walk_new(pt_c, pt_root1, IM_DIR "/real1000", &rc);
+
+		if (f != P9_NOFID)
+			rc = p9c_lopen(pt_c, f, P9_DOTL_RDONLY, NULL, NULL);
+		check(rc == -EACCES,
+		      "idmap: guest 1000 (host %u) cannot read host uid 1000's mode 0600 file: %s",
+		      im_uid(1000), rcs(rc));
+		release_fid(pt_c, f);
+	}
+	if (pt.idmap == 1)
+		im_shifted();
+	else
+		im_rootkept();
+}

@@ -296,11 +296,35 @@ if [ "$SERVER" = p9guard ]; then
 	[ $fail = "$failed_before" ] || show_log_if_failed "read-only run"
 fi
 
+# ---- 4, 5: p9guard with uid/gid maps: guest root unprivileged on the host
+# ("shifted"), then guest root kept as host root ("rootkept") for chown and
+# ACL translation (pair_test_models.c) ----
+if [ "$SERVER" = p9guard ]; then
+	for mode in shifted rootkept; do
+		failed_before=$fail
+		if [ $mode = shifted ]; then
+			MODEL_ARGS=(--uid-map 0:100000:2000 --gid-map 0:200000:5000)
+		else
+			MODEL_ARGS=(--uid-map 0:0:1 --uid-map 1:100001:1999 --gid-map 0:0:1
+				--gid-map 1:200001:4999 --unmapped-uid 65533 --unmapped-gid 65533)
+		fi
+		MODEL_TEST_ARGS=(--idmap $mode)
+		echo "# p9guard again, with id maps ($mode)"
+		if start_server export-idmap-$mode 0 0; then
+			run_prog --only idmap
+			stop_server
+		fi
+		MODEL_ARGS=()
+		MODEL_TEST_ARGS=()
+		[ $fail = "$failed_before" ] || show_log_if_failed "id-map run ($mode)"
+	done
+fi
+
 # Nothing was made beside the exports.
 extra=
 for f in "$TMP"/* "$TMP"/.[!.]*; do
 	[ -e "$f" ] || [ -L "$f" ] || continue
-	[[ ${f##*/} =~ ^export(-nodev|-ro)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
+	[[ ${f##*/} =~ ^export(-nodev|-ro|-idmap-shifted|-idmap-rootkept)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
 done
 if [ -z "$extra" ]; then
 	ok "nothing appeared beside the exports in $TMP"

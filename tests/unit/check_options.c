@@ -330,6 +330,33 @@ START_TEST(test_readonly)
 }
 END_TEST
 
+START_TEST(test_id_maps)
+{
+	ck_assert_int_eq(parse(BASE), OPT_RUN);
+	ck_assert(!idmap_active(&opts.uid_map));
+	ck_assert(!idmap_active(&opts.gid_map));
+	ck_assert_int_eq(parse(BASE, "--uid-map", "0:100000:65536", "--uid-map", "65536:5000:1",
+			       "--gid-map=0:200000:10", "--unmapped-uid", "4000",
+			       "--unmapped-gid=4001"),
+			 OPT_RUN);
+	ck_assert_uint_eq(opts.uid_map.n, 2);
+	ck_assert_uint_eq(opts.gid_map.n, 1);
+	ck_assert_uint_eq(idmap_to_host(&opts.uid_map, 65536, NULL), 5000);
+	ck_assert_uint_eq(opts.uid_map.squash, 4000);
+	ck_assert_uint_eq(opts.gid_map.squash, 4001);
+	ck_assert_uint_eq(idmap_to_host(&opts.gid_map, 11, NULL), 4001);
+	ck_assert(strstr(options_help_text, "--uid-map GUEST:HOST:COUNT") != NULL);
+	ck_fails_with(parse(BASE, "--uid-map", "0:100000"), "--uid-map '0:100000': expected");
+	ck_fails_with(parse(BASE, "--gid-map", "0:1:0"), "--gid-map '0:1:0': COUNT");
+	ck_fails_with(parse(BASE, "--uid-map", "0:10:10", "--uid-map", "5:100:1"),
+		      "guest ids overlap");
+	ck_fails_with(parse(BASE, "--unmapped-uid", "7"), "--unmapped-uid needs at least one --uid-map");
+	ck_fails_with(parse(BASE, "--gid-map", "0:1:1", "--unmapped-gid", "x"),
+		      "--unmapped-gid 'x'");
+	ck_fails_with(parse(BASE, "--uid-map"), "--uid-map: needs a value");
+}
+END_TEST
+
 START_TEST(test_resolve_user)
 {
 	uid_t uid;
@@ -387,6 +414,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_helper_env);
 	tcase_add_test(tc, test_too_many_listen);
 	tcase_add_test(tc, test_readonly);
+	tcase_add_test(tc, test_id_maps);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("resolve");
 	tcase_add_test(tc, test_resolve_user);
