@@ -141,6 +141,11 @@ struct sandbox_opts {
 	 * export only READ_FILE and READ_DIR, and the capabilities shrink
 	 * to those of lookups and reads (no CHOWN, FOWNER, FSETID, MKNOD). */
 	bool readonly;
+	/* helper: --security-model none: requests run with the helper's own
+	 * ids, so no SETUID/SETGID.  Required for a helper that is not root
+	 * (the launcher's --helper-user): it then holds no capability at all,
+	 * which is verified instead of set. */
+	bool no_creds_switch;
 
 	unsigned int test_flags;
 };

@@ -119,6 +119,18 @@ void launcher_prepare(const struct fe_options *o, struct launch *l)
 		    o->user);
 	if (geteuid() != 0 && o->user_set && l->uid != getuid())
 		die("--user %s: p9guard must be started as root to switch users", o->user);
+	l->helper_uid = 0;
+	l->helper_gid = 0;
+	if (o->helper_user) {
+		if (options_resolve_user("--helper-user", o->helper_user, &l->helper_uid,
+					 &l->helper_gid, err, sizeof(err)) < 0)
+			die("%s", err);
+		/* The frontend must not be able to signal or trace its helper. */
+		if (l->helper_uid == l->uid)
+			die("--helper-user %s is the frontend's --user: give the helper its own "
+			    "user",
+			    o->helper_user);
+	}
 	if (stat(o->export_path, &st) < 0)
 		die_errno("--export %s", o->export_path);
 	if (!S_ISDIR(st.st_mode))
@@ -154,10 +166,27 @@ static char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+/*
+ * In the helper's child, before exec (--helper-user, --security-model
+ * none): empty the bounding set while CAP_SETPCAP is still held, drop the
+ * groups, then the gid and uid.  The exec'ed helper holds no capability and
+ * verifies it (sandbox_caps.c).  -1 with errno on failure.
+ */
+static int helper_become_user(const struct launch *l)
+{
+	for (int c = 0; c <= 63; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return -1;
+	if (setgroups(0, NULL) < 0 || setresgid(l->helper_gid, l->helper_gid, l->helper_gid) < 0 ||
+	    setresuid(l->helper_uid, l->helper_uid, l->helper_uid) < 0)
+		return -1;
+	return 0;
+}
+
 void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 {
-	/* 24 fixed slots, and each map range and unmapped id passed on */
-	char *argv[24 + 2 * IDMAP_MAX_RANGES + 2], *owned[12 + 2 * IDMAP_MAX_RANGES + 2];
+	/* 25 fixed slots, and each map range and unmapped id passed on */
+	char *argv[25 + 2 * IDMAP_MAX_RANGES + 2], *owned[13 + 2 * IDMAP_MAX_RANGES + 2];
 	int nowned = 0;
 	int sv[2], errpipe[2], child_errno = 0, argc = 0;
 	ssize_t n;
@@ -174,6 +203,7 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 	owned[nowned++] = xasprintf("--log-level=%s", o->log_level_name);
 	owned[nowned++] = xasprintf("--seccomp-action=%s", o->seccomp_action);
 	owned[nowned++] = xasprintf("--audit-level=%s", o->audit_level);
+	owned[nowned++] = xasprintf("--security-model=%s", o->security_model);
 	if (l->audit_fd >= 0) {
 		owned[nowned++] = xasprintf("--audit-fd=%d", l->audit_fd);
 		owned[nowned++] = xasprintf("--audit-dir-fd=%d", l->audit_dir_fd);
@@ -222,7 +252,9 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 		int e;
 
 		close(errpipe[0]);
-		if (fcntl(sv[1], F_SETFD, 0) < 0 || fcntl(l->root_fd, F_SETFD, 0) < 0 ||
+		if (l->helper_uid != 0 && helper_become_user(l) < 0) {
+			e = errno;
+		} else if (fcntl(sv[1], F_SETFD, 0) < 0 || fcntl(l->root_fd, F_SETFD, 0) < 0 ||
 		    (l->audit_fd >= 0 && (fcntl(l->audit_fd, F_SETFD, 0) < 0 ||
 					  fcntl(l->audit_dir_fd, F_SETFD, 0) < 0))) {
 			e = errno;

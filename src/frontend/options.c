@@ -61,6 +61,11 @@ const char options_help_text[] =
     "                          (default 65534)\n"
     "  --unmapped-gid ID       host gid that guest gids outside --gid-map act as\n"
     "                          (default 65534)\n"
+    "  --security-model MODEL  passthrough (default: requests run as the client's\n"
+    "                          uid/gid), or none (alias squash): as the helper's own\n"
+    "                          ids, ownership changes tried and failures ignored\n"
+    "  --helper-user USER      with --security-model none: run the helper as USER,\n"
+    "                          without root and without any capability\n"
     "  --seccomp-action ACTION forbidden syscalls: kill (default), trap (EPERM, logged)\n"
     "                          or log (allowed, audited); both processes\n"
     "  --allow-no-landlock     run even where the kernel lacks Landlock (ABI < 2)\n"
@@ -102,6 +107,8 @@ enum {
 	OPT_GID_MAP,
 	OPT_UNMAPPED_UID,
 	OPT_UNMAPPED_GID,
+	OPT_SECURITY_MODEL,
+	OPT_HELPER_USER,
 	OPT_SECCOMP_ACTION,
 	OPT_ALLOW_NO_LANDLOCK,
 	OPT_LOG_LEVEL,
@@ -138,6 +145,8 @@ static const struct option long_opts[] = {
     {"gid-map", required_argument, NULL, OPT_GID_MAP},
     {"unmapped-uid", required_argument, NULL, OPT_UNMAPPED_UID},
     {"unmapped-gid", required_argument, NULL, OPT_UNMAPPED_GID},
+    {"security-model", required_argument, NULL, OPT_SECURITY_MODEL},
+    {"helper-user", required_argument, NULL, OPT_HELPER_USER},
     {"seccomp-action", required_argument, NULL, OPT_SECCOMP_ACTION},
     {"allow-no-landlock", no_argument, NULL, OPT_ALLOW_NO_LANDLOCK},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -331,6 +340,7 @@ static void options_defaults(struct fe_options *o, const char *env_helper)
 	o->audit_file_mode = 0600;
 	idmap_init(&o->uid_map);
 	idmap_init(&o->gid_map);
+	o->security_model = "passthrough";
 }
 
 /* Cross-option checks once everything is parsed. */
@@ -372,6 +382,10 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 		return fail(err, errsz, "--unmapped-uid needs at least one --uid-map");
 	if (o->unmapped_gid_set && !idmap_active(&o->gid_map))
 		return fail(err, errsz, "--unmapped-gid needs at least one --gid-map");
+	if (o->helper_user && strcmp(o->security_model, "passthrough") == 0)
+		return fail(err, errsz,
+			    "--helper-user needs --security-model none: a passthrough helper must "
+			    "be root to act as each client's uid");
 	if (o->readonly && o->allow_devices)
 		return fail(err, errsz,
 			    "--allow-devices with --readonly: a read-only export creates no "
@@ -489,6 +503,26 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 					    c == OPT_UID_MAP ? "uid-map" : "gid-map", why);
 			break;
 		}
+		case OPT_SECURITY_MODEL:
+			if (strcmp(optarg, "mapped-xattr") == 0 || strcmp(optarg, "mapped-file") == 0 ||
+			    strcmp(optarg, "mapped") == 0)
+				return fail(err, errsz,
+					    "--security-model %s: not implemented yet (passthrough, "
+					    "none or squash)",
+					    optarg);
+			if (strcmp(optarg, "passthrough") && strcmp(optarg, "none") &&
+			    strcmp(optarg, "squash"))
+				return fail(err, errsz,
+					    "--security-model '%s': expected passthrough, none or "
+					    "squash",
+					    optarg);
+			o->security_model = optarg;
+			break;
+		case OPT_HELPER_USER:
+			if (optarg[0] == '\0')
+				return fail(err, errsz, "--helper-user: the user name is empty");
+			o->helper_user = optarg;
+			break;
 		case OPT_UNMAPPED_UID:
 		case OPT_UNMAPPED_GID: {
 			char why[200];

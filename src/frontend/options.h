@@ -70,6 +70,8 @@ struct fe_options {
 	bool readonly;		    /* --readonly: every change is EROFS */
 	struct idmap uid_map, gid_map; /* --uid-map/--gid-map, --unmapped-uid/gid */
 	bool unmapped_uid_set, unmapped_gid_set;
+	const char *security_model; /* "passthrough" (default), "none" or "squash" */
+	const char *helper_user;    /* --helper-user (model none only), or NULL: root */
 	bool trusted_xattrs;	    /* helper keeps CAP_SYS_ADMIN for trusted.* */
 	const char *seccomp_action; /* "kill" (default), "trap" or "log" */
 	bool allow_no_landlock;

@@ -12,6 +12,7 @@
  *   helper_qid.c       stat -> qid / attributes (with the per-device qid remap)
  *   helper_audit.c     the audit hook called once per operation
  *   helper_idmap.c     guest <-> host uid/gid maps
+ *   helper_model.c     what a security model changes (--security-model)
  */
 #ifndef P9G_HELPER_H
 #define P9G_HELPER_H
@@ -57,6 +58,13 @@ struct helper_node {
 	char *name;
 };
 
+/* --security-model */
+enum helper_model {
+	MODEL_PASSTHROUGH = 0,	/* requests run as the guest's ids (default) */
+	MODEL_NONE,		/* "none"/"squash": as the helper's own ids;
+				 * ownership changes are tried, failures ignored */
+};
+
 /* Everything the handlers share; set up once by helper_main.c. */
 struct helper_env {
 	int sock;			/* SOCK_SEQPACKET to the frontend */
@@ -65,6 +73,9 @@ struct helper_env {
 	const char *export_path;	/* for logs only */
 	bool allow_devices;
 	bool readonly;			/* --readonly: every change is EROFS */
+	enum helper_model model;
+	uint32_t own_uid, own_gid;	/* the helper's ids (read at start-up: the
+					 * seccomp filter has no getuid) */
 	atomic_bool hello_done;
 };
 
@@ -79,6 +90,7 @@ struct helper_ctx {
 	size_t scratch_size;		/* >= HP_MAX_XATTR_VALUE + 1 */
 	const char *audit_note;		/* handler's remark for the audit record */
 	bool creds_switched;		/* the request's credentials are in force */
+	bool created;			/* the handler made a new entry */
 };
 
 /* ---- helper_dispatch.c ---- */
@@ -158,6 +170,18 @@ bool hidmap_is_acl(const char *name);
 /* Translate the ids of a POSIX ACL xattr value in place; 0 or EINVAL
  * (malformed, or an unmapped guest id on the way to the host). */
 int hidmap_acl(void *value, size_t len, bool to_host);
+
+/* ---- helper_model.c ---- */
+/* "passthrough", "none", "squash" -> model; -1 if unknown. */
+int model_parse(const char *s, enum helper_model *out);
+const char *model_name(enum helper_model m);
+/* Whether requests run with the client's credentials. */
+bool model_switches_creds(const struct helper_env *env);
+/* After a create under MODEL_NONE: give the entry the client's owner,
+ * ignoring failure (noted in the audit record). */
+void model_own_new(struct helper_ctx *c);
+/* A chown failed: under MODEL_NONE the failure is ignored (0). */
+int model_chown_failed(struct helper_ctx *c, int err);
 
 /* ---- helper_path.c ---- */
 /* Copy a (re-checked) entry name into out; EINVAL if malformed. */

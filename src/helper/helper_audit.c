@@ -630,7 +630,11 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		jb_cstr(&j, "newpath", p->path[1]);
 	/* The credentials the operation ran with: the thread's fs ids when
 	 * the switch took, else what the request asked for (as host ids). */
-	if (!c->creds_switched || !creds_current(&uid, &gid)) {
+	if (!model_switches_creds(c->env)) {
+		/* --security-model none: the helper's own ids did the work. */
+		uid = c->env->own_uid;
+		gid = c->env->own_gid;
+	} else if (!c->creds_switched || !creds_current(&uid, &gid)) {
 		uid = r->uid == (uint32_t)-1 ? r->uid : hidmap_uid_to_host(r->uid, NULL);
 		gid = r->gid == HP_GID_DEFAULT ? r->gid : hidmap_gid_to_host(r->gid, NULL);
 	}
@@ -639,7 +643,7 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		jb_u64(&j, "gid", gid);
 	/* With id maps uid/gid above are the host ids used; these are the
 	 * guest's own. */
-	if (hidmap_active()) {
+	if (hidmap_active() || !model_switches_creds(c->env)) {
 		jb_u64(&j, "guest_uid", r->uid);
 		if (r->gid != HP_GID_DEFAULT)
 			jb_u64(&j, "guest_gid", r->gid);

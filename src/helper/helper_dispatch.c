@@ -160,6 +160,7 @@ bool helper_dispatch(struct helper_ctx *c)
 	c->h[0] = c->h[1] = NULL;
 	c->audit_note = NULL;
 	c->creds_switched = false;
+	c->created = false;
 	for (unsigned int i = 0; i < 2 && row->handle_off[i]; i++) {
 		uint32_t id;
 
@@ -178,13 +179,16 @@ bool helper_dispatch(struct helper_ctx *c)
 		err = EROFS;
 		goto done;
 	}
-	if (!(row->flags & HOP_NOCREDS)) {
+	/* --security-model none: every request runs as the helper itself. */
+	if (!(row->flags & HOP_NOCREDS) && model_switches_creds(c->env)) {
 		err = creds_switch(req->uid, req->gid, row->flags & HOP_CREATE);
 		if (err)
 			goto done;
 		c->creds_switched = true;
 	}
 	err = row->fn(c);
+	if (!err && (row->flags & HOP_CREATE))
+		model_own_new(c);
 done:
 	c->rep->error = wire_errno(err);
 	if (c->rep->error && c->out_fd >= 0) {

@@ -4,7 +4,7 @@
  * Exec'ed by the p9guard launcher (as root) with
  *   --sock-fd=N --root-fd=N --export=PATH [--threads=N] [--allow-devices]
  *   [--readonly] [--uid-map=G:H:N]... [--gid-map=G:H:N]... [--unmapped-uid=ID]
- *   [--unmapped-gid=ID]
+ *   [--unmapped-gid=ID] [--security-model=MODEL]
  *   [--log-level=LEVEL] [--syslog] [--audit-fd=N --audit-dir-fd=N
  *   --audit-name=NAME] [--audit-syslog] [--audit-stderr] [--audit-level=L]
  * It trusts neither descriptor to be what the command line says: the socket
@@ -42,6 +42,7 @@ struct helper_opts {
 	bool allow_devices;
 	bool readonly;
 	struct idmap uid_map, gid_map;
+	enum helper_model model;
 	int log_level;
 	bool syslog;
 	enum sandbox_seccomp_action seccomp_action;
@@ -65,6 +66,8 @@ static const char helper_usage[] =
 	"  --gid-map=G:H:N    the same for gids\n"
 	"  --unmapped-uid=ID  host uid of guest uids outside the map (default 65534)\n"
 	"  --unmapped-gid=ID  host gid of guest gids outside the map (default 65534)\n"
+	"  --security-model=M passthrough (default), or none (alias squash): requests\n"
+	"                     run as the helper's own ids, chown failures ignored\n"
 	"  --log-level=LEVEL  error, warning, info (default) or debug\n"
 	"  --syslog           log to syslog as well as to standard error\n"
 	"  --seccomp-action=A what a forbidden syscall gets: kill (default), trap or log\n"
@@ -99,7 +102,7 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 	enum { O_SOCK = 256, O_ROOT, O_EXPORT, O_THREADS, O_DEVICES, O_LEVEL, O_SYSLOG,
 	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_AUDIT_FD, O_AUDIT_DIR, O_AUDIT_NAME,
 	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_UID_MAP, O_GID_MAP, O_UNMAPPED_UID,
-	       O_UNMAPPED_GID, O_HELP, O_VERSION };
+	       O_UNMAPPED_GID, O_MODEL, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "sock-fd", required_argument, NULL, O_SOCK },
 		{ "root-fd", required_argument, NULL, O_ROOT },
@@ -111,6 +114,7 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		{ "gid-map", required_argument, NULL, O_GID_MAP },
 		{ "unmapped-uid", required_argument, NULL, O_UNMAPPED_UID },
 		{ "unmapped-gid", required_argument, NULL, O_UNMAPPED_GID },
+		{ "security-model", required_argument, NULL, O_MODEL },
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "syslog", no_argument, NULL, O_SYSLOG },
 		{ "seccomp-action", required_argument, NULL, O_SECCOMP },
@@ -165,6 +169,11 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 			if (idmap_add_spec(c == O_UID_MAP ? &o->uid_map : &o->gid_map, optarg, err,
 					   sizeof(err)) < 0)
 				die("--%s %s", c == O_UID_MAP ? "uid-map" : "gid-map", err);
+			break;
+		case O_MODEL:
+			if (model_parse(optarg, &o->model) < 0)
+				die("--security-model: expected passthrough, none or squash, got %s",
+				    optarg);
 			break;
 		case O_UNMAPPED_UID:
 		case O_UNMAPPED_GID:
@@ -399,8 +408,9 @@ int main(int argc, char **argv)
 	if (fcntl(o.sock_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno("--sock-fd=%d", o.sock_fd);
 	root = open_root(o.root_fd);
-	if (geteuid() != 0)
-		log_warn("not running as root: requests of other uids will fail");
+	if (geteuid() != 0 && o.model == MODEL_PASSTHROUGH)
+		die("not running as root (uid %u): only --security-model none works without root",
+		    geteuid());
 
 	umask(0);	/* the client decides every mode; see p9guard-helper(8) */
 	signal(SIGPIPE, SIG_IGN);
@@ -411,6 +421,9 @@ int main(int argc, char **argv)
 	env.export_path = o.export_path;
 	env.allow_devices = o.allow_devices;
 	env.readonly = o.readonly;
+	env.model = o.model;
+	env.own_uid = (uint32_t)geteuid();
+	env.own_gid = (uint32_t)getegid();
 	atomic_init(&env.hello_done, false);
 	qid_init(root->dev);
 	handles_init();
@@ -434,6 +447,7 @@ int main(int argc, char **argv)
 	so.export_fd = root->fd;
 	so.devices = env.allow_devices;
 	so.readonly = env.readonly;
+	so.no_creds_switch = !model_switches_creds(&env);
 	so.trusted_xattrs = o.trusted_xattrs;
 	so.syslog = o.syslog || o.audit.to_syslog;
 	/* Landlock: the audit directory (reopen/create after rotation), or
@@ -444,8 +458,8 @@ int main(int argc, char **argv)
 	if (sandbox_helper(&so) < 0)
 		die("cannot confine the helper");
 
-	log_info("serving %s with %u threads%s%s", env.export_path, o.threads,
-		 env.allow_devices ? ", device nodes allowed" : "",
+	log_info("serving %s with %u threads, security model %s%s%s", env.export_path,
+		 o.threads, model_name(env.model), env.allow_devices ? ", device nodes allowed" : "",
 		 env.readonly ? ", read-only" : "");
 	return helper_serve(&env, o.threads);
 }

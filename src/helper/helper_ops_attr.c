@@ -193,6 +193,8 @@ int helper_do_setattr(struct helper_ctx *c)
 		return EINVAL;
 	if (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID))
 		err = set_owner(o, a);
+	if (err)
+		err = model_chown_failed(c, err);	/* --security-model none */
 	if (!err && a->valid & P9_SETATTR_SIZE)
 		err = set_size(c->env, o, a->size);
 	if (!err && a->valid & P9_SETATTR_MODE)

@@ -54,6 +54,7 @@ int helper_do_mkdir(struct helper_ctx *c)
 	/* Safe: one checked component; mkdir never follows a final symlink. */
 	if (mkdirat(dirfd, name, a->mode & 07777) < 0)
 		return errno;
+	c->created = true;
 	return entry_qid(dirfd, name, &c->rep->u.qid.qid);
 }
 
@@ -77,6 +78,7 @@ int helper_do_symlink(struct helper_ctx *c)
 	/* Safe: the target is stored text; the helper never follows it. */
 	if (symlinkat(target, dirfd, name) < 0)
 		return errno;
+	c->created = true;
 	return entry_qid(dirfd, name, &c->rep->u.qid.qid);
 }
 
@@ -113,6 +115,7 @@ int helper_do_mknod(struct helper_ctx *c)
 	 * and then the kernel still wants CAP_MKNOD, i.e. a uid 0 request. */
 	if (mknodat(dirfd, name, type | (a->mode & 07777), dev) < 0)
 		return errno;
+	c->created = true;
 	return entry_qid(dirfd, name, &c->rep->u.qid.qid);
 }
 

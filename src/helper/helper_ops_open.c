@@ -192,6 +192,7 @@ int helper_do_lcreate(struct helper_ctx *c)
 	} else if (err) {
 		return err;
 	} else {
+		c->created = true;
 		err = helper_fstat(fd, &st);
 		if (err)
 			goto close_fd;

@@ -23,7 +23,8 @@
 #     recorded before the helper exits;
 #   - without --audit nothing is recorded;
 #   - with --uid-map a record shows the host uid used and the guest's uid;
-#     with --readonly a refused change is recorded as EROFS.
+#     with --readonly a refused change is recorded as EROFS; with
+#     --security-model none the helper's own ids are recorded.
 # Prints "ok - ..."/"not ok - ..." per check, ends with "N passed, N failed",
 # exits 1 when a check failed.
 set -euo pipefail
@@ -369,6 +370,9 @@ check "id maps: the mkdir record shows host uid 100000, guest_uid 0, EACCES" \
 	--uid-map 0:100000:10 --gid-map 0:200000:10
 check "readonly: the mkdir record shows uid 0 and EROFS" \
 	model_record readonly '{"uid": 0, "result": "EROFS"}' --readonly
+check "model none as daemon: the mkdir record shows the helper's uid 1, guest_uid 0" \
+	model_record none '{"uid": 1, "gid": 1, "guest_uid": 0, "result": "EACCES"}' \
+	--security-model none --helper-user daemon
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

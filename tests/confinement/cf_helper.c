@@ -16,12 +16,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <grp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -49,6 +51,7 @@ static char base[64], exportdir[96], outside[96], auditpath[96];
 static unsigned int he_test_flags;
 static bool he_allow_no_landlock;
 static bool he_readonly;
+static bool he_no_creds_switch;
 
 /* What the real helper holds before sandboxing. */
 static int exp_fd = -1, proc_fd = -1, audit_fd = -1;
@@ -79,6 +82,7 @@ static int he_apply_opts(enum sandbox_seccomp_action action, bool devices, bool 
 	o.devices = devices;
 	o.trusted_xattrs = trusted;
 	o.readonly = he_readonly;
+	o.no_creds_switch = he_no_creds_switch;
 	o.test_flags = he_test_flags;
 	o.allow_no_landlock = he_allow_no_landlock;
 	if (sandbox_helper(&o) != 0) {
@@ -402,6 +406,68 @@ static int he_caps_readonly(void)
 	return he_caps_check(HELPER_CAPS_RO, false, false);
 }
 
+/* --security-model none: a root helper without SETUID/SETGID */
+static int he_caps_model_none(void)
+{
+	he_no_creds_switch = true;
+	return he_caps_check(HELPER_CAPS & ~(1ULL << 6 | 1ULL << 7), false, false);
+}
+
+/* --helper-user: as the launcher does, then sandbox_helper() as uid 1. */
+static int he_unprivileged(bool model_none)
+{
+	struct sandbox_opts o;
+	char st[8192], v[128];
+	int fd, bad = 0;
+
+	log_init("cf_helper", LOG_TO_STDERR, LOG_LVL_INFO);
+	/* opened now: the seccomp filter kills an open relative to the cwd */
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || he_open_fds() < 0)
+		return 1;
+	for (int c = 0; c <= 63; c++)
+		prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	if (setgroups(0, NULL) < 0 || setresgid(1, 1, 1) < 0 || setresuid(1, 1, 1) < 0) {
+		cf_say("cannot become uid 1: %s", strerror(errno));
+		return 1;
+	}
+	sandbox_opts_init(&o);
+	o.export_fd = exp_fd;
+	o.audit_fd = audit_fd;
+	o.no_creds_switch = model_none;
+	if (sandbox_helper(&o) != 0)
+		return model_none ? 1 : 0;	/* passthrough must be refused */
+	if (!model_none)
+		return 1;
+	{
+		cf_read_fd(fd, st, sizeof(st));
+		bad |= cf_check(cf_status_field(st, "CapEff", v, sizeof(v)) &&
+				    strcmp(v, "0000000000000000") == 0,
+				"CapEff %s", v);
+		bad |= cf_check(cf_status_field(st, "CapBnd", v, sizeof(v)) &&
+				    strcmp(v, "0000000000000000") == 0,
+				"CapBnd %s", v);
+		bad |= cf_check(cf_status_field(st, "Uid", v, sizeof(v)) &&
+				    strcmp(v, "1\t1\t1\t1") == 0,
+				"Uid %s", v);
+	}
+	errno = 0;
+	bad |= cf_check(openat(exp_fd, "../outside.txt", O_RDONLY | O_CLOEXEC) == -1 &&
+			    errno == EACCES,
+			"export/../outside.txt: want EACCES, got %s", strerror(errno));
+	return bad;
+}
+
+static int he_unprivileged_none(void)
+{
+	return he_unprivileged(true);
+}
+
+static int he_unprivileged_passthrough(void)
+{
+	return he_unprivileged(false);
+}
+
 /* ---- --readonly: Landlock grants reading only, no inode-changing caps ---- */
 
 static int he_readonly_refusals(void)
@@ -662,6 +728,14 @@ static const struct cf_case cases[] = {
     {"readonly-refusals", "--readonly, seccomp off: reads work; write/create/rename/unlink "
      "EACCES (Landlock), chown/chmod EPERM (caps)",
      he_readonly_refusals, CF_EXIT_OK, "fs:export(ro)+audit", 0},
+    {"caps-model-none", "--security-model none: the set without SETUID/SETGID",
+     he_caps_model_none, CF_EXIT_OK, "caps=chown,dac_override,dac_read_search,fowner,fsetid ", 0},
+    {"unprivileged-none", "--helper-user (uid 1), model none: no capability in any set, "
+     "sandbox applied",
+     he_unprivileged_none, CF_EXIT_OK, "confinement: uid=1 gid=1 groups=none caps=none", 0},
+    {"unprivileged-passthrough-refused", "a helper that is not root refuses model passthrough",
+     he_unprivileged_passthrough, CF_EXIT_OK, "only --security-model none works without root",
+     0},
     {"procfd-reopen", "O_PATH handles reopen through /proc/self/fd; outside ones do not",
      he_procfd_reopen, CF_EXIT_OK, NULL, 0},
     {"audit", "audit file: append and reopen for append; no reading", he_audit, CF_EXIT_OK, NULL,

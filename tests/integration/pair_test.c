@@ -16,6 +16,8 @@
  *              capability check expects the read-only set)
  *   --idmap M  p9guard runs with the id maps "shifted" or "rootkept" of
  *              pair_test_models.c (area "idmap")
+ *   --model M  p9guard runs with --security-model none ("none") or also
+ *              with --helper-user daemon ("none-user") (area "model")
  *   --only     run only these areas (comma-separated names from `areas`
  *              below, e.g. "caps,create"); the default is all of them
  *
@@ -275,7 +277,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s --socket SOCK --export DIR --server p9guard|diod [--aname NAME]\n"
-		"          [--pid PID] [--devices] [--trusted] [--readonly] [--idmap M]\n"
+		"          [--pid PID] [--devices] [--trusted] [--readonly] [--idmap M] [--model M]\n"
 		"          [--only AREA,...]\n",
 		argv0);
 	exit(2);
@@ -293,6 +295,7 @@ static void parse_args(int argc, char **argv)
 		{ "trusted", no_argument, NULL, 't' },
 		{ "readonly", no_argument, NULL, 'r' },
 		{ "idmap", required_argument, NULL, 'i' },
+		{ "model", required_argument, NULL, 'm' },
 		{ "only", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -310,6 +313,14 @@ static void parse_args(int argc, char **argv)
 		case 'd': pt.devices = true; break;
 		case 't': pt.trusted = true; break;
 		case 'r': pt.readonly = true; break;
+		case 'm':
+			if (!strcmp(optarg, "none"))
+				pt.model = 1;
+			else if (!strcmp(optarg, "none-user"))
+				pt.model = 2;
+			else
+				usage(argv[0]);
+			break;
 		case 'i':
 			if (!strcmp(optarg, "shifted"))
 				pt.idmap = 1;
@@ -376,6 +387,7 @@ static const struct area {
 	{ "multidev", test_multidev },
 	{ "readonly", test_readonly },
 	{ "idmap", test_idmap },
+	{ "model", test_model_none },
 	{ "flush", test_flush },
 	{ "inflight", test_many_inflight },
 	{ "garbage", test_garbage },

@@ -23,6 +23,7 @@
 #define PT_GID_ROOT_REQ	4242u	/* a gid root sends with its creates */
 #define PT_GID_SETGID	4243u	/* the group of the setgid directory */
 #define PT_TIMEOUT_MS	20000	/* every synchronous call */
+#define PT_HELPER_USER	1u	/* "daemon": run.sh's --helper-user (model none) */
 
 struct pt_opts {
 	const char *sock;	/* the server's unix socket */
@@ -34,6 +35,8 @@ struct pt_opts {
 	bool trusted;		/* p9guard: trusted.* and security.* writes */
 	bool readonly;		/* p9guard was started with --readonly */
 	int idmap;		/* p9guard's id maps: 0 none, 1 shifted, 2 rootkept */
+	int model;		/* --security-model: 0 passthrough, 1 none (root helper),
+				 * 2 none with --helper-user (uid PT_HELPER_USER) */
 	const char *only;	/* comma-separated areas to run, or NULL: all */
 };
 
@@ -111,5 +114,6 @@ void test_process_caps(void);
 void test_multidev(void);		/* pair_test_multidev.c */
 void test_readonly(void);		/* pair_test_models.c */
 void test_idmap(void);
+void test_model_none(void);
 
 #endif

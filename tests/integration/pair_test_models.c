@@ -424,3 +424,104 @@ void test_idmap(void)
 	else
 		im_rootkept();
 }
+
+/* ---- --security-model none (alias squash) ---- */
+
+#define NM_DIR "none"
+
+/* Host owner of export/rel as "u:g", or the errno. */
+static bool nm_owner(const char *rel, uid_t u, gid_t g, struct stat *st)
+{
+	return lstat(hpath(NM_DIR "/%s", rel), st) == 0 && st->st_uid == u && st->st_gid == g;
+}
+
+void test_model_none(void)
+{
+	const uid_t hu = pt.model == 2 ? PT_HELPER_USER : 0;	/* the helper's own uid */
+	struct p9_tsetattr sa = { 0 };
+	struct stat st = { 0 };
+	uint32_t d, f;
+	bool good;
+	int rc;
+
+	if (!pt.model) {
+		skip("model: the server was not started with --security-model none "
+		     "(run.sh's model runs are)");
+		return;
+	}
+	/* The tree belongs to the helper's user (as a share of QEMU's user
+	 * would); one file is root's only. */
+	if (mkdir(hpath(NM_DIR), 0755) < 0 || chown(hpath(NM_DIR), hu, hu) < 0 ||
+	    host_write_file(hpath(NM_DIR "/private"), "secret", 0600, 0, 0) < 0) {
+		check(false, "model: cannot make the tree on the host: %s", strerror(errno));
+		return;
+	}
+	/* Create as guest 1000 with gid 1000: made by the helper, then the
+	 * chown to 1000:1000 is tried (works for a root helper only). */
+	d = walk_new(pt_c, pt_root1, NM_DIR, &rc);
+	f = walk_new(pt_c, pt_root1, NM_DIR, &rc);
+	if (d == P9_NOFID || f == P9_NOFID) {
+		check(false, "model: walk to " NM_DIR ": %s", rcs(rc));
+		release_fid(pt_c, d);
+		release_fid(pt_c, f);
+		return;
+	}
+	rc = p9c_lcreate(pt_c, f, "file", P9_DOTL_RDWR | P9_DOTL_CREATE | P9_DOTL_EXCL, 0644,
+			 PT_GID_USER, NULL, NULL);
+	check(rc == 0, "model: lcreate as guest 1000: %s", rcs(rc));
+	release_fid(pt_c, f);
+	good = nm_owner("file", pt.model == 1 ? PT_UID_USER : hu, pt.model == 1 ? PT_GID_USER : hu,
+			&st);
+	check(good, "model: the new file is host %u:%u (%s)", st.st_uid, st.st_gid,
+	      pt.model == 1 ? "created, then given to the client" : "the helper's; chown ignored");
+	rc = p9c_mkdir(pt_c, d, "dir", 0750, PT_GID_USER, NULL);
+	good = nm_owner("dir", pt.model == 1 ? PT_UID_USER : hu, pt.model == 1 ? PT_GID_USER : hu,
+			&st);
+	check(rc == 0 && good,
+	      "model: mkdir as guest 1000: %s, host %u:%u", rcs(rc), st.st_uid, st.st_gid);
+	rc = p9c_symlink(pt_c, d, "link", "file", PT_GID_USER, NULL);
+	good = nm_owner("link", pt.model == 1 ? PT_UID_USER : hu, pt.model == 1 ? PT_GID_USER : hu,
+			&st);
+	check(rc == 0 && good,
+	      "model: symlink as guest 1000: %s, host %u:%u", rcs(rc), st.st_uid, st.st_gid);
+
+	/* A chown by guest root: done by a root helper, ignored by another. */
+	f = walk_new(pt_c, pt_root0, NM_DIR "/file", &rc);
+	sa.valid = P9_SETATTR_UID | P9_SETATTR_GID;
+	sa.uid = 4711;
+	sa.gid = 4712;
+	rc = f == P9_NOFID ? rc : p9c_setattr(pt_c, f, &sa);
+	good = nm_owner("file", pt.model == 1 ? 4711 : hu, pt.model == 1 ? 4712 : hu, &st);
+	check(rc == 0 && good,
+	      "model: chown to 4711:4712 answers ok: %s; host %u:%u", rcs(rc), st.st_uid,
+	      st.st_gid);
+	sa.valid = P9_SETATTR_MODE;
+	sa.mode = 0604;
+	rc = f == P9_NOFID ? rc : p9c_setattr(pt_c, f, &sa);
+	lstat(hpath(NM_DIR "/file"), &st);
+	check(rc == 0 && (st.st_mode & 07777) == 0604, "model: chmod 0604: %s, host mode %o",
+	      rcs(rc), st.st_mode & 07777);
+	release_fid(pt_c, f);
+
+	/* The host checks the helper's own user, not the client's. */
+	f = walk_new(pt_c, pt_root1, NM_DIR "/private", &rc);
+	rc = f == P9_NOFID ? rc : p9c_lopen(pt_c, f, P9_DOTL_RDONLY, NULL, NULL);
+	if (pt.model == 1)
+		check(rc == 0, "model: guest 1000 opens root's mode 0600 file (a root helper "
+			       "checks nothing; the guest's own checks are what protects it): %s",
+		      rcs(rc));
+	else
+		check(rc == -EACCES,
+		      "model: even guest root cannot open root's mode 0600 file (the helper is uid "
+		      "%u): %s",
+		      hu, rcs(rc));
+	release_fid(pt_c, f);
+	if (pt.model == 2) {
+		f = walk_new(pt_c, pt_root0, "", &rc);
+		rc = f == P9_NOFID ? rc : p9c_mkdir(pt_c, f, "nm-in-root", 0755, 0, NULL);
+		check(rc == -EACCES,
+		      "model: guest root cannot create in the root-owned export root: %s", rcs(rc));
+		release_fid(pt_c, f);
+	}
+	release_fid(pt_c, d);
+}

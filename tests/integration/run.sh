@@ -320,11 +320,34 @@ if [ "$SERVER" = p9guard ]; then
 	done
 fi
 
+# ---- 6, 7: --security-model none: with a root helper (no SETUID/SETGID,
+# create-then-chown), then squash (its alias) with the helper as the user
+# daemon (no capability at all; chown failures ignored) ----
+if [ "$SERVER" = p9guard ]; then
+	for mode in none none-user; do
+		failed_before=$fail
+		if [ $mode = none ]; then
+			MODEL_ARGS=(--security-model none)
+		else
+			MODEL_ARGS=(--security-model squash --helper-user daemon)
+		fi
+		MODEL_TEST_ARGS=(--model $mode)
+		echo "# p9guard again, with ${MODEL_ARGS[*]}"
+		if start_server export-model-$mode 0 0; then
+			run_prog --only caps,model
+			stop_server
+		fi
+		MODEL_ARGS=()
+		MODEL_TEST_ARGS=()
+		[ $fail = "$failed_before" ] || show_log_if_failed "model run ($mode)"
+	done
+fi
+
 # Nothing was made beside the exports.
 extra=
 for f in "$TMP"/* "$TMP"/.[!.]*; do
 	[ -e "$f" ] || [ -L "$f" ] || continue
-	[[ ${f##*/} =~ ^export(-nodev|-ro|-idmap-shifted|-idmap-rootkept)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
+	[[ ${f##*/} =~ ^export(-nodev|-ro|-idmap-shifted|-idmap-rootkept|-model-none|-model-none-user)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
 done
 if [ -z "$extra" ]; then
 	ok "nothing appeared beside the exports in $TMP"

@@ -357,6 +357,28 @@ START_TEST(test_id_maps)
 }
 END_TEST
 
+START_TEST(test_security_model)
+{
+	ck_assert_int_eq(parse(BASE), OPT_RUN);
+	ck_assert_str_eq(opts.security_model, "passthrough");
+	ck_assert_ptr_null(opts.helper_user);
+	ck_assert_int_eq(parse(BASE, "--security-model", "none"), OPT_RUN);
+	ck_assert_str_eq(opts.security_model, "none");
+	ck_assert_int_eq(parse(BASE, "--security-model=squash", "--helper-user", "qemu"), OPT_RUN);
+	ck_assert_str_eq(opts.security_model, "squash");
+	ck_assert_str_eq(opts.helper_user, "qemu");
+	ck_assert(strstr(options_help_text, "--security-model MODEL") != NULL);
+	ck_assert(strstr(options_help_text, "--helper-user USER") != NULL);
+	ck_fails_with(parse(BASE, "--security-model", "bogus"), "'bogus': expected");
+	ck_fails_with(parse(BASE, "--security-model", "mapped-xattr"), "not implemented yet");
+	ck_fails_with(parse(BASE, "--helper-user", "qemu"), "--helper-user needs --security-model none");
+	ck_fails_with(parse(BASE, "--security-model", "passthrough", "--helper-user", "qemu"),
+		      "--helper-user needs");
+	ck_fails_with(parse(BASE, "--security-model", "none", "--helper-user", ""),
+		      "--helper-user: the user name is empty");
+}
+END_TEST
+
 START_TEST(test_resolve_user)
 {
 	uid_t uid;
@@ -415,6 +437,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_too_many_listen);
 	tcase_add_test(tc, test_readonly);
 	tcase_add_test(tc, test_id_maps);
+	tcase_add_test(tc, test_security_model);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("resolve");
 	tcase_add_test(tc, test_resolve_user);
