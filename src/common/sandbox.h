@@ -146,6 +146,11 @@ struct sandbox_opts {
 	 * (the launcher's --helper-user): it then holds no capability at all,
 	 * which is verified instead of set. */
 	bool no_creds_switch;
+	/* helper: --security-model mapped-xattr: ownership and special files
+	 * are xattr metadata, so no CHOWN, FSETID or MKNOD, and Landlock lets
+	 * only regular files and directories be made (implies
+	 * no_creds_switch). */
+	bool mapped_metadata;
 
 	unsigned int test_flags;
 };

@@ -217,7 +217,7 @@ static uint64_t caps_helper_wanted(const struct sandbox_opts *o)
 		m |= 1ULL << CAP_SETGID;
 		if (o->trusted_xattrs)
 			m |= 1ULL << CAP_SYS_ADMIN; /* reading trusted.* needs it too */
-		if (o->no_creds_switch)
+		if (o->no_creds_switch || o->mapped_metadata)
 			m &= ~(1ULL << CAP_SETUID | 1ULL << CAP_SETGID);
 		return m;
 	}
@@ -232,8 +232,10 @@ static uint64_t caps_helper_wanted(const struct sandbox_opts *o)
 		m |= 1ULL << CAP_MKNOD;
 	if (o->trusted_xattrs)
 		m |= 1ULL << CAP_SYS_ADMIN; /* trusted.* xattrs need it */
-	if (o->no_creds_switch)
+	if (o->no_creds_switch || o->mapped_metadata)
 		m &= ~(1ULL << CAP_SETUID | 1ULL << CAP_SETGID); /* never switches */
+	if (o->mapped_metadata) /* owners and devices are only metadata */
+		m &= ~(1ULL << CAP_CHOWN | 1ULL << CAP_FSETID | 1ULL << CAP_MKNOD);
 	return m;
 }
 
@@ -247,9 +249,9 @@ static int caps_helper_unprivileged(const struct sandbox_opts *o, char *desc, si
 	struct caps_state cs;
 	char idtext[128];
 
-	if (!o->no_creds_switch) {
+	if (!o->no_creds_switch && !o->mapped_metadata) {
 		log_err("sandbox: the helper is not root (uid %u); only --security-model none "
-			"works without root",
+			"or mapped-xattr works without root",
 			geteuid());
 		return -1;
 	}

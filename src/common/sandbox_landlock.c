@@ -221,6 +221,11 @@ int sandbox_landlock_apply(enum sandbox_role role, const struct sandbox_opts *o,
 		 * removed, renamed or truncated, whatever the helper asks. */
 		if (o->readonly)
 			exp &= LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+		/* mapped-xattr: symlinks and nodes are regular files there. */
+		if (o->mapped_metadata)
+			exp &= ~(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+				 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_SOCK |
+				 LANDLOCK_ACCESS_FS_MAKE_SYM);
 		if (ll_add_path(ruleset, o->export_fd, exp, "export root") < 0)
 			goto out_close;
 		if (o->audit_fd >= 0) {
@@ -240,6 +245,7 @@ int sandbox_landlock_apply(enum sandbox_role role, const struct sandbox_opts *o,
 				goto out_close;
 		}
 		snprintf(fs, sizeof(fs), "export%s%s", o->readonly ? "(ro)"
+						  : o->mapped_metadata ? "(files,dirs)"
 						  : o->devices ? "+devices" : "",
 			 o->audit_fd >= 0 ? "+audit" : "");
 	}

@@ -62,10 +62,14 @@ const char options_help_text[] =
     "  --unmapped-gid ID       host gid that guest gids outside --gid-map act as\n"
     "                          (default 65534)\n"
     "  --security-model MODEL  passthrough (default: requests run as the client's\n"
-    "                          uid/gid), or none (alias squash): as the helper's own\n"
-    "                          ids, ownership changes tried and failures ignored\n"
-    "  --helper-user USER      with --security-model none: run the helper as USER,\n"
-    "                          without root and without any capability\n"
+    "                          uid/gid); none (alias squash): as the helper's own\n"
+    "                          ids, ownership changes tried and failures ignored;\n"
+    "                          mapped-xattr (alias mapped): owner, mode and device\n"
+    "                          numbers kept in user.virtfs.* xattrs, as QEMU does\n"
+    "  --fmode OCTAL           mapped-xattr: host mode of files (default 0600)\n"
+    "  --dmode OCTAL           mapped-xattr: host mode of directories (default 0700)\n"
+    "  --helper-user USER      with --security-model none or mapped-xattr: run the\n"
+    "                          helper as USER, without root and any capability\n"
     "  --seccomp-action ACTION forbidden syscalls: kill (default), trap (EPERM, logged)\n"
     "                          or log (allowed, audited); both processes\n"
     "  --allow-no-landlock     run even where the kernel lacks Landlock (ABI < 2)\n"
@@ -109,6 +113,8 @@ enum {
 	OPT_UNMAPPED_GID,
 	OPT_SECURITY_MODEL,
 	OPT_HELPER_USER,
+	OPT_FMODE,
+	OPT_DMODE,
 	OPT_SECCOMP_ACTION,
 	OPT_ALLOW_NO_LANDLOCK,
 	OPT_LOG_LEVEL,
@@ -147,6 +153,8 @@ static const struct option long_opts[] = {
     {"unmapped-gid", required_argument, NULL, OPT_UNMAPPED_GID},
     {"security-model", required_argument, NULL, OPT_SECURITY_MODEL},
     {"helper-user", required_argument, NULL, OPT_HELPER_USER},
+    {"fmode", required_argument, NULL, OPT_FMODE},
+    {"dmode", required_argument, NULL, OPT_DMODE},
     {"seccomp-action", required_argument, NULL, OPT_SECCOMP_ACTION},
     {"allow-no-landlock", no_argument, NULL, OPT_ALLOW_NO_LANDLOCK},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -341,6 +349,13 @@ static void options_defaults(struct fe_options *o, const char *env_helper)
 	idmap_init(&o->uid_map);
 	idmap_init(&o->gid_map);
 	o->security_model = "passthrough";
+	o->fmode = 0600;	/* QEMU's defaults */
+	o->dmode = 0700;
+}
+
+bool options_mapped_xattr(const struct fe_options *o)
+{
+	return strcmp(o->security_model, "mapped-xattr") == 0;
 }
 
 /* Cross-option checks once everything is parsed. */
@@ -384,8 +399,15 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 		return fail(err, errsz, "--unmapped-gid needs at least one --gid-map");
 	if (o->helper_user && strcmp(o->security_model, "passthrough") == 0)
 		return fail(err, errsz,
-			    "--helper-user needs --security-model none: a passthrough helper must "
-			    "be root to act as each client's uid");
+			    "--helper-user needs --security-model none or mapped-xattr: a "
+			    "passthrough helper must be root to act as each client's uid");
+	if ((o->fmode_set || o->dmode_set) && !options_mapped_xattr(o))
+		return fail(err, errsz, "--%s needs --security-model mapped-xattr",
+			    o->fmode_set ? "fmode" : "dmode");
+	if (options_mapped_xattr(o) && (idmap_active(&o->uid_map) || idmap_active(&o->gid_map)))
+		return fail(err, errsz,
+			    "--uid-map/--gid-map with --security-model mapped-xattr: the guest's "
+			    "ids are stored as they are, there is nothing to map");
 	if (o->readonly && o->allow_devices)
 		return fail(err, errsz,
 			    "--allow-devices with --readonly: a read-only export creates no "
@@ -504,19 +526,31 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 			break;
 		}
 		case OPT_SECURITY_MODEL:
-			if (strcmp(optarg, "mapped-xattr") == 0 || strcmp(optarg, "mapped-file") == 0 ||
-			    strcmp(optarg, "mapped") == 0)
+			if (strcmp(optarg, "mapped-file") == 0)
 				return fail(err, errsz,
-					    "--security-model %s: not implemented yet (passthrough, "
-					    "none or squash)",
-					    optarg);
+					    "--security-model mapped-file: not implemented (use "
+					    "passthrough, none, squash or mapped-xattr)");
 			if (strcmp(optarg, "passthrough") && strcmp(optarg, "none") &&
-			    strcmp(optarg, "squash"))
+			    strcmp(optarg, "squash") && strcmp(optarg, "mapped-xattr") &&
+			    strcmp(optarg, "mapped"))
 				return fail(err, errsz,
-					    "--security-model '%s': expected passthrough, none or "
-					    "squash",
+					    "--security-model '%s': expected passthrough, none, "
+					    "squash or mapped-xattr",
 					    optarg);
-			o->security_model = optarg;
+			o->security_model = strcmp(optarg, "mapped") ? optarg : "mapped-xattr";
+			break;
+		case OPT_FMODE:
+		case OPT_DMODE:
+			if (parse_uint(optarg, 8, 0777, &v) < 0)
+				return fail(err, errsz, "--%s '%s': expected an octal mode up to 0777",
+					    c == OPT_FMODE ? "fmode" : "dmode", optarg);
+			if (c == OPT_FMODE) {
+				o->fmode = (unsigned int)v;
+				o->fmode_set = true;
+			} else {
+				o->dmode = (unsigned int)v;
+				o->dmode_set = true;
+			}
 			break;
 		case OPT_HELPER_USER:
 			if (optarg[0] == '\0')

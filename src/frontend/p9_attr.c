@@ -72,8 +72,9 @@ void p9_getattr(struct p9_req *req)
 	}
 	if (kind != FID_FILE) {
 		rc = -EBADF;
-	} else if (fd >= 0) {
-		/* Open fid: served from the descriptor, so open-then-unlink works. */
+	} else if (fd >= 0 && !options_mapped_xattr(req->conn->srv->opt)) {
+		/* Open fid: served from the descriptor, so open-then-unlink works.
+		 * (mapped-xattr: the helper reads the metadata, by handle.) */
 		struct stat st;
 
 		const struct fe_options *opt = req->conn->srv->opt;

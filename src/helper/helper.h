@@ -13,6 +13,7 @@
  *   helper_audit.c     the audit hook called once per operation
  *   helper_idmap.c     guest <-> host uid/gid maps
  *   helper_model.c     what a security model changes (--security-model)
+ *   helper_model_xattr.c  mapped-xattr: QEMU-compatible user.virtfs.* metadata
  */
 #ifndef P9G_HELPER_H
 #define P9G_HELPER_H
@@ -63,6 +64,8 @@ enum helper_model {
 	MODEL_PASSTHROUGH = 0,	/* requests run as the guest's ids (default) */
 	MODEL_NONE,		/* "none"/"squash": as the helper's own ids;
 				 * ownership changes are tried, failures ignored */
+	MODEL_MAPPED_XATTR,	/* as the helper's own ids; the guest's owner,
+				 * mode and rdev in user.virtfs.* (QEMU's format) */
 };
 
 /* Everything the handlers share; set up once by helper_main.c. */
@@ -182,6 +185,31 @@ bool model_switches_creds(const struct helper_env *env);
 void model_own_new(struct helper_ctx *c);
 /* A chown failed: under MODEL_NONE the failure is ignored (0). */
 int model_chown_failed(struct helper_ctx *c, int err);
+
+/* ---- helper_model_xattr.c (all no-ops unless mx_init(true, ...)) ---- */
+void mx_init(bool on, mode_t fmode, mode_t dmode);
+bool mx_on(void);
+mode_t mx_fmode(void);	/* host mode of regular files (--fmode) */
+mode_t mx_dmode(void);	/* host mode of directories (--dmode) */
+/* Replace st's owner, mode and rdev by the stored ones, where present. */
+void mx_overlay_fd(int fd, struct stat *st);
+/* Store what is not (uint32_t)-1 / NULL; 0 or an errno. */
+int mx_set_fd(int fd, uint32_t uid, uint32_t gid, uint32_t mode, const uint64_t *rdev);
+/* Metadata of an entry just made by request c (the request's uid and gid);
+ * on failure the entry is removed again. */
+int mx_new_entry(struct helper_ctx *c, int dirfd, const char *name, uint32_t mode,
+		 const uint64_t *rdev);
+/* A symlink as QEMU stores it: a regular file holding the target. */
+int mx_symlink(struct helper_ctx *c, int dirfd, const char *name, const char *target);
+/* Its target (EINVAL if the object is not a stored symlink). */
+int mx_readlink(const struct helper_env *env, const struct helper_obj *o, char *buf, size_t size,
+		ssize_t *len);
+/* chmod: the stored mode keeps its type, takes mode's permission bits. */
+int mx_chmod(const struct helper_obj *o, uint32_t mode);
+/* user.virtfs.*: neither visible nor writable by the guest. */
+bool mx_hidden(const char *name);
+/* The name a guest xattr is stored under (ACLs: user.virtfs.system.*). */
+const char *mx_xattr_name(const char *name, char buf[HP_MAX_XATTR_NAME + 16]);
 
 /* ---- helper_path.c ---- */
 /* Copy a (re-checked) entry name into out; EINVAL if malformed. */

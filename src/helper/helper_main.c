@@ -43,6 +43,7 @@ struct helper_opts {
 	bool readonly;
 	struct idmap uid_map, gid_map;
 	enum helper_model model;
+	unsigned long fmode, dmode;
 	int log_level;
 	bool syslog;
 	enum sandbox_seccomp_action seccomp_action;
@@ -66,8 +67,11 @@ static const char helper_usage[] =
 	"  --gid-map=G:H:N    the same for gids\n"
 	"  --unmapped-uid=ID  host uid of guest uids outside the map (default 65534)\n"
 	"  --unmapped-gid=ID  host gid of guest gids outside the map (default 65534)\n"
-	"  --security-model=M passthrough (default), or none (alias squash): requests\n"
-	"                     run as the helper's own ids, chown failures ignored\n"
+	"  --security-model=M passthrough (default), none (alias squash): requests\n"
+	"                     run as the helper's own ids, chown failures ignored;\n"
+	"                     or mapped-xattr (alias mapped): QEMU's user.virtfs.*\n"
+	"  --fmode=OCTAL      mapped-xattr: host mode of files (default 0600)\n"
+	"  --dmode=OCTAL      mapped-xattr: host mode of directories (default 0700)\n"
 	"  --log-level=LEVEL  error, warning, info (default) or debug\n"
 	"  --syslog           log to syslog as well as to standard error\n"
 	"  --seccomp-action=A what a forbidden syscall gets: kill (default), trap or log\n"
@@ -102,7 +106,7 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 	enum { O_SOCK = 256, O_ROOT, O_EXPORT, O_THREADS, O_DEVICES, O_LEVEL, O_SYSLOG,
 	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_AUDIT_FD, O_AUDIT_DIR, O_AUDIT_NAME,
 	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_UID_MAP, O_GID_MAP, O_UNMAPPED_UID,
-	       O_UNMAPPED_GID, O_MODEL, O_HELP, O_VERSION };
+	       O_UNMAPPED_GID, O_MODEL, O_FMODE, O_DMODE, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "sock-fd", required_argument, NULL, O_SOCK },
 		{ "root-fd", required_argument, NULL, O_ROOT },
@@ -115,6 +119,8 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		{ "unmapped-uid", required_argument, NULL, O_UNMAPPED_UID },
 		{ "unmapped-gid", required_argument, NULL, O_UNMAPPED_GID },
 		{ "security-model", required_argument, NULL, O_MODEL },
+		{ "fmode", required_argument, NULL, O_FMODE },
+		{ "dmode", required_argument, NULL, O_DMODE },
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "syslog", no_argument, NULL, O_SYSLOG },
 		{ "seccomp-action", required_argument, NULL, O_SECCOMP },
@@ -139,6 +145,8 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 				   .audit = { .level = AUDIT_ALL, .file_fd = -1, .dir_fd = -1 } };
 	idmap_init(&o->uid_map);
 	idmap_init(&o->gid_map);
+	o->fmode = 0600;	/* QEMU's defaults */
+	o->dmode = 0700;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -172,9 +180,22 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 			break;
 		case O_MODEL:
 			if (model_parse(optarg, &o->model) < 0)
-				die("--security-model: expected passthrough, none or squash, got %s",
+				die("--security-model: expected passthrough, none, squash or "
+				    "mapped-xattr, got %s",
 				    optarg);
 			break;
+		case O_FMODE:
+		case O_DMODE: {
+			char *end;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 8);
+			if (errno || *end || !*optarg || v > 0777)
+				die("--%s: expected an octal mode up to 0777, got %s",
+				    c == O_FMODE ? "fmode" : "dmode", optarg);
+			*(c == O_FMODE ? &o->fmode : &o->dmode) = v;
+			break;
+		}
 		case O_UNMAPPED_UID:
 		case O_UNMAPPED_GID:
 			if (idmap_set_squash(c == O_UNMAPPED_UID ? &o->uid_map : &o->gid_map,
@@ -409,7 +430,8 @@ int main(int argc, char **argv)
 		die_errno("--sock-fd=%d", o.sock_fd);
 	root = open_root(o.root_fd);
 	if (geteuid() != 0 && o.model == MODEL_PASSTHROUGH)
-		die("not running as root (uid %u): only --security-model none works without root",
+		die("not running as root (uid %u): only --security-model none or mapped-xattr "
+		    "works without root",
 		    geteuid());
 
 	umask(0);	/* the client decides every mode; see p9guard-helper(8) */
@@ -432,6 +454,7 @@ int main(int argc, char **argv)
 		die("export root: %s", strerror(err));
 	creds_load_userdb();
 	hidmap_init(&o.uid_map, &o.gid_map);
+	mx_init(o.model == MODEL_MAPPED_XATTR, (mode_t)o.fmode, (mode_t)o.dmode);
 	helper_audit_init(&o.audit, env.procfd, root->fd);
 	log_debug("the operations may use capabilities %#llx",
 		  (unsigned long long)helper_ops_caps(env.allow_devices, env.readonly));
@@ -448,6 +471,7 @@ int main(int argc, char **argv)
 	so.devices = env.allow_devices;
 	so.readonly = env.readonly;
 	so.no_creds_switch = !model_switches_creds(&env);
+	so.mapped_metadata = env.model == MODEL_MAPPED_XATTR;
 	so.trusted_xattrs = o.trusted_xattrs;
 	so.syslog = o.syslog || o.audit.to_syslog;
 	/* Landlock: the audit directory (reopen/create after rotation), or

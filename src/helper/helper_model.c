@@ -14,6 +14,9 @@
  *                          not reported to the client.  Permission checks
  *                          are the guest's: the host only checks the
  *                          helper's own user.
+ *   mapped-xattr           requests run with the helper's own ids, like
+ *   (alias mapped)         none; the guest's owner and mode are metadata
+ *                          in xattrs (helper_model_xattr.c).
  */
 #include "config.h"
 
@@ -30,6 +33,8 @@ int model_parse(const char *s, enum helper_model *out)
 		*out = MODEL_PASSTHROUGH;
 	else if (strcmp(s, "none") == 0 || strcmp(s, "squash") == 0)
 		*out = MODEL_NONE;
+	else if (strcmp(s, "mapped-xattr") == 0 || strcmp(s, "mapped") == 0)
+		*out = MODEL_MAPPED_XATTR;
 	else
 		return -1;
 	return 0;
@@ -37,7 +42,7 @@ int model_parse(const char *s, enum helper_model *out)
 
 const char *model_name(enum helper_model m)
 {
-	return m == MODEL_NONE ? "none" : "passthrough";
+	return m == MODEL_NONE ? "none" : m == MODEL_MAPPED_XATTR ? "mapped-xattr" : "passthrough";
 }
 
 bool model_switches_creds(const struct helper_env *env)

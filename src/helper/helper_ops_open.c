@@ -184,7 +184,8 @@ int helper_do_lcreate(struct helper_ctx *c)
 	 * file is born owned by fsuid:fsgid (no chown window) and an existing
 	 * symlink, FIFO or device is never opened through this call.
 	 */
-	err = path_open_at(dir->fd, name, flags | O_CREAT | O_EXCL, a->mode & 07777, &fd);
+	err = path_open_at(dir->fd, name, flags | O_CREAT | O_EXCL,
+			   mx_on() ? mx_fmode() : a->mode & 07777, &fd);
 	if (err == EEXIST && !(a->flags & P9_DOTL_EXCL)) {
 		err = lcreate_existing(c, dir->fd, name, flags & ~O_EXCL, &self, &fd, &st);
 		if (err)
@@ -193,6 +194,12 @@ int helper_do_lcreate(struct helper_ctx *c)
 		return err;
 	} else {
 		c->created = true;
+		/* mapped-xattr: the guest's owner and mode as metadata. */
+		if (mx_on()) {
+			err = mx_new_entry(c, dir->fd, name, S_IFREG | (a->mode & 07777), NULL);
+			if (err)
+				goto close_fd;
+		}
 		err = helper_fstat(fd, &st);
 		if (err)
 			goto close_fd;

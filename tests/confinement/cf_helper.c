@@ -52,6 +52,7 @@ static unsigned int he_test_flags;
 static bool he_allow_no_landlock;
 static bool he_readonly;
 static bool he_no_creds_switch;
+static bool he_mapped;
 
 /* What the real helper holds before sandboxing. */
 static int exp_fd = -1, proc_fd = -1, audit_fd = -1;
@@ -83,6 +84,7 @@ static int he_apply_opts(enum sandbox_seccomp_action action, bool devices, bool 
 	o.trusted_xattrs = trusted;
 	o.readonly = he_readonly;
 	o.no_creds_switch = he_no_creds_switch;
+	o.mapped_metadata = he_mapped;
 	o.test_flags = he_test_flags;
 	o.allow_no_landlock = he_allow_no_landlock;
 	if (sandbox_helper(&o) != 0) {
@@ -413,6 +415,42 @@ static int he_caps_model_none(void)
 	return he_caps_check(HELPER_CAPS & ~(1ULL << 6 | 1ULL << 7), false, false);
 }
 
+/* --security-model mapped-xattr: DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER */
+static int he_caps_mapped(void)
+{
+	he_mapped = true;
+	return he_caps_check(0xeULL, false, false);
+}
+
+/* mapped-xattr: Landlock lets only regular files and directories be made. */
+static int he_mapped_landlock(void)
+{
+	int bad = 0, fd;
+
+	if (landlock_abi() < 1) {
+		cf_say("the kernel has no Landlock");
+		return CF_SKIP;
+	}
+	he_mapped = true;
+	if (he_apply(SANDBOX_SECCOMP_NONE) < 0)
+		return 1;
+	fd = openat(exp_fd, "mx-file", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	bad |= cf_check(fd >= 0, "create a file: %s", strerror(errno));
+	close(fd);
+	bad |= cf_check(mkdirat(exp_fd, "mx-dir", 0700) == 0, "mkdir: %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(symlinkat("x", exp_fd, "mx-link") == -1 && errno == EACCES,
+			"symlink: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(mknodat(exp_fd, "mx-fifo", S_IFIFO | 0600, 0) == -1 && errno == EACCES,
+			"mkfifo: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(fchownat(exp_fd, "ro.txt", 0, 0, AT_SYMLINK_NOFOLLOW) == -1 &&
+			    errno == EPERM,
+			"chown (no CAP_CHOWN): want EPERM, got %s", strerror(errno));
+	return bad;
+}
+
 /* --helper-user: as the launcher does, then sandbox_helper() as uid 1. */
 static int he_unprivileged(bool model_none)
 {
@@ -730,11 +768,17 @@ static const struct cf_case cases[] = {
      he_readonly_refusals, CF_EXIT_OK, "fs:export(ro)+audit", 0},
     {"caps-model-none", "--security-model none: the set without SETUID/SETGID",
      he_caps_model_none, CF_EXIT_OK, "caps=chown,dac_override,dac_read_search,fowner,fsetid ", 0},
+    {"caps-mapped", "--security-model mapped-xattr: exactly DAC_OVERRIDE, DAC_READ_SEARCH, "
+     "FOWNER", he_caps_mapped, CF_EXIT_OK, "caps=dac_override,dac_read_search,fowner ", 0},
+    {"mapped-landlock", "mapped-xattr, seccomp off: files and directories can be made; "
+     "symlink/FIFO EACCES (Landlock), chown EPERM",
+     he_mapped_landlock, CF_EXIT_OK, "fs:export(files,dirs)+audit", 0},
     {"unprivileged-none", "--helper-user (uid 1), model none: no capability in any set, "
      "sandbox applied",
      he_unprivileged_none, CF_EXIT_OK, "confinement: uid=1 gid=1 groups=none caps=none", 0},
     {"unprivileged-passthrough-refused", "a helper that is not root refuses model passthrough",
-     he_unprivileged_passthrough, CF_EXIT_OK, "only --security-model none works without root",
+     he_unprivileged_passthrough, CF_EXIT_OK,
+     "only --security-model none or mapped-xattr works without root",
      0},
     {"procfd-reopen", "O_PATH handles reopen through /proc/self/fd; outside ones do not",
      he_procfd_reopen, CF_EXIT_OK, NULL, 0},

@@ -17,7 +17,8 @@
  *   --idmap M  p9guard runs with the id maps "shifted" or "rootkept" of
  *              pair_test_models.c (area "idmap")
  *   --model M  p9guard runs with --security-model none ("none") or also
- *              with --helper-user daemon ("none-user") (area "model")
+ *              with --helper-user daemon ("none-user") (area "model"), or
+ *              --security-model mapped-xattr ("mapped-xattr", area "mapped")
  *   --only     run only these areas (comma-separated names from `areas`
  *              below, e.g. "caps,create"); the default is all of them
  *
@@ -318,6 +319,8 @@ static void parse_args(int argc, char **argv)
 				pt.model = 1;
 			else if (!strcmp(optarg, "none-user"))
 				pt.model = 2;
+			else if (!strcmp(optarg, "mapped-xattr"))
+				pt.model = 3;
 			else
 				usage(argv[0]);
 			break;
@@ -388,6 +391,7 @@ static const struct area {
 	{ "readonly", test_readonly },
 	{ "idmap", test_idmap },
 	{ "model", test_model_none },
+	{ "mapped", test_model_mapped },
 	{ "flush", test_flush },
 	{ "inflight", test_many_inflight },
 	{ "garbage", test_garbage },

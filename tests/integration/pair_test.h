@@ -36,7 +36,8 @@ struct pt_opts {
 	bool readonly;		/* p9guard was started with --readonly */
 	int idmap;		/* p9guard's id maps: 0 none, 1 shifted, 2 rootkept */
 	int model;		/* --security-model: 0 passthrough, 1 none (root helper),
-				 * 2 none with --helper-user (uid PT_HELPER_USER) */
+				 * 2 none with --helper-user (uid PT_HELPER_USER),
+				 * 3 mapped-xattr */
 	const char *only;	/* comma-separated areas to run, or NULL: all */
 };
 
@@ -115,5 +116,6 @@ void test_multidev(void);		/* pair_test_multidev.c */
 void test_readonly(void);		/* pair_test_models.c */
 void test_idmap(void);
 void test_model_none(void);
+void test_model_mapped(void);
 
 #endif

@@ -644,6 +644,9 @@ void test_process_caps(void)
 		allowed &= ~(CAP_BIT(6) | CAP_BIT(7));
 	else if (pt.model == 2)
 		allowed = 0;
+	else if (pt.model == 3)	/* mapped-xattr: DAC_OVERRIDE DAC_READ_SEARCH FOWNER */
+		allowed = (pt.readonly ? 0 : CAP_BIT(3)) | CAP_BIT(1) | CAP_BIT(2) |
+			  (pt.trusted ? CAP_SYS_ADMIN_BIT : 0);
 	struct pstatus fe, he;
 	char path[128], exe[256], why[256];
 	pid_t kids[8], grandkids[8];
@@ -691,7 +694,7 @@ void test_process_caps(void)
 	      "the frontend's only child is the helper (pid %d, %s)", (int)kids[0], exe);
 	check(he.ok && (he.prm || pt.model == 2) && (he.prm & ~allowed) == 0 &&
 		      (he.eff & ~allowed) == 0 && (he.bnd & ~allowed) == 0 && !he.amb && !he.inh &&
-		      ((he.prm & CAP_MKNOD_BIT) != 0) == (pt.devices && pt.model != 2) &&
+		      ((he.prm & CAP_MKNOD_BIT) != 0) == (pt.devices && pt.model < 2) &&
 		      ((he.prm & CAP_SYS_ADMIN_BIT) != 0) == (pt.trusted && pt.model != 2) &&
 		      (!exact || (he.prm == allowed && he.eff == allowed && he.bnd == allowed)),
 	      "helper holds capabilities, only those of DESIGN §5%s%s%s%s: CapPrm %" PRIx64
@@ -699,7 +702,8 @@ void test_process_caps(void)
 	      " (allowed %" PRIx64 ")",
 	      pt.readonly ? " for a read-only export" : "",
 	      pt.model == 1 ? " minus SETUID/SETGID (model none)"
-	      : pt.model == 2 ? ", none at all (model none, --helper-user)" : "",
+	      : pt.model == 2 ? ", none at all (model none, --helper-user)"
+	      : pt.model == 3 ? ", only DAC and FOWNER (mapped-xattr)" : "",
 	      pt.devices ? " + MKNOD" : "",
 	      pt.trusted ? " + SYS_ADMIN" : "", he.prm, he.eff,
 	      he.bnd, he.inh, he.amb, allowed);

@@ -525,3 +525,257 @@ void test_model_none(void)
 	}
 	release_fid(pt_c, d);
 }
+
+/* ---- --security-model mapped-xattr (QEMU's on-disk format) ---- */
+
+#define MX_DIR "mx"
+
+/* The raw bytes of a host xattr; its length or -1. */
+static ssize_t mx_raw(const char *rel, const char *name, uint8_t *b, size_t n)
+{
+	return lgetxattr(hpath(MX_DIR "/%s", rel), name, b, n);
+}
+
+/* The xattr holds exactly these little-endian bytes of v (n = 4 or 8). */
+static bool mx_is(const char *rel, const char *name, uint64_t v, size_t n)
+{
+	uint8_t b[16], want[8];
+
+	for (size_t i = 0; i < n; i++)
+		want[i] = (uint8_t)(v >> (8 * i));
+	return mx_raw(rel, name, b, sizeof(b)) == (ssize_t)n && memcmp(b, want, n) == 0;
+}
+
+static int mx_host_set(const char *rel, const char *name, uint64_t v, size_t n)
+{
+	uint8_t b[8];
+
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	return lsetxattr(hpath(MX_DIR "/%s", rel), name, b, n, 0);
+}
+
+/* Tgetattr of MX_DIR/rel walked from the root of uid 1000. */
+static int mx_getattr(const char *rel, struct p9_rgetattr *a, struct p9_qid *q)
+{
+	char path[128];
+	uint32_t f;
+	int rc;
+
+	snprintf(path, sizeof(path), MX_DIR "/%s", rel);
+	f = p9c_fid_get(pt_c);
+	rc = p9c_walk_path(pt_c, pt_root1, f, path, q);
+	if (rc) {
+		p9c_fid_put(pt_c, f);
+		return rc;
+	}
+	rc = p9c_getattr(pt_c, f, P9_GETATTR_BASIC, a);
+	release_fid(pt_c, f);
+	return rc;
+}
+
+/* Files made through p9guard: the host side, byte by byte. */
+static void mx_writes(void)
+{
+	struct p9_rgetattr a;
+	struct p9_qid q;
+	struct stat st;
+	uint32_t d, f;
+	char buf[64];
+	int rc;
+
+	d = walk_new(pt_c, pt_root1, MX_DIR, &rc);
+	f = walk_new(pt_c, pt_root1, MX_DIR, &rc);
+	if (d == P9_NOFID || f == P9_NOFID) {
+		check(false, "mapped: walk to " MX_DIR ": %s", rcs(rc));
+		release_fid(pt_c, d);
+		release_fid(pt_c, f);
+		return;
+	}
+	rc = p9c_lcreate(pt_c, f, "file", P9_DOTL_RDWR | P9_DOTL_CREATE | P9_DOTL_EXCL, 0640,
+			 PT_GID_USER, NULL, NULL);
+	lstat(hpath(MX_DIR "/file"), &st);
+	check(rc == 0 && st.st_mode == (S_IFREG | 0600) && st.st_uid == 0 && st.st_gid == 0,
+	      "mapped: lcreate as 1000:1000 mode 0640: %s; host file mode %o owner %u:%u "
+	      "(want 100600, the helper's 0:0)",
+	      rcs(rc), st.st_mode, st.st_uid, st.st_gid);
+	check(mx_is("file", "user.virtfs.uid", 1000, 4) && mx_is("file", "user.virtfs.gid", 1000, 4) &&
+		      mx_is("file", "user.virtfs.mode", S_IFREG | 0640, 4) &&
+		      mx_raw("file", "user.virtfs.rdev", (uint8_t *)buf, sizeof(buf)) < 0,
+	      "mapped: user.virtfs.uid/gid = e8 03 00 00, mode = LE32 0100640, no rdev");
+	rc = p9c_getattr(pt_c, f, P9_GETATTR_BASIC, &a);	/* the open fid */
+	check(rc == 0 && a.uid == 1000 && a.gid == 1000 && a.mode == (S_IFREG | 0640),
+	      "mapped: getattr of the open fid: %s, %u:%u mode %o", rcs(rc), a.uid, a.gid, a.mode);
+	release_fid(pt_c, f);
+
+	rc = p9c_mkdir(pt_c, d, "dir", 0751, PT_GID_USER, NULL);
+	lstat(hpath(MX_DIR "/dir"), &st);
+	check(rc == 0 && st.st_mode == (S_IFDIR | 0700) &&
+		      mx_is("dir", "user.virtfs.mode", S_IFDIR | 0751, 4),
+	      "mapped: mkdir 0751: %s; host mode %o (--dmode 0700), stored mode 040751", rcs(rc),
+	      st.st_mode);
+
+	rc = p9c_symlink(pt_c, d, "link", "some/target", PT_GID_USER, &q);
+	lstat(hpath(MX_DIR "/link"), &st);
+	host_read_file(hpath(MX_DIR "/link"), buf, sizeof(buf));
+	check(rc == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600 &&
+		      strcmp(buf, "some/target") == 0 &&
+		      mx_is("link", "user.virtfs.mode", S_IFLNK | 0777, 4) &&
+		      q.type == P9_QTSYMLINK,
+	      "mapped: symlink: %s; host: a regular file %o holding \"%s\", stored mode "
+	      "0120777, qid type %#x",
+	      rcs(rc), st.st_mode, buf, q.type);
+	f = walk_new(pt_c, d, "link", &rc);
+	rc = f == P9_NOFID ? rc : p9c_readlink(pt_c, f, buf, sizeof(buf));
+	check(rc > 0 && strcmp(buf, "some/target") == 0, "mapped: readlink: %s \"%s\"",
+	      rcs(rc < 0 ? rc : 0), rc > 0 ? buf : "");
+	release_fid(pt_c, f);
+
+	rc = p9c_mknod(pt_c, d, "cdev", S_IFCHR | 0620, 4, 64, PT_GID_USER, NULL);
+	lstat(hpath(MX_DIR "/cdev"), &st);
+	check(rc == 0 && st.st_mode == (S_IFREG | 0600) && st.st_size == 0 &&
+		      mx_is("cdev", "user.virtfs.mode", S_IFCHR | 0620, 4) &&
+		      mx_is("cdev", "user.virtfs.rdev", makedev(4, 64), 8),
+	      "mapped: mknod char 4:64 (no --allow-devices): %s; host: empty regular file %o, "
+	      "stored mode 020620 and rdev LE64",
+	      rcs(rc), st.st_mode);
+	rc = mx_getattr("cdev", &a, NULL);
+	check(rc == 0 && a.mode == (S_IFCHR | 0620) && a.rdev == makedev(4, 64),
+	      "mapped: getattr of the node: %s, mode %o rdev %#llx", rcs(rc), a.mode,
+	      (unsigned long long)a.rdev);
+	rc = p9c_mknod(pt_c, d, "fifo", S_IFIFO | 0644, 0, 0, PT_GID_USER, NULL);
+	lstat(hpath(MX_DIR "/fifo"), &st);
+	check(rc == 0 && S_ISREG(st.st_mode) && mx_is("fifo", "user.virtfs.mode", S_IFIFO | 0644, 4),
+	      "mapped: mknod FIFO: %s; host regular, stored 010644", rcs(rc));
+
+	/* chown and chmod change metadata only. */
+	f = walk_new(pt_c, d, "file", &rc);
+	if (f != P9_NOFID) {
+		struct p9_tsetattr sa = { 0 };
+
+		sa.valid = P9_SETATTR_UID | P9_SETATTR_GID;
+		sa.uid = 2000;
+		sa.gid = 3000;
+		rc = p9c_setattr(pt_c, f, &sa);
+		sa.valid = P9_SETATTR_MODE;
+		sa.mode = 04705;	/* no type bits: the stored type stays */
+		rc = rc ? rc : p9c_setattr(pt_c, f, &sa);
+	}
+	lstat(hpath(MX_DIR "/file"), &st);
+	check(rc == 0 && st.st_uid == 0 && st.st_mode == (S_IFREG | 0600) &&
+		      mx_is("file", "user.virtfs.uid", 2000, 4) &&
+		      mx_is("file", "user.virtfs.gid", 3000, 4) &&
+		      mx_is("file", "user.virtfs.mode", S_IFREG | 04705, 4),
+	      "mapped: chown 2000:3000 and chmod 04705: %s; only the xattrs changed (host "
+	      "%u, %o)",
+	      rcs(rc), st.st_uid, st.st_mode);
+
+	/* user.virtfs.* is not the guest's. */
+	if (f != P9_NOFID) {
+		char list[1024];
+		ssize_t n = p9c_xattr_get(pt_c, f, "user.virtfs.uid", buf, sizeof(buf));
+		bool leaked = false;
+
+		check(n == -ENODATA, "mapped: reading user.virtfs.uid: %s (want ENODATA)",
+		      rcs(n < 0 ? n : 0));
+		rc = p9c_xattr_set(pt_c, f, "user.virtfs.uid", "\0\0\0\0", 4, 0);
+		check(rc == -EACCES && mx_is("file", "user.virtfs.uid", 2000, 4),
+		      "mapped: writing user.virtfs.uid: %s (want EACCES), unchanged", rcs(rc));
+		rc = p9c_xattr_remove(pt_c, f, "user.virtfs.mode");
+		check(rc == -EACCES && mx_is("file", "user.virtfs.mode", S_IFREG | 04705, 4),
+		      "mapped: removing user.virtfs.mode: %s (want EACCES), kept", rcs(rc));
+		rc = p9c_xattr_set(pt_c, f, "user.mine", "v", 1, 0);
+		n = p9c_xattr_list(pt_c, f, list, sizeof(list));
+		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1)
+			leaked |= strncmp(list + i, "user.virtfs.", 12) == 0;
+		check(rc == 0 && n > 0 && !leaked && memmem(list, (size_t)n, "user.mine", 10),
+		      "mapped: the list shows user.mine and no user.virtfs.* (%s)", rcs(rc));
+		{
+			uint8_t acl[44] = { 2, 0, 0, 0,
+					    0x01, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
+					    0x02, 0, 4, 0, 0xe8, 0x03, 0, 0,
+					    0x04, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
+					    0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
+					    0x20, 0, 4, 0, 0xff, 0xff, 0xff, 0xff };
+			uint8_t got[64];
+
+			rc = p9c_xattr_set(pt_c, f, "system.posix_acl_access", acl, sizeof(acl), 0);
+			n = p9c_xattr_get(pt_c, f, "system.posix_acl_access", got, sizeof(got));
+			check(rc == 0 && n == (ssize_t)sizeof(acl) &&
+				      mx_raw("file", "user.virtfs.system.posix_acl_access", got,
+					     sizeof(got)) == (ssize_t)sizeof(acl) &&
+				      mx_raw("file", "system.posix_acl_access", got, sizeof(got)) < 0,
+			      "mapped: an ACL is kept in user.virtfs.system.posix_acl_access (as "
+			      "QEMU), not on the host file: %s",
+			      rcs(rc));
+			n = p9c_xattr_list(pt_c, f, list, sizeof(list));
+			check(n > 0 && memmem(list, (size_t)n, "system.posix_acl_access", 24),
+			      "mapped: the list names it system.posix_acl_access");
+		}
+	}
+	release_fid(pt_c, f);
+	release_fid(pt_c, d);
+}
+
+/* A share as QEMU's mapped-xattr wrote it (the bytes made here by hand). */
+static void mx_reads_qemu(void)
+{
+	struct p9_rgetattr a;
+	struct p9_qid q;
+	char buf[64];
+	uint32_t f;
+	int rc, bad = 0;
+
+	bad |= host_write_file(hpath(MX_DIR "/q-file"), "data", 0600, 0, 0);
+	bad |= mx_host_set("q-file", "user.virtfs.uid", 1234, 4);
+	bad |= mx_host_set("q-file", "user.virtfs.gid", 5678, 4);
+	bad |= mx_host_set("q-file", "user.virtfs.mode", S_IFREG | 0751, 4);
+	bad |= host_write_file(hpath(MX_DIR "/q-link"), "../dest", 0600, 0, 0);
+	bad |= mx_host_set("q-link", "user.virtfs.mode", S_IFLNK | 0777, 4);
+	bad |= host_write_file(hpath(MX_DIR "/q-blk"), "", 0600, 0, 0);
+	bad |= mx_host_set("q-blk", "user.virtfs.mode", S_IFBLK | 0660, 4);
+	bad |= mx_host_set("q-blk", "user.virtfs.rdev", makedev(8, 1), 8);
+	bad |= host_write_file(hpath(MX_DIR "/q-plain"), "", 0644, 42, 43);
+	bad |= host_write_file(hpath(MX_DIR "/q-short"), "", 0644, 0, 0);
+	bad |= lsetxattr(hpath(MX_DIR "/q-short"), "user.virtfs.uid", "\x07\x00", 2, 0);
+	if (bad) {
+		check(false, "mapped: cannot make the QEMU-style files: %s", strerror(errno));
+		return;
+	}
+	rc = mx_getattr("q-file", &a, NULL);
+	check(rc == 0 && a.uid == 1234 && a.gid == 5678 && a.mode == (S_IFREG | 0751),
+	      "mapped: a QEMU-written file reads as 1234:5678 mode 0100751: %s, %u:%u %o", rcs(rc),
+	      a.uid, a.gid, a.mode);
+	rc = mx_getattr("q-link", &a, &q);
+	f = walk_new(pt_c, pt_root1, MX_DIR "/q-link", &rc);
+	rc = f == P9_NOFID ? rc : p9c_readlink(pt_c, f, buf, sizeof(buf));
+	release_fid(pt_c, f);
+	check(rc > 0 && strcmp(buf, "../dest") == 0 && S_ISLNK(a.mode) && q.type == P9_QTSYMLINK,
+	      "mapped: a QEMU-written symlink: mode %o, qid type %#x, target \"%s\"", a.mode, q.type,
+	      rc > 0 ? buf : rcs(rc));
+	rc = mx_getattr("q-blk", &a, NULL);
+	check(rc == 0 && a.mode == (S_IFBLK | 0660) && a.rdev == makedev(8, 1),
+	      "mapped: a QEMU-written block node: %s, mode %o rdev %#llx", rcs(rc), a.mode,
+	      (unsigned long long)a.rdev);
+	rc = mx_getattr("q-plain", &a, NULL);
+	check(rc == 0 && a.uid == 42 && a.gid == 43 && a.mode == (S_IFREG | 0644),
+	      "mapped: a file without metadata shows the host's 42:43 0644: %s", rcs(rc));
+	rc = mx_getattr("q-short", &a, NULL);
+	check(rc == 0 && a.uid == 0, "mapped: a 2-byte user.virtfs.uid is ignored: uid %u (%s)",
+	      a.uid, rcs(rc));
+}
+
+void test_model_mapped(void)
+{
+	if (pt.model != 3) {
+		skip("mapped: the server was not started with --security-model mapped-xattr "
+		     "(run.sh's mapped run is)");
+		return;
+	}
+	if (mkdir(hpath(MX_DIR), 0755) < 0) {
+		check(false, "mapped: cannot make " MX_DIR ": %s", strerror(errno));
+		return;
+	}
+	mx_writes();
+	mx_reads_qemu();
+}

@@ -343,11 +343,27 @@ if [ "$SERVER" = p9guard ]; then
 	done
 fi
 
+# ---- 8: --security-model mapped-xattr: QEMU's user.virtfs.* bytes, both
+# ways (pair_test_models.c) ----
+if [ "$SERVER" = p9guard ]; then
+	failed_before=$fail
+	MODEL_ARGS=(--security-model mapped-xattr)
+	MODEL_TEST_ARGS=(--model mapped-xattr)
+	echo "# p9guard again, with ${MODEL_ARGS[*]}"
+	if start_server export-mapped 0 0; then
+		run_prog --only caps,mapped
+		stop_server
+	fi
+	MODEL_ARGS=()
+	MODEL_TEST_ARGS=()
+	[ $fail = "$failed_before" ] || show_log_if_failed "mapped-xattr run"
+fi
+
 # Nothing was made beside the exports.
 extra=
 for f in "$TMP"/* "$TMP"/.[!.]*; do
 	[ -e "$f" ] || [ -L "$f" ] || continue
-	[[ ${f##*/} =~ ^export(-nodev|-ro|-idmap-shifted|-idmap-rootkept|-model-none|-model-none-user)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
+	[[ ${f##*/} =~ ^export(-nodev|-ro|-idmap-shifted|-idmap-rootkept|-model-none|-model-none-user|-mapped)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
 done
 if [ -z "$extra" ]; then
 	ok "nothing appeared beside the exports in $TMP"

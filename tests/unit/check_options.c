@@ -370,12 +370,35 @@ START_TEST(test_security_model)
 	ck_assert(strstr(options_help_text, "--security-model MODEL") != NULL);
 	ck_assert(strstr(options_help_text, "--helper-user USER") != NULL);
 	ck_fails_with(parse(BASE, "--security-model", "bogus"), "'bogus': expected");
-	ck_fails_with(parse(BASE, "--security-model", "mapped-xattr"), "not implemented yet");
+	ck_fails_with(parse(BASE, "--security-model", "mapped-file"), "not implemented");
 	ck_fails_with(parse(BASE, "--helper-user", "qemu"), "--helper-user needs --security-model none");
 	ck_fails_with(parse(BASE, "--security-model", "passthrough", "--helper-user", "qemu"),
 		      "--helper-user needs");
 	ck_fails_with(parse(BASE, "--security-model", "none", "--helper-user", ""),
 		      "--helper-user: the user name is empty");
+}
+END_TEST
+
+START_TEST(test_mapped_xattr)
+{
+	ck_assert_int_eq(parse(BASE, "--security-model", "mapped-xattr"), OPT_RUN);
+	ck_assert(options_mapped_xattr(&opts));
+	ck_assert_uint_eq(opts.fmode, 0600);
+	ck_assert_uint_eq(opts.dmode, 0700);
+	ck_assert_int_eq(parse(BASE, "--security-model", "mapped", "--fmode", "0640", "--dmode=750",
+			       "--helper-user", "qemu"),
+			 OPT_RUN);
+	ck_assert_str_eq(opts.security_model, "mapped-xattr");
+	ck_assert_uint_eq(opts.fmode, 0640);
+	ck_assert_uint_eq(opts.dmode, 0750);
+	ck_fails_with(parse(BASE, "--fmode", "0640"), "--fmode needs --security-model mapped-xattr");
+	ck_fails_with(parse(BASE, "--security-model", "none", "--dmode", "0700"),
+		      "--dmode needs --security-model mapped-xattr");
+	ck_fails_with(parse(BASE, "--security-model", "mapped-xattr", "--fmode", "1777"),
+		      "--fmode '1777': expected an octal mode");
+	ck_fails_with(parse(BASE, "--security-model", "mapped-xattr", "--uid-map", "0:1000:1"),
+		      "nothing to map");
+	ck_assert(strstr(options_help_text, "--fmode OCTAL") != NULL);
 }
 END_TEST
 
@@ -438,6 +461,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_readonly);
 	tcase_add_test(tc, test_id_maps);
 	tcase_add_test(tc, test_security_model);
+	tcase_add_test(tc, test_mapped_xattr);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("resolve");
 	tcase_add_test(tc, test_resolve_user);
