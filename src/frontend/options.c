@@ -68,6 +68,8 @@ const char options_help_text[] =
     "                          numbers kept in user.virtfs.* xattrs, as QEMU does\n"
     "  --fmode OCTAL           mapped-xattr: host mode of files (default 0600)\n"
     "  --dmode OCTAL           mapped-xattr: host mode of directories (default 0700)\n"
+    "  --multidevs MODE        file systems mounted below the export: remap (default:\n"
+    "                          unique qid paths), forbid (ENODEV) or warn (no remap)\n"
     "  --helper-user USER      with --security-model none or mapped-xattr: run the\n"
     "                          helper as USER, without root and any capability\n"
     "  --seccomp-action ACTION forbidden syscalls: kill (default), trap (EPERM, logged)\n"
@@ -115,6 +117,7 @@ enum {
 	OPT_HELPER_USER,
 	OPT_FMODE,
 	OPT_DMODE,
+	OPT_MULTIDEVS,
 	OPT_SECCOMP_ACTION,
 	OPT_ALLOW_NO_LANDLOCK,
 	OPT_LOG_LEVEL,
@@ -155,6 +158,7 @@ static const struct option long_opts[] = {
     {"helper-user", required_argument, NULL, OPT_HELPER_USER},
     {"fmode", required_argument, NULL, OPT_FMODE},
     {"dmode", required_argument, NULL, OPT_DMODE},
+    {"multidevs", required_argument, NULL, OPT_MULTIDEVS},
     {"seccomp-action", required_argument, NULL, OPT_SECCOMP_ACTION},
     {"allow-no-landlock", no_argument, NULL, OPT_ALLOW_NO_LANDLOCK},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -351,6 +355,7 @@ static void options_defaults(struct fe_options *o, const char *env_helper)
 	o->security_model = "passthrough";
 	o->fmode = 0600;	/* QEMU's defaults */
 	o->dmode = 0700;
+	o->multidevs = "remap";
 }
 
 bool options_mapped_xattr(const struct fe_options *o)
@@ -538,6 +543,14 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 					    "squash or mapped-xattr",
 					    optarg);
 			o->security_model = strcmp(optarg, "mapped") ? optarg : "mapped-xattr";
+			break;
+		case OPT_MULTIDEVS:
+			if (strcmp(optarg, "remap") && strcmp(optarg, "forbid") &&
+			    strcmp(optarg, "warn"))
+				return fail(err, errsz,
+					    "--multidevs '%s': expected remap, forbid or warn",
+					    optarg);
+			o->multidevs = optarg;
 			break;
 		case OPT_FMODE:
 		case OPT_DMODE:

@@ -74,6 +74,7 @@ struct fe_options {
 				     * "mapped-xattr" ("mapped" is stored as that) */
 	const char *helper_user;    /* --helper-user (not passthrough), or NULL: root */
 	unsigned int fmode, dmode;  /* --fmode/--dmode, mapped-xattr; 0600/0700 */
+	const char *multidevs;	    /* "remap" (default), "forbid" or "warn" */
 	bool fmode_set, dmode_set;
 	bool trusted_xattrs;	    /* helper keeps CAP_SYS_ADMIN for trusted.* */
 	const char *seccomp_action; /* "kill" (default), "trap" or "log" */

@@ -228,6 +228,14 @@ void path_procpath(const struct helper_obj *o, char buf[40]);
 
 /* ---- helper_qid.c ---- */
 void qid_init(dev_t rootdev);
+/* --multidevs: objects on a device other than the export root's */
+enum qid_multidevs {
+	QID_REMAP = 0,	/* unique qid paths: a per-device value mixed in (default) */
+	QID_FORBID,	/* refused with ENODEV */
+	QID_WARN,	/* qid.path = st_ino, a warning per device */
+};
+int qid_multidevs_parse(const char *s, enum qid_multidevs *out);
+void qid_set_multidevs(enum qid_multidevs m);
 /* 0 or EOVERFLOW (too many devices to keep qid.path unique). */
 int qid_from_stat(const struct stat *st, struct p9_qid *q);
 int attr_from_stat(const struct stat *st, struct hp_attr *a);

@@ -4,7 +4,8 @@
  * Exec'ed by the p9guard launcher (as root) with
  *   --sock-fd=N --root-fd=N --export=PATH [--threads=N] [--allow-devices]
  *   [--readonly] [--uid-map=G:H:N]... [--gid-map=G:H:N]... [--unmapped-uid=ID]
- *   [--unmapped-gid=ID] [--security-model=MODEL]
+ *   [--unmapped-gid=ID] [--security-model=MODEL] [--fmode=M --dmode=M]
+ *   [--multidevs=remap|forbid|warn]
  *   [--log-level=LEVEL] [--syslog] [--audit-fd=N --audit-dir-fd=N
  *   --audit-name=NAME] [--audit-syslog] [--audit-stderr] [--audit-level=L]
  * It trusts neither descriptor to be what the command line says: the socket
@@ -44,6 +45,7 @@ struct helper_opts {
 	struct idmap uid_map, gid_map;
 	enum helper_model model;
 	unsigned long fmode, dmode;
+	enum qid_multidevs multidevs;
 	int log_level;
 	bool syslog;
 	enum sandbox_seccomp_action seccomp_action;
@@ -72,6 +74,8 @@ static const char helper_usage[] =
 	"                     or mapped-xattr (alias mapped): QEMU's user.virtfs.*\n"
 	"  --fmode=OCTAL      mapped-xattr: host mode of files (default 0600)\n"
 	"  --dmode=OCTAL      mapped-xattr: host mode of directories (default 0700)\n"
+	"  --multidevs=M      other file systems below the export: remap (default,\n"
+	"                     unique qids), forbid (ENODEV) or warn (no remap)\n"
 	"  --log-level=LEVEL  error, warning, info (default) or debug\n"
 	"  --syslog           log to syslog as well as to standard error\n"
 	"  --seccomp-action=A what a forbidden syscall gets: kill (default), trap or log\n"
@@ -106,7 +110,8 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 	enum { O_SOCK = 256, O_ROOT, O_EXPORT, O_THREADS, O_DEVICES, O_LEVEL, O_SYSLOG,
 	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_AUDIT_FD, O_AUDIT_DIR, O_AUDIT_NAME,
 	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_UID_MAP, O_GID_MAP, O_UNMAPPED_UID,
-	       O_UNMAPPED_GID, O_MODEL, O_FMODE, O_DMODE, O_HELP, O_VERSION };
+	       O_UNMAPPED_GID, O_MODEL, O_FMODE, O_DMODE, O_MULTIDEVS, O_HELP,
+	       O_VERSION };
 	static const struct option longopts[] = {
 		{ "sock-fd", required_argument, NULL, O_SOCK },
 		{ "root-fd", required_argument, NULL, O_ROOT },
@@ -121,6 +126,7 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		{ "security-model", required_argument, NULL, O_MODEL },
 		{ "fmode", required_argument, NULL, O_FMODE },
 		{ "dmode", required_argument, NULL, O_DMODE },
+		{ "multidevs", required_argument, NULL, O_MULTIDEVS },
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "syslog", no_argument, NULL, O_SYSLOG },
 		{ "seccomp-action", required_argument, NULL, O_SECCOMP },
@@ -183,6 +189,10 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 				die("--security-model: expected passthrough, none, squash or "
 				    "mapped-xattr, got %s",
 				    optarg);
+			break;
+		case O_MULTIDEVS:
+			if (qid_multidevs_parse(optarg, &o->multidevs) < 0)
+				die("--multidevs: expected remap, forbid or warn, got %s", optarg);
 			break;
 		case O_FMODE:
 		case O_DMODE: {
@@ -448,6 +458,7 @@ int main(int argc, char **argv)
 	env.own_gid = (uint32_t)getegid();
 	atomic_init(&env.hello_done, false);
 	qid_init(root->dev);
+	qid_set_multidevs(o.multidevs);
 	handles_init();
 	err = hnode_new(root, NULL, NULL, &env.root);
 	if (err)

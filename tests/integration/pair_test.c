@@ -19,6 +19,8 @@
  *   --model M  p9guard runs with --security-model none ("none") or also
  *              with --helper-user daemon ("none-user") (area "model"), or
  *              --security-model mapped-xattr ("mapped-xattr", area "mapped")
+ *   --multidevs M  p9guard runs with --multidevs forbid or warn (area
+ *              "multidev" checks that instead of the remap)
  *   --only     run only these areas (comma-separated names from `areas`
  *              below, e.g. "caps,create"); the default is all of them
  *
@@ -279,6 +281,7 @@ static void usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s --socket SOCK --export DIR --server p9guard|diod [--aname NAME]\n"
 		"          [--pid PID] [--devices] [--trusted] [--readonly] [--idmap M] [--model M]\n"
+		"          [--multidevs M]\n"
 		"          [--only AREA,...]\n",
 		argv0);
 	exit(2);
@@ -297,6 +300,7 @@ static void parse_args(int argc, char **argv)
 		{ "readonly", no_argument, NULL, 'r' },
 		{ "idmap", required_argument, NULL, 'i' },
 		{ "model", required_argument, NULL, 'm' },
+		{ "multidevs", required_argument, NULL, 'M' },
 		{ "only", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -314,6 +318,14 @@ static void parse_args(int argc, char **argv)
 		case 'd': pt.devices = true; break;
 		case 't': pt.trusted = true; break;
 		case 'r': pt.readonly = true; break;
+		case 'M':
+			if (!strcmp(optarg, "forbid"))
+				pt.multidevs = 1;
+			else if (!strcmp(optarg, "warn"))
+				pt.multidevs = 2;
+			else if (strcmp(optarg, "remap"))
+				usage(argv[0]);
+			break;
 		case 'm':
 			if (!strcmp(optarg, "none"))
 				pt.model = 1;

@@ -38,6 +38,7 @@ struct pt_opts {
 	int model;		/* --security-model: 0 passthrough, 1 none (root helper),
 				 * 2 none with --helper-user (uid PT_HELPER_USER),
 				 * 3 mapped-xattr */
+	int multidevs;		/* --multidevs: 0 remap (default), 1 forbid, 2 warn */
 	const char *only;	/* comma-separated areas to run, or NULL: all */
 };
 

@@ -359,11 +359,35 @@ if [ "$SERVER" = p9guard ]; then
 	[ $fail = "$failed_before" ] || show_log_if_failed "mapped-xattr run"
 fi
 
+# ---- 9, 10: --multidevs forbid and warn (pair_test_multidev.c) ----
+if [ "$SERVER" = p9guard ]; then
+	for mode in forbid warn; do
+		failed_before=$fail
+		MODEL_ARGS=(--multidevs $mode)
+		MODEL_TEST_ARGS=(--multidevs $mode)
+		echo "# p9guard again, with ${MODEL_ARGS[*]}"
+		if start_server export-multidevs-$mode 0 0; then
+			run_prog --only multidev
+			stop_server
+			if [ $mode = warn ]; then
+				if grep -q 'not remapped (--multidevs warn) and may collide' "$LOG"; then
+					ok "--multidevs warn: the helper warned about the second file system"
+				else
+					notok "--multidevs warn: the helper warned about the second file system"
+				fi
+			fi
+		fi
+		MODEL_ARGS=()
+		MODEL_TEST_ARGS=()
+		[ $fail = "$failed_before" ] || show_log_if_failed "multidevs $mode run"
+	done
+fi
+
 # Nothing was made beside the exports.
 extra=
 for f in "$TMP"/* "$TMP"/.[!.]*; do
 	[ -e "$f" ] || [ -L "$f" ] || continue
-	[[ ${f##*/} =~ ^export(-nodev|-ro|-idmap-shifted|-idmap-rootkept|-model-none|-model-none-user|-mapped)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
+	[[ ${f##*/} =~ ^export(-nodev|-ro|-idmap-shifted|-idmap-rootkept|-model-none|-model-none-user|-mapped|-multidevs-forbid|-multidevs-warn)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
 done
 if [ -z "$extra" ]; then
 	ok "nothing appeared beside the exports in $TMP"

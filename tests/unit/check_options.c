@@ -402,6 +402,19 @@ START_TEST(test_mapped_xattr)
 }
 END_TEST
 
+START_TEST(test_multidevs)
+{
+	ck_assert_int_eq(parse(BASE), OPT_RUN);
+	ck_assert_str_eq(opts.multidevs, "remap");
+	ck_assert_int_eq(parse(BASE, "--multidevs", "forbid"), OPT_RUN);
+	ck_assert_str_eq(opts.multidevs, "forbid");
+	ck_assert_int_eq(parse(BASE, "--multidevs=warn"), OPT_RUN);
+	ck_assert_str_eq(opts.multidevs, "warn");
+	ck_fails_with(parse(BASE, "--multidevs", "ignore"), "--multidevs 'ignore': expected");
+	ck_assert(strstr(options_help_text, "--multidevs MODE") != NULL);
+}
+END_TEST
+
 START_TEST(test_resolve_user)
 {
 	uid_t uid;
@@ -462,6 +475,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_id_maps);
 	tcase_add_test(tc, test_security_model);
 	tcase_add_test(tc, test_mapped_xattr);
+	tcase_add_test(tc, test_multidevs);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("resolve");
 	tcase_add_test(tc, test_resolve_user);
