@@ -19,6 +19,7 @@
  *   --model M  p9guard runs with --security-model none ("none") or also
  *              with --helper-user daemon ("none-user") (area "model"), or
  *              --security-model mapped-xattr ("mapped-xattr", area "mapped")
+ *   --import-tool PATH  p9guard-import-mapped-file (area "mapped")
  *   --multidevs M  p9guard runs with --multidevs forbid or warn (area
  *              "multidev" checks that instead of the remap)
  *   --only     run only these areas (comma-separated names from `areas`
@@ -281,7 +282,7 @@ static void usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s --socket SOCK --export DIR --server p9guard|diod [--aname NAME]\n"
 		"          [--pid PID] [--devices] [--trusted] [--readonly] [--idmap M] [--model M]\n"
-		"          [--multidevs M]\n"
+		"          [--multidevs M] [--import-tool PATH]\n"
 		"          [--only AREA,...]\n",
 		argv0);
 	exit(2);
@@ -301,6 +302,7 @@ static void parse_args(int argc, char **argv)
 		{ "idmap", required_argument, NULL, 'i' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "multidevs", required_argument, NULL, 'M' },
+		{ "import-tool", required_argument, NULL, 'I' },
 		{ "only", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -318,6 +320,7 @@ static void parse_args(int argc, char **argv)
 		case 'd': pt.devices = true; break;
 		case 't': pt.trusted = true; break;
 		case 'r': pt.readonly = true; break;
+		case 'I': pt.import_tool = optarg; break;
 		case 'M':
 			if (!strcmp(optarg, "forbid"))
 				pt.multidevs = 1;

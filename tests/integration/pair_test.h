@@ -39,6 +39,7 @@ struct pt_opts {
 				 * 2 none with --helper-user (uid PT_HELPER_USER),
 				 * 3 mapped-xattr */
 	int multidevs;		/* --multidevs: 0 remap (default), 1 forbid, 2 warn */
+	const char *import_tool; /* p9guard-import-mapped-file, for area "mapped" */
 	const char *only;	/* comma-separated areas to run, or NULL: all */
 };
 

@@ -765,6 +765,86 @@ static void mx_reads_qemu(void)
 	      a.uid, rcs(rc));
 }
 
+/* A QEMU mapped-file share, imported by p9guard-import-mapped-file. */
+static void mx_import(void)
+{
+	static const struct {
+		const char *name, *meta;
+	} metas[] = {
+		{ "f", "virtfs.uid=1111\nvirtfs.gid=2222\nvirtfs.mode=33261\n" },	/* 0100755 */
+		{ "l", "virtfs.uid=1111\nvirtfs.gid=2222\nvirtfs.mode=41471\n" },	/* 0120777 */
+		{ "c", "virtfs.uid=0\nvirtfs.gid=5\nvirtfs.mode=8612\nvirtfs.rdev=1025\n" },
+		{ "d", "virtfs.uid=3333\nvirtfs.gid=3334\nvirtfs.mode=16877\n" },	/* 040755 */
+		{ "evil", "virtfs.uid=0\nvirtfs.mode=33261\n" },	/* a host symlink */
+		{ "gone", "virtfs.uid=7\n" },				/* no such entry */
+	};
+	char cmd[1024], out[256], buf[64];
+	struct p9_rgetattr a;
+	struct stat st;
+	FILE *p;
+	int rc, bad = 0;
+
+	if (!pt.import_tool) {
+		skip("mapped: import: run.sh gave no --import-tool");
+		return;
+	}
+	bad |= mkdir(hpath(MX_DIR "/imp"), 0700) < 0;
+	bad |= mkdir(hpath(MX_DIR "/imp/.virtfs_metadata"), 0700) < 0;
+	bad |= mkdir(hpath(MX_DIR "/imp/d"), 0700) < 0;
+	bad |= host_write_file(hpath(MX_DIR "/imp/f"), "data", 0600, 0, 0) < 0;
+	bad |= host_write_file(hpath(MX_DIR "/imp/l"), "target/x", 0600, 0, 0) < 0;
+	bad |= host_write_file(hpath(MX_DIR "/imp/c"), "", 0600, 0, 0) < 0;
+	bad |= host_write_file(hpath(MX_DIR "/imp-target"), "t", 0600, 0, 0) < 0;
+	bad |= symlink("../imp-target", hpath(MX_DIR "/imp/evil")) < 0;
+	for (size_t i = 0; i < sizeof(metas) / sizeof(metas[0]); i++)
+		bad |= host_write_file(hpath(MX_DIR "/imp/.virtfs_metadata/%s", metas[i].name),
+				       metas[i].meta, 0600, 0, 0) < 0;
+	if (bad) {
+		check(false, "mapped: import: cannot make the mapped-file tree: %s",
+		      strerror(errno));
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "'%s' --remove-metadata '%s' 2>/dev/null", pt.import_tool,
+		 hpath(MX_DIR "/imp"));
+	p = popen(cmd, "r");
+	out[0] = '\0';
+	if (p) {
+		if (!fgets(out, sizeof(out), p))
+			out[0] = '\0';
+		rc = pclose(p);
+	} else {
+		rc = -1;
+	}
+	out[strcspn(out, "\n")] = '\0';
+	check(rc == 0 && strcmp(out, "4 imported, 2 skipped, 0 failed") == 0,
+	      "mapped: import: the tool says \"%s\" (status %d; want 4 imported, 2 skipped)", out,
+	      rc);
+	rc = mx_getattr("imp/f", &a, NULL);
+	check(rc == 0 && a.uid == 1111 && a.gid == 2222 && a.mode == (S_IFREG | 0755),
+	      "mapped: import: f reads as 1111:2222 0100755: %s, %u:%u %o", rcs(rc), a.uid, a.gid,
+	      a.mode);
+	rc = mx_getattr("imp/l", &a, NULL);
+	{
+		uint32_t f = walk_new(pt_c, pt_root1, MX_DIR "/imp/l", &rc);
+
+		rc = f == P9_NOFID ? rc : p9c_readlink(pt_c, f, buf, sizeof(buf));
+		release_fid(pt_c, f);
+	}
+	check(rc > 0 && S_ISLNK(a.mode) && strcmp(buf, "target/x") == 0,
+	      "mapped: import: l is a symlink to \"%s\" (mode %o)", rc > 0 ? buf : rcs(rc), a.mode);
+	rc = mx_getattr("imp/c", &a, NULL);
+	check(rc == 0 && a.mode == (S_IFCHR | 0644) && a.rdev == makedev(4, 1) && a.gid == 5,
+	      "mapped: import: c is char 4:1 mode 020644: %s, mode %o rdev %#llx", rcs(rc), a.mode,
+	      (unsigned long long)a.rdev);
+	rc = mx_getattr("imp/d", &a, NULL);
+	check(rc == 0 && a.mode == (S_IFDIR | 0755) && a.uid == 3333,
+	      "mapped: import: d is a directory 040755 of 3333: %s, mode %o uid %u", rcs(rc),
+	      a.mode, a.uid);
+	check(lgetxattr(hpath(MX_DIR "/imp-target"), "user.virtfs.uid", buf, sizeof(buf)) < 0 &&
+		      lstat(hpath(MX_DIR "/imp/.virtfs_metadata"), &st) < 0 && errno == ENOENT,
+	      "mapped: import: the symlink's target was not touched; .virtfs_metadata removed");
+}
+
 void test_model_mapped(void)
 {
 	if (pt.model != 3) {
@@ -778,4 +858,5 @@ void test_model_mapped(void)
 	}
 	mx_writes();
 	mx_reads_qemu();
+	mx_import();
 }

@@ -348,7 +348,7 @@ fi
 if [ "$SERVER" = p9guard ]; then
 	failed_before=$fail
 	MODEL_ARGS=(--security-model mapped-xattr)
-	MODEL_TEST_ARGS=(--model mapped-xattr)
+	MODEL_TEST_ARGS=(--model mapped-xattr --import-tool "$BUILDDIR/p9guard-import-mapped-file")
 	echo "# p9guard again, with ${MODEL_ARGS[*]}"
 	if start_server export-mapped 0 0; then
 		run_prog --only caps,mapped
