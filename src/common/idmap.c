@@ -9,10 +9,10 @@
 
 #include "common/idmap.h"
 
-#define ID_MAX 4294967294ull	/* (uint32_t)-1 means "no id" */
+#define ID_MAX 4294967294ull /* (uint32_t)-1 means "no id" */
 
 static int fail(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t errsz, const char *fmt, ...)
 {
@@ -75,7 +75,7 @@ int idmap_add_spec(struct idmap *m, const char *spec, char *err, size_t errsz)
 			return fail(err, errsz, "'%s': its host ids overlap the range %u:%u:%u",
 				    spec, r->guest, r->host, r->count);
 	}
-	m->r[m->n++] = (struct idmap_range){ (uint32_t)g, (uint32_t)h, (uint32_t)n };
+	m->r[m->n++] = (struct idmap_range){(uint32_t)g, (uint32_t)h, (uint32_t)n};
 	return 0;
 }
 
@@ -85,8 +85,7 @@ int idmap_set_squash(struct idmap *m, const char *spec, char *err, size_t errsz)
 	const char *p;
 
 	if (parse_num(spec, '\0', ID_MAX, &v, &p) < 0)
-		return fail(err, errsz, "'%s': expected a numeric id from 0 to %llu", spec,
-			    ID_MAX);
+		return fail(err, errsz, "'%s': expected a numeric id from 0 to %llu", spec, ID_MAX);
 	m->squash = (uint32_t)v;
 	return 0;
 }

@@ -33,7 +33,7 @@ struct idmap_range {
 struct idmap {
 	struct idmap_range r[IDMAP_MAX_RANGES];
 	unsigned int n;
-	uint32_t squash;	/* host id of unmapped guest ids */
+	uint32_t squash; /* host id of unmapped guest ids */
 };
 
 /* An empty map (identity) with the default squash id. */

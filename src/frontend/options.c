@@ -555,7 +555,8 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 		case OPT_FMODE:
 		case OPT_DMODE:
 			if (parse_uint(optarg, 8, 0777, &v) < 0)
-				return fail(err, errsz, "--%s '%s': expected an octal mode up to 0777",
+				return fail(err, errsz,
+					    "--%s '%s': expected an octal mode up to 0777",
 					    c == OPT_FMODE ? "fmode" : "dmode", optarg);
 			if (c == OPT_FMODE) {
 				o->fmode = (unsigned int)v;
@@ -579,7 +580,10 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 				return fail(err, errsz, "--%s %s",
 					    c == OPT_UNMAPPED_UID ? "unmapped-uid" : "unmapped-gid",
 					    why);
-			*(c == OPT_UNMAPPED_UID ? &o->unmapped_uid_set : &o->unmapped_gid_set) = true;
+			if (c == OPT_UNMAPPED_UID)
+				o->unmapped_uid_set = true;
+			else
+				o->unmapped_gid_set = true;
 			break;
 		}
 		case OPT_SECCOMP_ACTION:

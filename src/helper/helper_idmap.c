@@ -105,9 +105,11 @@ int hidmap_acl(void *value, size_t len, bool to_host)
 		bool mapped = true;
 
 		if (tag == ACL_TAG_USER)
-			id = to_host ? idmap_to_host(&uids, id, &mapped) : idmap_to_guest(&uids, id);
+			id =
+			    to_host ? idmap_to_host(&uids, id, &mapped) : idmap_to_guest(&uids, id);
 		else if (tag == ACL_TAG_GROUP)
-			id = to_host ? idmap_to_host(&gids, id, &mapped) : idmap_to_guest(&gids, id);
+			id =
+			    to_host ? idmap_to_host(&gids, id, &mapped) : idmap_to_guest(&gids, id);
 		else
 			continue;
 		if (!mapped)

@@ -109,8 +109,8 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 {
 	enum { O_SOCK = 256, O_ROOT, O_EXPORT, O_THREADS, O_DEVICES, O_LEVEL, O_SYSLOG,
 	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_AUDIT_FD, O_AUDIT_DIR, O_AUDIT_NAME,
-	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_UID_MAP, O_GID_MAP, O_UNMAPPED_UID,
-	       O_UNMAPPED_GID, O_MODEL, O_FMODE, O_DMODE, O_MULTIDEVS, O_HELP,
+	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_UID_MAP, O_GID_MAP,
+	       O_UNMAPPED_UID, O_UNMAPPED_GID, O_MODEL, O_FMODE, O_DMODE, O_MULTIDEVS, O_HELP,
 	       O_VERSION };
 	static const struct option longopts[] = {
 		{ "sock-fd", required_argument, NULL, O_SOCK },
@@ -210,8 +210,8 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		case O_UNMAPPED_GID:
 			if (idmap_set_squash(c == O_UNMAPPED_UID ? &o->uid_map : &o->gid_map,
 					     optarg, err, sizeof(err)) < 0)
-				die("--%s %s", c == O_UNMAPPED_UID ? "unmapped-uid" : "unmapped-gid",
-				    err);
+				die("--%s %s",
+				    c == O_UNMAPPED_UID ? "unmapped-uid" : "unmapped-gid", err);
 			break;
 		case O_LEVEL:
 			o->log_level = log_level_parse(optarg);
@@ -494,7 +494,7 @@ int main(int argc, char **argv)
 		die("cannot confine the helper");
 
 	log_info("serving %s with %u threads, security model %s%s%s", env.export_path,
-		 o.threads, model_name(env.model), env.allow_devices ? ", device nodes allowed" : "",
-		 env.readonly ? ", read-only" : "");
+		 o.threads, model_name(env.model),
+		 env.allow_devices ? ", device nodes allowed" : "", env.readonly ? ", read-only" : "");
 	return helper_serve(&env, o.threads);
 }

@@ -39,7 +39,7 @@
 #define META_DIR ".virtfs_metadata"
 #define META_ROOT ".virtfs_metadata_root"
 #define MAX_DEPTH 4096
-#define META_MAX 4096	/* a metadata file is a few short lines */
+#define META_MAX 4096 /* a metadata file is a few short lines */
 
 static bool remove_meta, dry_run, verbose;
 static unsigned long imported, skipped, failed;
@@ -51,7 +51,7 @@ struct meta {
 };
 
 static void warn_at(const char *path, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void warn_at(const char *path, const char *name, const char *fmt, ...)
 {
@@ -72,10 +72,10 @@ static void parse_line(const char *line, struct meta *m)
 		size_t off_has, off_val;
 		bool wide;
 	} keys[] = {
-		{ "virtfs.uid=", offsetof(struct meta, has_uid), offsetof(struct meta, uid), false },
-		{ "virtfs.gid=", offsetof(struct meta, has_gid), offsetof(struct meta, gid), false },
-		{ "virtfs.mode=", offsetof(struct meta, has_mode), offsetof(struct meta, mode), false },
-		{ "virtfs.rdev=", offsetof(struct meta, has_rdev), offsetof(struct meta, rdev), true },
+	    {"virtfs.uid=", offsetof(struct meta, has_uid), offsetof(struct meta, uid), false},
+	    {"virtfs.gid=", offsetof(struct meta, has_gid), offsetof(struct meta, gid), false},
+	    {"virtfs.mode=", offsetof(struct meta, has_mode), offsetof(struct meta, mode), false},
+	    {"virtfs.rdev=", offsetof(struct meta, has_rdev), offsetof(struct meta, rdev), true},
 	};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -88,11 +88,11 @@ static void parse_line(const char *line, struct meta *m)
 		errno = 0;
 		v = strtoll(line + n, &end, 10);
 		if (errno || end == line + n || (*end && *end != '\n'))
-			return;	/* malformed: ignored, as QEMU's atoi would not be */
+			return; /* malformed: ignored (QEMU's atoi reads a prefix) */
 		*(bool *)((char *)m + keys[i].off_has) = true;
 		if (keys[i].wide)
 			*(uint64_t *)((char *)m + keys[i].off_val) = (uint64_t)v;
-		else	/* %d of a uid_t/mode_t: the same 32 bits */
+		else /* %d of a uid_t/mode_t: the same 32 bits */
 			*(uint32_t *)((char *)m + keys[i].off_val) = (uint32_t)v;
 	}
 }
@@ -137,7 +137,7 @@ static int put(int fd, const char *name, uint64_t v, size_t len)
 /* Write m onto the entry `name` of dir ("." for the directory itself). */
 static void apply(int dir, const char *path, const char *name, const struct meta *m)
 {
-	struct stat st = { 0 };
+	struct stat st = {0};
 	int fd, rc = 0;
 
 	/* O_PATH: a device or FIFO met here is never opened for I/O. */
@@ -150,7 +150,8 @@ static void apply(int dir, const char *path, const char *name, const struct meta
 	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
 		/* A host symlink is never followed. */
 		warn_at(path, name, "skipped: %s",
-			S_ISLNK(st.st_mode) ? "a symlink" : "neither a regular file nor a directory");
+			S_ISLNK(st.st_mode) ? "a symlink"
+					    : "neither a regular file nor a directory");
 		skipped++;
 		close(fd);
 		return;
@@ -254,7 +255,7 @@ static void walk(int dir, const char *path, int depth)
 			continue;
 		fd = openat(dir, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
-			continue;	/* not a directory (or a symlink to one) */
+			continue; /* not a directory (or a symlink to one) */
 		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
 		walk(fd, sub, depth + 1);
 		close(fd);
@@ -280,22 +281,31 @@ static void usage(FILE *f, int rc)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "remove-metadata", no_argument, NULL, 'r' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"remove-metadata", no_argument, NULL, 'r'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct meta m;
 	int o, root;
 
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (o) {
-		case 'r': remove_meta = true; break;
-		case 'n': dry_run = true; break;
-		case 'v': verbose = true; break;
-		case 'h': usage(stdout, 0); break;
-		default: usage(stderr, 2);
+		case 'r':
+			remove_meta = true;
+			break;
+		case 'n':
+			dry_run = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		default:
+			usage(stderr, 2);
 		}
 	}
 	if (optind != argc - 1)

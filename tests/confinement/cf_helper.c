@@ -538,8 +538,8 @@ static int he_readonly_refusals(void)
 	bad |= cf_check(openat(exp_fd, "ro.txt", O_WRONLY | O_CLOEXEC) == -1 && errno == EACCES,
 			"open for writing: want EACCES, got %s", strerror(errno));
 	errno = 0;
-	bad |= cf_check(openat(exp_fd, "new", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) == -1 &&
-			    errno == EACCES,
+	fd = openat(exp_fd, "new", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	bad |= cf_check(fd == -1 && errno == EACCES,
 			"create: want EACCES, got %s", strerror(errno));
 	errno = 0;
 	bad |= cf_check(mkdirat(exp_fd, "newdir", 0755) == -1 && errno == EACCES,

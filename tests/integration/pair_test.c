@@ -281,8 +281,8 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s --socket SOCK --export DIR --server p9guard|diod [--aname NAME]\n"
-		"          [--pid PID] [--devices] [--trusted] [--readonly] [--idmap M] [--model M]\n"
-		"          [--multidevs M] [--import-tool PATH]\n"
+		"          [--pid PID] [--devices] [--trusted] [--readonly] [--idmap M]\n"
+		"          [--model M] [--multidevs M] [--import-tool PATH]\n"
 		"          [--only AREA,...]\n",
 		argv0);
 	exit(2);

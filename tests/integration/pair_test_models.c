@@ -52,10 +52,10 @@ static void expect_erofs(int rc, const char *who, const char *what)
 /* Every modifying operation from `root` (attached as `who`). */
 static void try_changes(uint32_t root, const char *who)
 {
-	static const uint32_t opens[] = { P9_DOTL_WRONLY, P9_DOTL_RDWR,
-					  P9_DOTL_RDONLY | P9_DOTL_TRUNC };
-	static const char *const open_names[] = { "open O_WRONLY", "open O_RDWR",
-						  "open O_RDONLY|O_TRUNC" };
+	static const uint32_t opens[] = {P9_DOTL_WRONLY, P9_DOTL_RDWR,
+					 P9_DOTL_RDONLY | P9_DOTL_TRUNC};
+	static const char *const open_names[] = {"open O_WRONLY", "open O_RDWR",
+						 "open O_RDONLY|O_TRUNC"};
 	struct p9_tsetattr sa;
 	uint32_t dir, file, f;
 	char buf[64];
@@ -91,7 +91,8 @@ static void try_changes(uint32_t root, const char *who)
 	}
 	f = walk_new(pt_c, dir, "", &rc);
 	if (f != P9_NOFID)
-		rc = p9c_lcreate(pt_c, f, "new", P9_DOTL_RDWR | P9_DOTL_CREATE, 0644, 0, NULL, NULL);
+		rc =
+		    p9c_lcreate(pt_c, f, "new", P9_DOTL_RDWR | P9_DOTL_CREATE, 0644, 0, NULL, NULL);
 	expect_erofs(rc, who, "lcreate");
 	release_fid(pt_c, f);
 	expect_erofs(p9c_mkdir(pt_c, dir, "newdir", 0755, 0, NULL), who, "mkdir");
@@ -123,7 +124,7 @@ static void try_changes(uint32_t root, const char *who)
 
 	f = walk_new(pt_c, dir, "file", &rc);
 	if (f != P9_NOFID) {
-		rc = p9c_remove(pt_c, f);	/* the fid is gone either way */
+		rc = p9c_remove(pt_c, f); /* the fid is gone either way */
 		p9c_fid_put(pt_c, f);
 	}
 	expect_erofs(rc, who, "remove");
@@ -140,7 +141,8 @@ void test_readonly(void)
 	int rc;
 
 	if (!pt.readonly) {
-		skip("readonly: the server was not started with --readonly (run.sh's third run is)");
+		skip(
+		    "readonly: the server was not started with --readonly (run.sh's third run is)");
 		return;
 	}
 	if (mkdir(hpath(RO_DIR), 0755) < 0 || mkdir(hpath(RO_DIR "/sub"), 0755) < 0 ||
@@ -171,22 +173,22 @@ void test_readonly(void)
 	lstat(hpath(RO_DIR "/file"), &st1);
 	host_read_file(hpath(RO_DIR "/file"), text, sizeof(text));
 	check(st1.st_mode == st0.st_mode && st1.st_uid == st0.st_uid && st1.st_gid == st0.st_gid &&
-		      st1.st_size == st0.st_size && st1.st_mtim.tv_sec == st0.st_mtim.tv_sec &&
-		      st1.st_ctim.tv_sec == st0.st_ctim.tv_sec &&
-		      st1.st_ctim.tv_nsec == st0.st_ctim.tv_nsec && strcmp(text, RO_TEXT) == 0,
+		  st1.st_size == st0.st_size && st1.st_mtim.tv_sec == st0.st_mtim.tv_sec &&
+		  st1.st_ctim.tv_sec == st0.st_ctim.tv_sec &&
+		  st1.st_ctim.tv_nsec == st0.st_ctim.tv_nsec && strcmp(text, RO_TEXT) == 0,
 	      "readonly: host file unchanged: mode %o->%o owner %u:%u->%u:%u size %lld->%lld, "
 	      "ctime kept, content \"%s\"",
 	      st0.st_mode, st1.st_mode, st0.st_uid, st0.st_gid, st1.st_uid, st1.st_gid,
 	      (long long)st0.st_size, (long long)st1.st_size, text);
 	check(lgetxattr(hpath(RO_DIR "/file"), "user.keep", text, sizeof(text)) == 4 &&
-		      lgetxattr(hpath(RO_DIR "/file"), "user.new", text, sizeof(text)) < 0,
+		  lgetxattr(hpath(RO_DIR "/file"), "user.new", text, sizeof(text)) < 0,
 	      "readonly: host xattrs unchanged (user.keep kept, no user.new)");
 }
 
 /* ---- --uid-map / --gid-map ---- */
 
 #define IM_DIR "idmap"
-#define IM_UNMAPPED 3000u	/* a guest uid and gid outside both maps */
+#define IM_UNMAPPED 3000u /* a guest uid and gid outside both maps */
 
 /*
  * The two maps run.sh starts p9guard with (pt.idmap):
@@ -276,12 +278,12 @@ static void im_shows(const char *rel, uint32_t hu, uint32_t hg, uint32_t wu, uin
 /* A POSIX ACL xattr value: owner rw, `user` r, group r, mask r, other r. */
 static size_t im_acl(uint8_t *b, uint32_t user)
 {
-	static const uint16_t tags[] = { 0x01, 0x02, 0x04, 0x10, 0x20 };
-	static const uint16_t perms[] = { 6, 4, 4, 4, 4 };
+	static const uint16_t tags[] = {0x01, 0x02, 0x04, 0x10, 0x20};
+	static const uint16_t perms[] = {6, 4, 4, 4, 4};
 	size_t off = 4;
 
 	memset(b, 0, 4);
-	b[0] = 2;	/* version */
+	b[0] = 2; /* version */
 	for (size_t i = 0; i < 5; i++, off += 8) {
 		uint32_t id = tags[i] == 0x02 ? user : 0xffffffffu;
 
@@ -307,7 +309,7 @@ static uint32_t acl_user_of(const uint8_t *b, size_t len)
 /* Guest root keeps host root (map "rootkept"): chown and ACLs translate. */
 static void im_rootkept(void)
 {
-	struct p9_tsetattr sa = { 0 };
+	struct p9_tsetattr sa = {0};
 	uint8_t acl[64], got[64];
 	uint32_t f, u, g;
 	struct stat st;
@@ -327,7 +329,7 @@ static void im_rootkept(void)
 	lstat(hpath(IM_DIR "/pub/by-user"), &st);
 	im_getattr(f, &u, &g);
 	check(rc == 0 && st.st_uid == im_uid(1005) && st.st_gid == im_gid(1006) && u == 1005 &&
-		      g == 1006,
+		  g == 1006,
 	      "idmap: guest root chowns to guest 1005:1006: %s, host %u:%u (want %u:%u), "
 	      "getattr %u:%u",
 	      rcs(rc), st.st_uid, st.st_gid, im_uid(1005), im_gid(1006), u, g);
@@ -359,7 +361,7 @@ static void im_rootkept(void)
 /* Guest root is an unprivileged host uid (map "shifted"). */
 static void im_shifted(void)
 {
-	struct p9_tsetattr sa = { 0 };
+	struct p9_tsetattr sa = {0};
 	struct stat st0, st1;
 	uint32_t f;
 	int rc;
@@ -378,8 +380,7 @@ static void im_shifted(void)
 	f = walk_new(pt_c, pt_root0, IM_DIR "/real1000", &rc);
 	if (f != P9_NOFID)
 		rc = p9c_lopen(pt_c, f, P9_DOTL_RDONLY, NULL, NULL);
-	check(rc == -EACCES, "idmap: guest root cannot read a host file of mode 0600: %s",
-	      rcs(rc));
+	check(rc == -EACCES, "idmap: guest root cannot read a host file of mode 0600: %s", rcs(rc));
 	release_fid(pt_c, f);
 }
 
@@ -437,9 +438,9 @@ static bool nm_owner(const char *rel, uid_t u, gid_t g, struct stat *st)
 
 void test_model_none(void)
 {
-	const uid_t hu = pt.model == 2 ? PT_HELPER_USER : 0;	/* the helper's own uid */
-	struct p9_tsetattr sa = { 0 };
-	struct stat st = { 0 };
+	const uid_t hu = pt.model == 2 ? PT_HELPER_USER : 0; /* the helper's own uid */
+	struct p9_tsetattr sa = {0};
+	struct stat st = {0};
 	uint32_t d, f;
 	bool good;
 	int rc;
@@ -477,13 +478,13 @@ void test_model_none(void)
 	rc = p9c_mkdir(pt_c, d, "dir", 0750, PT_GID_USER, NULL);
 	good = nm_owner("dir", pt.model == 1 ? PT_UID_USER : hu, pt.model == 1 ? PT_GID_USER : hu,
 			&st);
-	check(rc == 0 && good,
-	      "model: mkdir as guest 1000: %s, host %u:%u", rcs(rc), st.st_uid, st.st_gid);
+	check(rc == 0 && good, "model: mkdir as guest 1000: %s, host %u:%u", rcs(rc), st.st_uid,
+	      st.st_gid);
 	rc = p9c_symlink(pt_c, d, "link", "file", PT_GID_USER, NULL);
 	good = nm_owner("link", pt.model == 1 ? PT_UID_USER : hu, pt.model == 1 ? PT_GID_USER : hu,
 			&st);
-	check(rc == 0 && good,
-	      "model: symlink as guest 1000: %s, host %u:%u", rcs(rc), st.st_uid, st.st_gid);
+	check(rc == 0 && good, "model: symlink as guest 1000: %s, host %u:%u", rcs(rc), st.st_uid,
+	      st.st_gid);
 
 	/* A chown by guest root: done by a root helper, ignored by another. */
 	f = walk_new(pt_c, pt_root0, NM_DIR "/file", &rc);
@@ -492,9 +493,8 @@ void test_model_none(void)
 	sa.gid = 4712;
 	rc = f == P9_NOFID ? rc : p9c_setattr(pt_c, f, &sa);
 	good = nm_owner("file", pt.model == 1 ? 4711 : hu, pt.model == 1 ? 4712 : hu, &st);
-	check(rc == 0 && good,
-	      "model: chown to 4711:4712 answers ok: %s; host %u:%u", rcs(rc), st.st_uid,
-	      st.st_gid);
+	check(rc == 0 && good, "model: chown to 4711:4712 answers ok: %s; host %u:%u", rcs(rc),
+	      st.st_uid, st.st_gid);
 	sa.valid = P9_SETATTR_MODE;
 	sa.mode = 0604;
 	rc = f == P9_NOFID ? rc : p9c_setattr(pt_c, f, &sa);
@@ -507,8 +507,9 @@ void test_model_none(void)
 	f = walk_new(pt_c, pt_root1, NM_DIR "/private", &rc);
 	rc = f == P9_NOFID ? rc : p9c_lopen(pt_c, f, P9_DOTL_RDONLY, NULL, NULL);
 	if (pt.model == 1)
-		check(rc == 0, "model: guest 1000 opens root's mode 0600 file (a root helper "
-			       "checks nothing; the guest's own checks are what protects it): %s",
+		check(rc == 0,
+		      "model: guest 1000 opens root's mode 0600 file (a root helper "
+		      "checks nothing; the guest's own checks are what protects it): %s",
 		      rcs(rc));
 	else
 		check(rc == -EACCES,
@@ -599,11 +600,12 @@ static void mx_writes(void)
 	      "mapped: lcreate as 1000:1000 mode 0640: %s; host file mode %o owner %u:%u "
 	      "(want 100600, the helper's 0:0)",
 	      rcs(rc), st.st_mode, st.st_uid, st.st_gid);
-	check(mx_is("file", "user.virtfs.uid", 1000, 4) && mx_is("file", "user.virtfs.gid", 1000, 4) &&
-		      mx_is("file", "user.virtfs.mode", S_IFREG | 0640, 4) &&
-		      mx_raw("file", "user.virtfs.rdev", (uint8_t *)buf, sizeof(buf)) < 0,
+	check(mx_is("file", "user.virtfs.uid", 1000, 4) &&
+		  mx_is("file", "user.virtfs.gid", 1000, 4) &&
+		  mx_is("file", "user.virtfs.mode", S_IFREG | 0640, 4) &&
+		  mx_raw("file", "user.virtfs.rdev", (uint8_t *)buf, sizeof(buf)) < 0,
 	      "mapped: user.virtfs.uid/gid = e8 03 00 00, mode = LE32 0100640, no rdev");
-	rc = p9c_getattr(pt_c, f, P9_GETATTR_BASIC, &a);	/* the open fid */
+	rc = p9c_getattr(pt_c, f, P9_GETATTR_BASIC, &a); /* the open fid */
 	check(rc == 0 && a.uid == 1000 && a.gid == 1000 && a.mode == (S_IFREG | 0640),
 	      "mapped: getattr of the open fid: %s, %u:%u mode %o", rcs(rc), a.uid, a.gid, a.mode);
 	release_fid(pt_c, f);
@@ -611,7 +613,7 @@ static void mx_writes(void)
 	rc = p9c_mkdir(pt_c, d, "dir", 0751, PT_GID_USER, NULL);
 	lstat(hpath(MX_DIR "/dir"), &st);
 	check(rc == 0 && st.st_mode == (S_IFDIR | 0700) &&
-		      mx_is("dir", "user.virtfs.mode", S_IFDIR | 0751, 4),
+		  mx_is("dir", "user.virtfs.mode", S_IFDIR | 0751, 4),
 	      "mapped: mkdir 0751: %s; host mode %o (--dmode 0700), stored mode 040751", rcs(rc),
 	      st.st_mode);
 
@@ -619,9 +621,8 @@ static void mx_writes(void)
 	lstat(hpath(MX_DIR "/link"), &st);
 	host_read_file(hpath(MX_DIR "/link"), buf, sizeof(buf));
 	check(rc == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600 &&
-		      strcmp(buf, "some/target") == 0 &&
-		      mx_is("link", "user.virtfs.mode", S_IFLNK | 0777, 4) &&
-		      q.type == P9_QTSYMLINK,
+		  strcmp(buf, "some/target") == 0 &&
+		  mx_is("link", "user.virtfs.mode", S_IFLNK | 0777, 4) && q.type == P9_QTSYMLINK,
 	      "mapped: symlink: %s; host: a regular file %o holding \"%s\", stored mode "
 	      "0120777, qid type %#x",
 	      rcs(rc), st.st_mode, buf, q.type);
@@ -634,8 +635,8 @@ static void mx_writes(void)
 	rc = p9c_mknod(pt_c, d, "cdev", S_IFCHR | 0620, 4, 64, PT_GID_USER, NULL);
 	lstat(hpath(MX_DIR "/cdev"), &st);
 	check(rc == 0 && st.st_mode == (S_IFREG | 0600) && st.st_size == 0 &&
-		      mx_is("cdev", "user.virtfs.mode", S_IFCHR | 0620, 4) &&
-		      mx_is("cdev", "user.virtfs.rdev", makedev(4, 64), 8),
+		  mx_is("cdev", "user.virtfs.mode", S_IFCHR | 0620, 4) &&
+		  mx_is("cdev", "user.virtfs.rdev", makedev(4, 64), 8),
 	      "mapped: mknod char 4:64 (no --allow-devices): %s; host: empty regular file %o, "
 	      "stored mode 020620 and rdev LE64",
 	      rcs(rc), st.st_mode);
@@ -645,27 +646,28 @@ static void mx_writes(void)
 	      (unsigned long long)a.rdev);
 	rc = p9c_mknod(pt_c, d, "fifo", S_IFIFO | 0644, 0, 0, PT_GID_USER, NULL);
 	lstat(hpath(MX_DIR "/fifo"), &st);
-	check(rc == 0 && S_ISREG(st.st_mode) && mx_is("fifo", "user.virtfs.mode", S_IFIFO | 0644, 4),
+	check(rc == 0 && S_ISREG(st.st_mode) &&
+		  mx_is("fifo", "user.virtfs.mode", S_IFIFO | 0644, 4),
 	      "mapped: mknod FIFO: %s; host regular, stored 010644", rcs(rc));
 
 	/* chown and chmod change metadata only. */
 	f = walk_new(pt_c, d, "file", &rc);
 	if (f != P9_NOFID) {
-		struct p9_tsetattr sa = { 0 };
+		struct p9_tsetattr sa = {0};
 
 		sa.valid = P9_SETATTR_UID | P9_SETATTR_GID;
 		sa.uid = 2000;
 		sa.gid = 3000;
 		rc = p9c_setattr(pt_c, f, &sa);
 		sa.valid = P9_SETATTR_MODE;
-		sa.mode = 04705;	/* no type bits: the stored type stays */
+		sa.mode = 04705; /* no type bits: the stored type stays */
 		rc = rc ? rc : p9c_setattr(pt_c, f, &sa);
 	}
 	lstat(hpath(MX_DIR "/file"), &st);
 	check(rc == 0 && st.st_uid == 0 && st.st_mode == (S_IFREG | 0600) &&
-		      mx_is("file", "user.virtfs.uid", 2000, 4) &&
-		      mx_is("file", "user.virtfs.gid", 3000, 4) &&
-		      mx_is("file", "user.virtfs.mode", S_IFREG | 04705, 4),
+		  mx_is("file", "user.virtfs.uid", 2000, 4) &&
+		  mx_is("file", "user.virtfs.gid", 3000, 4) &&
+		  mx_is("file", "user.virtfs.mode", S_IFREG | 04705, 4),
 	      "mapped: chown 2000:3000 and chmod 04705: %s; only the xattrs changed (host "
 	      "%u, %o)",
 	      rcs(rc), st.st_uid, st.st_mode);
@@ -691,20 +693,19 @@ static void mx_writes(void)
 		check(rc == 0 && n > 0 && !leaked && memmem(list, (size_t)n, "user.mine", 10),
 		      "mapped: the list shows user.mine and no user.virtfs.* (%s)", rcs(rc));
 		{
-			uint8_t acl[44] = { 2, 0, 0, 0,
-					    0x01, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
-					    0x02, 0, 4, 0, 0xe8, 0x03, 0, 0,
-					    0x04, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
-					    0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
-					    0x20, 0, 4, 0, 0xff, 0xff, 0xff, 0xff };
+			uint8_t acl[44] = {2,	 0,    0,    0,	   0x01, 0,    6,    0,	   0xff,
+					   0xff, 0xff, 0xff, 0x02, 0,	 4,    0,    0xe8, 0x03,
+					   0,	 0,    0x04, 0,	   4,	 0,    0xff, 0xff, 0xff,
+					   0xff, 0x10, 0,    4,	   0,	 0xff, 0xff, 0xff, 0xff,
+					   0x20, 0,    4,    0,	   0xff, 0xff, 0xff, 0xff};
 			uint8_t got[64];
 
 			rc = p9c_xattr_set(pt_c, f, "system.posix_acl_access", acl, sizeof(acl), 0);
 			n = p9c_xattr_get(pt_c, f, "system.posix_acl_access", got, sizeof(got));
 			check(rc == 0 && n == (ssize_t)sizeof(acl) &&
-				      mx_raw("file", "user.virtfs.system.posix_acl_access", got,
-					     sizeof(got)) == (ssize_t)sizeof(acl) &&
-				      mx_raw("file", "system.posix_acl_access", got, sizeof(got)) < 0,
+				  mx_raw("file", "user.virtfs.system.posix_acl_access", got,
+					 sizeof(got)) == (ssize_t)sizeof(acl) &&
+				  mx_raw("file", "system.posix_acl_access", got, sizeof(got)) < 0,
 			      "mapped: an ACL is kept in user.virtfs.system.posix_acl_access (as "
 			      "QEMU), not on the host file: %s",
 			      rcs(rc));
@@ -751,8 +752,8 @@ static void mx_reads_qemu(void)
 	rc = f == P9_NOFID ? rc : p9c_readlink(pt_c, f, buf, sizeof(buf));
 	release_fid(pt_c, f);
 	check(rc > 0 && strcmp(buf, "../dest") == 0 && S_ISLNK(a.mode) && q.type == P9_QTSYMLINK,
-	      "mapped: a QEMU-written symlink: mode %o, qid type %#x, target \"%s\"", a.mode, q.type,
-	      rc > 0 ? buf : rcs(rc));
+	      "mapped: a QEMU-written symlink: mode %o, qid type %#x, target \"%s\"", a.mode,
+	      q.type, rc > 0 ? buf : rcs(rc));
 	rc = mx_getattr("q-blk", &a, NULL);
 	check(rc == 0 && a.mode == (S_IFBLK | 0660) && a.rdev == makedev(8, 1),
 	      "mapped: a QEMU-written block node: %s, mode %o rdev %#llx", rcs(rc), a.mode,
@@ -771,12 +772,12 @@ static void mx_import(void)
 	static const struct {
 		const char *name, *meta;
 	} metas[] = {
-		{ "f", "virtfs.uid=1111\nvirtfs.gid=2222\nvirtfs.mode=33261\n" },	/* 0100755 */
-		{ "l", "virtfs.uid=1111\nvirtfs.gid=2222\nvirtfs.mode=41471\n" },	/* 0120777 */
-		{ "c", "virtfs.uid=0\nvirtfs.gid=5\nvirtfs.mode=8612\nvirtfs.rdev=1025\n" },
-		{ "d", "virtfs.uid=3333\nvirtfs.gid=3334\nvirtfs.mode=16877\n" },	/* 040755 */
-		{ "evil", "virtfs.uid=0\nvirtfs.mode=33261\n" },	/* a host symlink */
-		{ "gone", "virtfs.uid=7\n" },				/* no such entry */
+	    {"f", "virtfs.uid=1111\nvirtfs.gid=2222\nvirtfs.mode=33261\n"}, /* 0100755 */
+	    {"l", "virtfs.uid=1111\nvirtfs.gid=2222\nvirtfs.mode=41471\n"}, /* 0120777 */
+	    {"c", "virtfs.uid=0\nvirtfs.gid=5\nvirtfs.mode=8612\nvirtfs.rdev=1025\n"},
+	    {"d", "virtfs.uid=3333\nvirtfs.gid=3334\nvirtfs.mode=16877\n"}, /* 040755 */
+	    {"evil", "virtfs.uid=0\nvirtfs.mode=33261\n"},		    /* a host symlink */
+	    {"gone", "virtfs.uid=7\n"},					    /* no such entry */
 	};
 	char cmd[1024], out[256], buf[64];
 	struct p9_rgetattr a;
@@ -841,7 +842,7 @@ static void mx_import(void)
 	      "mapped: import: d is a directory 040755 of 3333: %s, mode %o uid %u", rcs(rc),
 	      a.mode, a.uid);
 	check(lgetxattr(hpath(MX_DIR "/imp-target"), "user.virtfs.uid", buf, sizeof(buf)) < 0 &&
-		      lstat(hpath(MX_DIR "/imp/.virtfs_metadata"), &st) < 0 && errno == ENOENT,
+		  lstat(hpath(MX_DIR "/imp/.virtfs_metadata"), &st) < 0 && errno == ENOENT,
 	      "mapped: import: the symlink's target was not touched; .virtfs_metadata removed");
 }
 

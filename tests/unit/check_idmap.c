@@ -17,10 +17,10 @@ static void setup(void)
 	err[0] = '\0';
 }
 
-#define ck_add_fails(spec, needle)                                                           \
-	do {                                                                                 \
-		ck_assert_int_eq(idmap_add_spec(&m, (spec), err, sizeof(err)), -1);          \
-		ck_assert_msg(strstr(err, (needle)) != NULL, "'%s' lacks '%s'", err, (needle)); \
+#define ck_add_fails(spec, needle)                                                                 \
+	do {                                                                                       \
+		ck_assert_int_eq(idmap_add_spec(&m, (spec), err, sizeof(err)), -1);                \
+		ck_assert_msg(strstr(err, (needle)) != NULL, "'%s' lacks '%s'", err, (needle));    \
 	} while (0)
 
 START_TEST(test_empty_is_identity)
