@@ -718,6 +718,43 @@ static void mx_writes(void)
 	release_fid(pt_c, d);
 }
 
+/* Readdir types: a host regular file may be a stored symlink or node, so
+ * it is DT_UNKNOWN; a directory stays DT_DIR. */
+static void mx_readdir(void)
+{
+	static char buf[8192];
+	struct p9_dirent de;
+	struct p9c_dir dir;
+	int rc, n = 0, unknown = 0, dirs = 0, other = 0;
+	uint32_t d = walk_new(pt_c, pt_root1, MX_DIR, &rc);
+
+	rc = d == P9_NOFID ? rc : p9c_lopen(pt_c, d, P9_DOTL_RDONLY, NULL, NULL);
+	if (rc) {
+		check(false, "mapped: readdir: open " MX_DIR ": %s", rcs(rc));
+		release_fid(pt_c, d);
+		return;
+	}
+	p9c_dir_init(&dir, pt_c, d, buf, sizeof(buf), 0);
+	while ((rc = p9c_dir_next(&dir, &de)) > 0) {
+		char name[64];
+
+		if (p9_str_copy(name, sizeof(name), de.name) || !strcmp(name, ".") ||
+		    !strcmp(name, ".."))
+			continue;
+		n++;
+		if (!strcmp(name, "dir"))
+			dirs += de.type == DT_DIR;
+		else if (de.type == DT_UNKNOWN)
+			unknown++;
+		else
+			other++;
+	}
+	check(rc == 0 && n == 5 && dirs == 1 && unknown == 4 && other == 0,
+	      "mapped: readdir: %d entries, the directory DT_DIR (%d), %d DT_UNKNOWN, %d other",
+	      n, dirs, unknown, other);
+	release_fid(pt_c, d);
+}
+
 /* A share as QEMU's mapped-xattr wrote it (the bytes made here by hand). */
 static void mx_reads_qemu(void)
 {
@@ -858,6 +895,7 @@ void test_model_mapped(void)
 		return;
 	}
 	mx_writes();
+	mx_readdir();
 	mx_reads_qemu();
 	mx_import();
 }
