@@ -122,6 +122,7 @@ if [ $quick = 1 ]; then
 else
 	stage fuzz "$srcdir/tests/fuzz/run.sh" "$srcdir"
 	stage vm env BUILDDIR="$srcdir/build-ci" "$srcdir/tests/vm/run.sh" p9guard
+	stage vm-interop-mapped-xattr "$srcdir/tests/vm/interop-mapped-xattr.sh" "$srcdir/build-ci"
 	stage distcheck make -C "$srcdir/build-ci" -j"$jobs" distcheck
 fi
 

@@ -137,6 +137,20 @@ struct sandbox_opts {
 	 * device node atomically owned by it, but also bypasses host DAC
 	 * checks for that thread.  Off by default. */
 	bool fsuid_keeps_caps;
+	/* helper: a read-only export (--readonly): Landlock grants the
+	 * export only READ_FILE and READ_DIR, and the capabilities shrink
+	 * to those of lookups and reads (no CHOWN, FOWNER, FSETID, MKNOD). */
+	bool readonly;
+	/* helper: --security-model none: requests run with the helper's own
+	 * ids, so no SETUID/SETGID.  Required for a helper that is not root
+	 * (the launcher's --helper-user): it then holds no capability at all,
+	 * which is verified instead of set. */
+	bool no_creds_switch;
+	/* helper: --security-model mapped-xattr: ownership and special files
+	 * are xattr metadata, so no CHOWN, FSETID or MKNOD, and Landlock lets
+	 * only regular files and directories be made (implies
+	 * no_creds_switch). */
+	bool mapped_metadata;
 
 	unsigned int test_flags;
 };

@@ -10,8 +10,10 @@
  *	then every set - effective, permitted, inheritable, ambient, bounding -
  *	must be empty.
  *   helper: stays uid 0; securebits locked; effective = permitted =
- *	bounding = exactly the capabilities its operations need; inheritable
- *	and ambient empty.
+ *	bounding = exactly the capabilities its operations need (fewer for a
+ *	read-only export, no SETUID/SETGID for --security-model none);
+ *	inheritable and ambient empty.  A helper started as another user
+ *	(--security-model none --helper-user) must hold none at all.
  */
 #include "config.h"
 
@@ -204,6 +206,21 @@ static uint64_t caps_helper_wanted(const struct sandbox_opts *o)
 {
 	uint64_t m = 0;
 
+	if (geteuid() != 0)
+		return 0;	/* a non-root helper: nothing (checked by the caller) */
+	if (o->readonly) {
+		/* Lookups and reads on behalf of uid 0, and the per-thread
+		 * fs ids: nothing that changes an inode. */
+		m |= 1ULL << CAP_DAC_OVERRIDE;
+		m |= 1ULL << CAP_DAC_READ_SEARCH;
+		m |= 1ULL << CAP_SETUID;
+		m |= 1ULL << CAP_SETGID;
+		if (o->trusted_xattrs)
+			m |= 1ULL << CAP_SYS_ADMIN; /* reading trusted.* needs it too */
+		if (o->no_creds_switch || o->mapped_metadata)
+			m &= ~(1ULL << CAP_SETUID | 1ULL << CAP_SETGID);
+		return m;
+	}
 	m |= 1ULL << CAP_CHOWN;		  /* chown to the guest's ids */
 	m |= 1ULL << CAP_DAC_OVERRIDE;	  /* act on any file of the export */
 	m |= 1ULL << CAP_DAC_READ_SEARCH; /* look up through any directory */
@@ -215,7 +232,52 @@ static uint64_t caps_helper_wanted(const struct sandbox_opts *o)
 		m |= 1ULL << CAP_MKNOD;
 	if (o->trusted_xattrs)
 		m |= 1ULL << CAP_SYS_ADMIN; /* trusted.* xattrs need it */
+	if (o->no_creds_switch || o->mapped_metadata)
+		m &= ~(1ULL << CAP_SETUID | 1ULL << CAP_SETGID); /* never switches */
+	if (o->mapped_metadata) /* owners and devices are only metadata */
+		m &= ~(1ULL << CAP_CHOWN | 1ULL << CAP_FSETID | 1ULL << CAP_MKNOD);
 	return m;
+}
+
+/*
+ * A helper that is not root (--security-model none with --helper-user):
+ * the launcher emptied the bounding set and the groups before changing
+ * uid, so there is nothing to drop - only to verify.
+ */
+static int caps_helper_unprivileged(const struct sandbox_opts *o, char *desc, size_t len)
+{
+	struct caps_state cs;
+	char idtext[128];
+
+	if (!o->no_creds_switch && !o->mapped_metadata) {
+		log_err("sandbox: the helper is not root (uid %u); only --security-model none "
+			"or mapped-xattr works without root",
+			geteuid());
+		return -1;
+	}
+	if (caps_read(&cs) < 0)
+		return -1;
+	if (cs.eff || cs.prm || cs.inh || cs.amb || cs.bnd) {
+		log_err("sandbox: a helper that is not root must hold no capability: eff=%#llx "
+			"prm=%#llx inh=%#llx amb=%#llx bnd=%#llx",
+			(unsigned long long)cs.eff, (unsigned long long)cs.prm,
+			(unsigned long long)cs.inh, (unsigned long long)cs.amb,
+			(unsigned long long)cs.bnd);
+		return -1;
+	}
+	if (getgroups(0, NULL) != 0) {
+		log_err("sandbox: a helper that is not root must have no supplementary groups");
+		return -1;
+	}
+	if (ids_describe(idtext, sizeof(idtext)) < 0)
+		return -1;
+	/* Same uid as no one else should be; still, no ptrace, no core. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		log_err("sandbox: cannot clear dumpable: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(desc, len, "%s caps=none", idtext);
+	return 0;
 }
 
 int sandbox_caps_helper(const struct sandbox_opts *o, char *desc, size_t len)
@@ -225,6 +287,8 @@ int sandbox_caps_helper(const struct sandbox_opts *o, char *desc, size_t len)
 	char idtext[128], names[400];
 	unsigned long bits;
 
+	if (geteuid() != 0)
+		return caps_helper_unprivileged(o, desc, len);
 	if (caps_drop_groups() < 0)
 		return -1;
 	/*

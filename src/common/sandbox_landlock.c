@@ -7,7 +7,8 @@
  *	sockets and signals scoped to the domain (ABI 6+).
  *   helper: every filesystem right handled; one rule grants the export
  *	tree what the operations need (never EXECUTE or IOCTL_DEV; MAKE_CHAR
- *	and MAKE_BLOCK only with devices); an optional second rule lets the
+ *	and MAKE_BLOCK only with devices; only READ_FILE and READ_DIR for a
+ *	read-only export); an optional second rule lets the
  *	audit file be reopened for writing; network and scopes as above.
  *
  * Reopening an O_PATH handle through a "/proc/self/fd" directory fd keeps
@@ -244,6 +245,15 @@ int sandbox_landlock_apply(enum sandbox_role role, const struct sandbox_opts *o,
 		exp &= ~(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_IOCTL_DEV);
 		if (!o->devices)
 			exp &= ~(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK);
+		/* Read-only export: nothing below it can be written, made,
+		 * removed, renamed or truncated, whatever the helper asks. */
+		if (o->readonly)
+			exp &= LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+		/* mapped-xattr: symlinks and nodes are regular files there. */
+		if (o->mapped_metadata)
+			exp &= ~(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+				 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_SOCK |
+				 LANDLOCK_ACCESS_FS_MAKE_SYM);
 		if (ll_add_path(ruleset, o->export_fd, exp, "export root") < 0)
 			goto out_close;
 		if (o->audit_fd >= 0) {
@@ -262,7 +272,9 @@ int sandbox_landlock_apply(enum sandbox_role role, const struct sandbox_opts *o,
 					"audit file") < 0)
 				goto out_close;
 		}
-		snprintf(fs, sizeof(fs), "export%s%s", o->devices ? "+devices" : "",
+		snprintf(fs, sizeof(fs), "export%s%s", o->readonly ? "(ro)"
+						  : o->mapped_metadata ? "(files,dirs)"
+						  : o->devices ? "+devices" : "",
 			 o->audit_fd >= 0 ? "+audit" : "");
 	}
 #if SANDBOX_SANITIZER_RUNTIME

@@ -119,6 +119,18 @@ void launcher_prepare(const struct fe_options *o, struct launch *l)
 		    o->user);
 	if (geteuid() != 0 && o->user_set && l->uid != getuid())
 		die("--user %s: p9guard must be started as root to switch users", o->user);
+	l->helper_uid = 0;
+	l->helper_gid = 0;
+	if (o->helper_user) {
+		if (options_resolve_user("--helper-user", o->helper_user, &l->helper_uid,
+					 &l->helper_gid, err, sizeof(err)) < 0)
+			die("%s", err);
+		/* The frontend must not be able to signal or trace its helper. */
+		if (l->helper_uid == l->uid)
+			die("--helper-user %s is the frontend's --user: give the helper its own "
+			    "user",
+			    o->helper_user);
+	}
 	if (stat(o->export_path, &st) < 0)
 		die_errno("--export %s", o->export_path);
 	if (!S_ISDIR(st.st_mode))
@@ -154,9 +166,27 @@ static char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+/*
+ * In the helper's child, before exec (--helper-user, --security-model
+ * none): empty the bounding set while CAP_SETPCAP is still held, drop the
+ * groups, then the gid and uid.  The exec'ed helper holds no capability and
+ * verifies it (sandbox_caps.c).  -1 with errno on failure.
+ */
+static int helper_become_user(const struct launch *l)
+{
+	for (int c = 0; c <= 63; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return -1;
+	if (setgroups(0, NULL) < 0 || setresgid(l->helper_gid, l->helper_gid, l->helper_gid) < 0 ||
+	    setresuid(l->helper_uid, l->helper_uid, l->helper_uid) < 0)
+		return -1;
+	return 0;
+}
+
 void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 {
-	char *argv[24], *owned[12];
+	/* 28 fixed slots, and each map range and unmapped id passed on */
+	char *argv[28 + 2 * IDMAP_MAX_RANGES + 2], *owned[16 + 2 * IDMAP_MAX_RANGES + 2];
 	int nowned = 0;
 	int sv[2], errpipe[2], child_errno = 0, argc = 0;
 	ssize_t n;
@@ -173,16 +203,36 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 	owned[nowned++] = xasprintf("--log-level=%s", o->log_level_name);
 	owned[nowned++] = xasprintf("--seccomp-action=%s", o->seccomp_action);
 	owned[nowned++] = xasprintf("--audit-level=%s", o->audit_level);
+	owned[nowned++] = xasprintf("--security-model=%s", o->security_model);
+	owned[nowned++] = xasprintf("--multidevs=%s", o->multidevs);
+	if (options_mapped_xattr(o)) {
+		owned[nowned++] = xasprintf("--fmode=%o", o->fmode);
+		owned[nowned++] = xasprintf("--dmode=%o", o->dmode);
+	}
 	if (l->audit_fd >= 0) {
 		owned[nowned++] = xasprintf("--audit-fd=%d", l->audit_fd);
 		owned[nowned++] = xasprintf("--audit-dir-fd=%d", l->audit_dir_fd);
 		owned[nowned++] = xasprintf("--audit-name=%s", l->audit_name);
+	}
+	for (int m = 0; m < 2; m++) {
+		const struct idmap *map = m == 0 ? &o->uid_map : &o->gid_map;
+		char range[40];
+
+		for (unsigned int i = 0; i < map->n; i++) {
+			idmap_range_text(map, i, range, sizeof(range));
+			owned[nowned++] = xasprintf("--%s-map=%s", m == 0 ? "uid" : "gid", range);
+		}
+		if (map->n)
+			owned[nowned++] =
+			    xasprintf("--unmapped-%s=%u", m == 0 ? "uid" : "gid", map->squash);
 	}
 	argv[argc++] = (char *)o->helper;
 	for (int i = 0; i < nowned; i++)
 		argv[argc++] = owned[i];
 	if (o->allow_devices)
 		argv[argc++] = (char *)"--allow-devices";
+	if (o->readonly)
+		argv[argc++] = (char *)"--readonly";
 	if (o->syslog)
 		argv[argc++] = (char *)"--syslog";
 	if (o->trusted_xattrs)
@@ -207,7 +257,9 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 		int e;
 
 		close(errpipe[0]);
-		if (fcntl(sv[1], F_SETFD, 0) < 0 || fcntl(l->root_fd, F_SETFD, 0) < 0 ||
+		if (l->helper_uid != 0 && helper_become_user(l) < 0) {
+			e = errno;
+		} else if (fcntl(sv[1], F_SETFD, 0) < 0 || fcntl(l->root_fd, F_SETFD, 0) < 0 ||
 		    (l->audit_fd >= 0 && (fcntl(l->audit_fd, F_SETFD, 0) < 0 ||
 					  fcntl(l->audit_dir_fd, F_SETFD, 0) < 0))) {
 			e = errno;

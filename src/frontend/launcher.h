@@ -13,6 +13,8 @@
 struct launch {
 	uid_t uid; /* --user */
 	gid_t gid;
+	uid_t helper_uid; /* --helper-user, or 0: the helper stays root */
+	gid_t helper_gid;
 	int root_fd;	   /* export root, O_PATH; closed once the helper has it */
 	char *export_real; /* canonical export path, for the helper's records */
 	int audit_fd;	   /* --audit file:PATH, O_APPEND; closed once the helper has it */

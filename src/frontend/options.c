@@ -52,6 +52,26 @@ const char options_help_text[] =
     "                          flight for this long (0 = never, the default)\n"
     "  --allow-devices         let clients create device nodes (helper keeps CAP_MKNOD)\n"
     "  --trusted-xattrs        allow trusted.* xattrs (helper keeps CAP_SYS_ADMIN)\n"
+    "  --readonly              refuse every change with EROFS; the helper keeps no\n"
+    "                          CHOWN/FOWNER/FSETID/MKNOD and may only read the export\n"
+    "  --uid-map GUEST:HOST:COUNT  guest uids GUEST.. are host uids HOST.. (repeatable,\n"
+    "                          up to 16 ranges); host uids outside it show as 65534\n"
+    "  --gid-map GUEST:HOST:COUNT  the same for gids\n"
+    "  --unmapped-uid ID       host uid that guest uids outside --uid-map act as\n"
+    "                          (default 65534)\n"
+    "  --unmapped-gid ID       host gid that guest gids outside --gid-map act as\n"
+    "                          (default 65534)\n"
+    "  --security-model MODEL  passthrough (default: requests run as the client's\n"
+    "                          uid/gid); none (alias squash): as the helper's own\n"
+    "                          ids, ownership changes tried and failures ignored;\n"
+    "                          mapped-xattr (alias mapped): owner, mode and device\n"
+    "                          numbers kept in user.virtfs.* xattrs, as QEMU does\n"
+    "  --fmode OCTAL           mapped-xattr: host mode of files (default 0600)\n"
+    "  --dmode OCTAL           mapped-xattr: host mode of directories (default 0700)\n"
+    "  --multidevs MODE        file systems mounted below the export: remap (default:\n"
+    "                          unique qid paths), forbid (ENODEV) or warn (no remap)\n"
+    "  --helper-user USER      with --security-model none or mapped-xattr: run the\n"
+    "                          helper as USER, without root and any capability\n"
     "  --seccomp-action ACTION forbidden syscalls: kill (default), trap (EPERM, logged)\n"
     "                          or log (allowed, audited); both processes\n"
     "  --allow-no-landlock     run even where the kernel lacks Landlock (or, for the\n"
@@ -89,6 +109,16 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_ALLOW_DEVICES,
 	OPT_TRUSTED_XATTRS,
+	OPT_READONLY,
+	OPT_UID_MAP,
+	OPT_GID_MAP,
+	OPT_UNMAPPED_UID,
+	OPT_UNMAPPED_GID,
+	OPT_SECURITY_MODEL,
+	OPT_HELPER_USER,
+	OPT_FMODE,
+	OPT_DMODE,
+	OPT_MULTIDEVS,
 	OPT_SECCOMP_ACTION,
 	OPT_ALLOW_NO_LANDLOCK,
 	OPT_LOG_LEVEL,
@@ -120,6 +150,16 @@ static const struct option long_opts[] = {
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"allow-devices", no_argument, NULL, OPT_ALLOW_DEVICES},
     {"trusted-xattrs", no_argument, NULL, OPT_TRUSTED_XATTRS},
+    {"readonly", no_argument, NULL, OPT_READONLY},
+    {"uid-map", required_argument, NULL, OPT_UID_MAP},
+    {"gid-map", required_argument, NULL, OPT_GID_MAP},
+    {"unmapped-uid", required_argument, NULL, OPT_UNMAPPED_UID},
+    {"unmapped-gid", required_argument, NULL, OPT_UNMAPPED_GID},
+    {"security-model", required_argument, NULL, OPT_SECURITY_MODEL},
+    {"helper-user", required_argument, NULL, OPT_HELPER_USER},
+    {"fmode", required_argument, NULL, OPT_FMODE},
+    {"dmode", required_argument, NULL, OPT_DMODE},
+    {"multidevs", required_argument, NULL, OPT_MULTIDEVS},
     {"seccomp-action", required_argument, NULL, OPT_SECCOMP_ACTION},
     {"allow-no-landlock", no_argument, NULL, OPT_ALLOW_NO_LANDLOCK},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -311,6 +351,17 @@ static void options_defaults(struct fe_options *o, const char *env_helper)
 	o->seccomp_action = "kill";
 	o->audit_level = "all";
 	o->audit_file_mode = 0600;
+	idmap_init(&o->uid_map);
+	idmap_init(&o->gid_map);
+	o->security_model = "passthrough";
+	o->fmode = 0600;	/* QEMU's defaults */
+	o->dmode = 0700;
+	o->multidevs = "remap";
+}
+
+bool options_mapped_xattr(const struct fe_options *o)
+{
+	return strcmp(o->security_model, "mapped-xattr") == 0;
 }
 
 /* Cross-option checks once everything is parsed. */
@@ -348,6 +399,25 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 		return fail(err, errsz, "--user: the user name is empty");
 	if (o->helper[0] == '\0')
 		return fail(err, errsz, "--helper: the path is empty");
+	if (o->unmapped_uid_set && !idmap_active(&o->uid_map))
+		return fail(err, errsz, "--unmapped-uid needs at least one --uid-map");
+	if (o->unmapped_gid_set && !idmap_active(&o->gid_map))
+		return fail(err, errsz, "--unmapped-gid needs at least one --gid-map");
+	if (o->helper_user && strcmp(o->security_model, "passthrough") == 0)
+		return fail(err, errsz,
+			    "--helper-user needs --security-model none or mapped-xattr: a "
+			    "passthrough helper must be root to act as each client's uid");
+	if ((o->fmode_set || o->dmode_set) && !options_mapped_xattr(o))
+		return fail(err, errsz, "--%s needs --security-model mapped-xattr",
+			    o->fmode_set ? "fmode" : "dmode");
+	if (options_mapped_xattr(o) && (idmap_active(&o->uid_map) || idmap_active(&o->gid_map)))
+		return fail(err, errsz,
+			    "--uid-map/--gid-map with --security-model mapped-xattr: the guest's "
+			    "ids are stored as they are, there is nothing to map");
+	if (o->readonly && o->allow_devices)
+		return fail(err, errsz,
+			    "--allow-devices with --readonly: a read-only export creates no "
+			    "device nodes");
 	return OPT_RUN;
 }
 
@@ -448,6 +518,75 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 		case OPT_TRUSTED_XATTRS:
 			o->trusted_xattrs = true;
 			break;
+		case OPT_READONLY:
+			o->readonly = true;
+			break;
+		case OPT_UID_MAP:
+		case OPT_GID_MAP: {
+			char why[200];
+
+			if (idmap_add_spec(c == OPT_UID_MAP ? &o->uid_map : &o->gid_map, optarg,
+					   why, sizeof(why)) < 0)
+				return fail(err, errsz, "--%s %s",
+					    c == OPT_UID_MAP ? "uid-map" : "gid-map", why);
+			break;
+		}
+		case OPT_SECURITY_MODEL:
+			if (strcmp(optarg, "mapped-file") == 0)
+				return fail(err, errsz,
+					    "--security-model mapped-file: not implemented (use "
+					    "passthrough, none, squash or mapped-xattr)");
+			if (strcmp(optarg, "passthrough") && strcmp(optarg, "none") &&
+			    strcmp(optarg, "squash") && strcmp(optarg, "mapped-xattr") &&
+			    strcmp(optarg, "mapped"))
+				return fail(err, errsz,
+					    "--security-model '%s': expected passthrough, none, "
+					    "squash or mapped-xattr",
+					    optarg);
+			o->security_model = strcmp(optarg, "mapped") ? optarg : "mapped-xattr";
+			break;
+		case OPT_MULTIDEVS:
+			if (strcmp(optarg, "remap") && strcmp(optarg, "forbid") &&
+			    strcmp(optarg, "warn"))
+				return fail(err, errsz,
+					    "--multidevs '%s': expected remap, forbid or warn",
+					    optarg);
+			o->multidevs = optarg;
+			break;
+		case OPT_FMODE:
+		case OPT_DMODE:
+			if (parse_uint(optarg, 8, 0777, &v) < 0)
+				return fail(err, errsz,
+					    "--%s '%s': expected an octal mode up to 0777",
+					    c == OPT_FMODE ? "fmode" : "dmode", optarg);
+			if (c == OPT_FMODE) {
+				o->fmode = (unsigned int)v;
+				o->fmode_set = true;
+			} else {
+				o->dmode = (unsigned int)v;
+				o->dmode_set = true;
+			}
+			break;
+		case OPT_HELPER_USER:
+			if (optarg[0] == '\0')
+				return fail(err, errsz, "--helper-user: the user name is empty");
+			o->helper_user = optarg;
+			break;
+		case OPT_UNMAPPED_UID:
+		case OPT_UNMAPPED_GID: {
+			char why[200];
+
+			if (idmap_set_squash(c == OPT_UNMAPPED_UID ? &o->uid_map : &o->gid_map,
+					     optarg, why, sizeof(why)) < 0)
+				return fail(err, errsz, "--%s %s",
+					    c == OPT_UNMAPPED_UID ? "unmapped-uid" : "unmapped-gid",
+					    why);
+			if (c == OPT_UNMAPPED_UID)
+				o->unmapped_uid_set = true;
+			else
+				o->unmapped_gid_set = true;
+			break;
+		}
 		case OPT_SECCOMP_ACTION:
 			if (strcmp(optarg, "kill") && strcmp(optarg, "trap") &&
 			    strcmp(optarg, "log"))

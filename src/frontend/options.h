@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/idmap.h"
+
 #define OPT_MAX_LISTEN 16
 #define OPT_DEFAULT_USER "nobody"
 #define OPT_DEFAULT_SOCKET_MODE 0660
@@ -65,6 +67,15 @@ struct fe_options {
 	unsigned int frame_timeout; /* --frame-timeout seconds, 0 = none */
 	unsigned int idle_timeout;  /* --idle-timeout seconds, 0 = none (default) */
 	bool allow_devices;
+	bool readonly;		    /* --readonly: every change is EROFS */
+	struct idmap uid_map, gid_map; /* --uid-map/--gid-map, --unmapped-uid/gid */
+	bool unmapped_uid_set, unmapped_gid_set;
+	const char *security_model; /* "passthrough" (default), "none", "squash" or
+				     * "mapped-xattr" ("mapped" is stored as that) */
+	const char *helper_user;    /* --helper-user (not passthrough), or NULL: root */
+	unsigned int fmode, dmode;  /* --fmode/--dmode, mapped-xattr; 0600/0700 */
+	const char *multidevs;	    /* "remap" (default), "forbid" or "warn" */
+	bool fmode_set, dmode_set;
 	bool trusted_xattrs;	    /* helper keeps CAP_SYS_ADMIN for trusted.* */
 	const char *seccomp_action; /* "kill" (default), "trap" or "log" */
 	bool allow_no_landlock;
@@ -105,6 +116,9 @@ int options_resolve_user(const char *opt, const char *name, uid_t *uid, gid_t *g
 			 size_t errsz);
 /* "USER[:GROUP]" (names or numbers) -> uid, gid; gid (gid_t)-1 if no group given. */
 int options_resolve_owner(const char *spec, uid_t *uid, gid_t *gid, char *err, size_t errsz);
+
+/* --security-model mapped-xattr (or its alias mapped) is in force. */
+bool options_mapped_xattr(const struct fe_options *o);
 
 /* The --help text. */
 extern const char options_help_text[];

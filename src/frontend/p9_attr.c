@@ -10,7 +10,10 @@
 #include "frontend/conn.h"
 #include "frontend/fid.h"
 #include "frontend/helper_client.h"
+#include "frontend/options.h"
 #include "frontend/p9_ops.h"
+#include "frontend/server.h"
+#include "common/idmap.h"
 #include "common/sandbox.h"
 
 static void attr_from_stat(struct p9_rgetattr *a, const struct stat *st)
@@ -69,8 +72,10 @@ void p9_getattr(struct p9_req *req)
 	}
 	if (kind != FID_FILE) {
 		rc = -EBADF;
-	} else if (fd >= 0) {
-		/* Open fid: served from the descriptor, so open-then-unlink works. */
+	} else if (fd >= 0 && !options_mapped_xattr(req->conn->srv->opt)) {
+		/* Open fid: served from the descriptor, so open-then-unlink works.
+		 * (mapped-xattr: the helper reads the metadata, by handle.) */
+		const struct fe_options *opt = req->conn->srv->opt;
 		struct stat st;
 
 		if (sandbox_fstat(fd, &st) < 0) {
@@ -80,6 +85,9 @@ void p9_getattr(struct p9_req *req)
 			/* The content may have changed since the walk or open. */
 			a->qid.version = p9_qid_version(st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
 							st.st_size);
+			/* Host owner -> guest owner, as the helper does by handle. */
+			a->uid = idmap_to_guest(&opt->uid_map, a->uid);
+			a->gid = idmap_to_guest(&opt->gid_map, a->gid);
 		}
 	} else {
 		rc = helper_call_getattr(req_helper(req), f->uid, f->handle, &ha);

@@ -22,7 +22,9 @@
 
 #include "frontend/conn.h"
 #include "frontend/fid.h"
+#include "frontend/options.h"
 #include "frontend/p9_ops.h"
+#include "frontend/server.h"
 #include "common/sandbox.h"
 
 #define DENTS_BUF_MIN 4096u
@@ -53,7 +55,7 @@ static uint8_t dtype_to_qtype(unsigned char dt)
  * filled from *pos).  Called with the fid locked: seek and read are one step.
  */
 static int readdir_fill(int fd, uint64_t offset, uint64_t qid_mix, uint8_t *out, size_t cap,
-			size_t *pos, size_t dbufsz)
+			size_t *pos, size_t dbufsz, bool reg_unknown)
 {
 	uint8_t *dbuf = malloc(dbufsz);
 	size_t start = *pos;
@@ -77,10 +79,13 @@ static int readdir_fill(int fd, uint64_t offset, uint64_t qid_mix, uint8_t *out,
 			break;
 		for (ssize_t i = 0; i < n;) {
 			struct linux_dirent64 *d = (struct linux_dirent64 *)(dbuf + i);
+			/* mapped-xattr: a host regular file may be a stored
+			 * symlink, node or FIFO; only a getattr can tell. */
+			uint8_t type = reg_unknown && d->d_type == DT_REG ? DT_UNKNOWN : d->d_type;
 			struct p9_dirent e = {
-			    .qid = {.type = dtype_to_qtype(d->d_type), .path = d->d_ino ^ qid_mix},
+			    .qid = {.type = dtype_to_qtype(type), .path = d->d_ino ^ qid_mix},
 			    .offset = (uint64_t)d->d_off,
-			    .type = d->d_type,
+			    .type = type,
 			    .name = p9_str_c(d->d_name),
 			};
 
@@ -140,7 +145,8 @@ void p9_readdir(struct p9_req *req)
 		rc = -errno;
 	else
 		rc = readdir_fill(f->fd, t->offset, f->qid.path ^ (uint64_t)st.st_ino, buf,
-				  P9_IOHDR_SIZE + (size_t)count, &pos, dbufsz);
+				  P9_IOHDR_SIZE + (size_t)count, &pos, dbufsz,
+				  options_mapped_xattr(req->conn->srv->opt));
 	pthread_mutex_unlock(&f->lock);
 
 out_put:

@@ -11,6 +11,9 @@
  *   helper_path.c      name checks and single-component lookups
  *   helper_qid.c       stat -> qid / attributes (with the per-device qid remap)
  *   helper_audit.c     the audit hook called once per operation
+ *   helper_idmap.c     guest <-> host uid/gid maps
+ *   helper_model.c     what a security model changes (--security-model)
+ *   helper_model_xattr.c  mapped-xattr: QEMU-compatible user.virtfs.* metadata
  */
 #ifndef P9G_HELPER_H
 #define P9G_HELPER_H
@@ -22,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "common/idmap.h"
 #include "hp_codec.h"
 
 #define HELPER_DEFAULT_THREADS 4
@@ -55,6 +59,15 @@ struct helper_node {
 	char *name;
 };
 
+/* --security-model */
+enum helper_model {
+	MODEL_PASSTHROUGH = 0,	/* requests run as the guest's ids (default) */
+	MODEL_NONE,		/* "none"/"squash": as the helper's own ids;
+				 * ownership changes are tried, failures ignored */
+	MODEL_MAPPED_XATTR,	/* as the helper's own ids; the guest's owner,
+				 * mode and rdev in user.virtfs.* (QEMU's format) */
+};
+
 /* Everything the handlers share; set up once by helper_main.c. */
 struct helper_env {
 	int sock;			/* SOCK_SEQPACKET to the frontend */
@@ -62,6 +75,10 @@ struct helper_env {
 	struct helper_node *root;	/* the export root (never released) */
 	const char *export_path;	/* for logs only */
 	bool allow_devices;
+	bool readonly;			/* --readonly: every change is EROFS */
+	enum helper_model model;
+	uint32_t own_uid, own_gid;	/* the helper's ids (read at start-up: the
+					 * seccomp filter has no getuid) */
 	atomic_bool hello_done;
 };
 
@@ -76,6 +93,7 @@ struct helper_ctx {
 	size_t scratch_size;		/* >= HP_MAX_XATTR_VALUE + 1 */
 	const char *audit_note;		/* handler's remark for the audit record */
 	bool creds_switched;		/* the request's credentials are in force */
+	bool created;			/* the handler made a new entry */
 };
 
 /* ---- helper_dispatch.c ---- */
@@ -93,8 +111,9 @@ bool helper_dispatch(struct helper_ctx *c);
 void helper_violation(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Start-up check that the table has a row per opcode (dies otherwise). */
 void helper_ops_selfcheck(void);
-/* The capability set the op table says the handlers may need. */
-uint64_t helper_ops_caps(bool allow_devices);
+/* The capability set the op table says the handlers may need (only the
+ * rows that do not modify the export when readonly). */
+uint64_t helper_ops_caps(bool allow_devices, bool readonly);
 
 /* ---- helper_io.c ---- */
 /* Serve the socket until the frontend goes away; returns the exit status. */
@@ -140,6 +159,58 @@ struct creds_saved { uint32_t uid, gid; };
 int creds_root_begin(struct creds_saved *sv);
 void creds_root_end(const struct creds_saved *sv);
 
+/* ---- helper_idmap.c ---- */
+/* Start-up: take copies of the maps (empty maps: ids pass unchanged). */
+void hidmap_init(const struct idmap *uids, const struct idmap *gids);
+bool hidmap_active(void);
+/* Guest -> host; *mapped (may be NULL) false when the squash id was used. */
+uint32_t hidmap_uid_to_host(uint32_t guest, bool *mapped);
+uint32_t hidmap_gid_to_host(uint32_t guest, bool *mapped);
+/* Host owner -> guest owner of a getattr reply. */
+void hidmap_attr_to_guest(struct hp_attr *a);
+/* system.posix_acl_access / _default */
+bool hidmap_is_acl(const char *name);
+/* Translate the ids of a POSIX ACL xattr value in place; 0 or EINVAL
+ * (malformed, or an unmapped guest id on the way to the host). */
+int hidmap_acl(void *value, size_t len, bool to_host);
+
+/* ---- helper_model.c ---- */
+/* "passthrough", "none", "squash" -> model; -1 if unknown. */
+int model_parse(const char *s, enum helper_model *out);
+const char *model_name(enum helper_model m);
+/* Whether requests run with the client's credentials. */
+bool model_switches_creds(const struct helper_env *env);
+/* After a create under MODEL_NONE: give the entry the client's owner,
+ * ignoring failure (noted in the audit record). */
+void model_own_new(struct helper_ctx *c);
+/* A chown failed: under MODEL_NONE the failure is ignored (0). */
+int model_chown_failed(struct helper_ctx *c, int err);
+
+/* ---- helper_model_xattr.c (all no-ops unless mx_init(true, ...)) ---- */
+void mx_init(bool on, mode_t fmode, mode_t dmode);
+bool mx_on(void);
+mode_t mx_fmode(void);	/* host mode of regular files (--fmode) */
+mode_t mx_dmode(void);	/* host mode of directories (--dmode) */
+/* Replace st's owner, mode and rdev by the stored ones, where present. */
+void mx_overlay_fd(int fd, struct stat *st);
+/* Store what is not (uint32_t)-1 / NULL; 0 or an errno. */
+int mx_set_fd(int fd, uint32_t uid, uint32_t gid, uint32_t mode, const uint64_t *rdev);
+/* Metadata of an entry just made by request c (the request's uid and gid);
+ * on failure the entry is removed again. */
+int mx_new_entry(struct helper_ctx *c, int dirfd, const char *name, uint32_t mode,
+		 const uint64_t *rdev);
+/* A symlink as QEMU stores it: a regular file holding the target. */
+int mx_symlink(struct helper_ctx *c, int dirfd, const char *name, const char *target);
+/* Its target (EINVAL if the object is not a stored symlink). */
+int mx_readlink(const struct helper_env *env, const struct helper_obj *o, char *buf, size_t size,
+		ssize_t *len);
+/* chmod: the stored mode keeps its type, takes mode's permission bits. */
+int mx_chmod(const struct helper_obj *o, uint32_t mode);
+/* user.virtfs.*: neither visible nor writable by the guest. */
+bool mx_hidden(const char *name);
+/* The name a guest xattr is stored under (ACLs: user.virtfs.system.*). */
+const char *mx_xattr_name(const char *name, char buf[HP_MAX_XATTR_NAME + 16]);
+
 /* ---- helper_path.c ---- */
 /* Copy a (re-checked) entry name into out; EINVAL if malformed. */
 int path_name_cstr(struct p9_str name, char out[HP_MAX_NAME + 1]);
@@ -157,6 +228,14 @@ void path_procpath(const struct helper_obj *o, char buf[40]);
 
 /* ---- helper_qid.c ---- */
 void qid_init(dev_t rootdev);
+/* --multidevs: objects on a device other than the export root's */
+enum qid_multidevs {
+	QID_REMAP = 0,	/* unique qid paths: a per-device value mixed in (default) */
+	QID_FORBID,	/* refused with ENODEV */
+	QID_WARN,	/* qid.path = st_ino, a warning per device */
+};
+int qid_multidevs_parse(const char *s, enum qid_multidevs *out);
+void qid_set_multidevs(enum qid_multidevs m);
 /* 0 or EOVERFLOW (too many devices to keep qid.path unique). */
 int qid_from_stat(const struct stat *st, struct p9_qid *q);
 int attr_from_stat(const struct stat *st, struct hp_attr *a);

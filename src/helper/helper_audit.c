@@ -522,10 +522,17 @@ static void op_args(struct jbuf *j, const struct hp_req *r)
 
 		if (a->valid & P9_SETATTR_MODE)
 			jb_octal(j, "mode", a->mode & 07777);
-		if (a->valid & P9_SETATTR_UID)
-			jb_u64(j, "new_uid", a->uid);
-		if (a->valid & P9_SETATTR_GID)
-			jb_u64(j, "new_gid", a->gid);
+		/* The owner given to the host (mapped); the guest's too if it differs. */
+		if (a->valid & P9_SETATTR_UID) {
+			jb_u64(j, "new_uid", hidmap_uid_to_host(a->uid, NULL));
+			if (hidmap_active())
+				jb_u64(j, "guest_new_uid", a->uid);
+		}
+		if (a->valid & P9_SETATTR_GID) {
+			jb_u64(j, "new_gid", hidmap_gid_to_host(a->gid, NULL));
+			if (hidmap_active())
+				jb_u64(j, "guest_new_gid", a->gid);
+		}
 		if (a->valid & P9_SETATTR_SIZE)
 			jb_u64(j, "size", a->size);
 		if (a->valid & P9_SETATTR_ATIME)
@@ -622,14 +629,25 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 	if (p->path[1][0])
 		jb_cstr(&j, "newpath", p->path[1]);
 	/* The credentials the operation ran with: the thread's fs ids when
-	 * the switch took, else what the request asked for. */
-	if (!c->creds_switched || !creds_current(&uid, &gid)) {
-		uid = r->uid;
-		gid = r->gid;
+	 * the switch took, else what the request asked for (as host ids). */
+	if (!model_switches_creds(c->env)) {
+		/* --security-model none: the helper's own ids did the work. */
+		uid = c->env->own_uid;
+		gid = c->env->own_gid;
+	} else if (!c->creds_switched || !creds_current(&uid, &gid)) {
+		uid = r->uid == (uint32_t)-1 ? r->uid : hidmap_uid_to_host(r->uid, NULL);
+		gid = r->gid == HP_GID_DEFAULT ? r->gid : hidmap_gid_to_host(r->gid, NULL);
 	}
 	jb_u64(&j, "uid", uid);
 	if (gid != HP_GID_DEFAULT)
 		jb_u64(&j, "gid", gid);
+	/* With id maps uid/gid above are the host ids used; these are the
+	 * guest's own. */
+	if (hidmap_active() || !model_switches_creds(c->env)) {
+		jb_u64(&j, "guest_uid", r->uid);
+		if (r->gid != HP_GID_DEFAULT)
+			jb_u64(&j, "guest_gid", r->gid);
+	}
 	op_args(&j, r);
 	jb_cstr(&j, "result", errno_name(c->rep->error, ebuf));
 	if (c->audit_note)

@@ -8,6 +8,10 @@
  * CAP_FSETID and CAP_MKNOD dropped from its effective set while fsuid != 0,
  * and new files are created owned by fsuid:fsgid in one step.
  *
+ * The request's ids are guest ids: with --uid-map/--gid-map they are first
+ * translated to host ids (helper_idmap.c), and everything below is about
+ * the host ids.
+ *
  *   fsuid  = the request uid
  *   fsgid  = the request gid for create-type ops when it is given,
  *            else the uid's primary group from the host database,
@@ -182,6 +186,10 @@ int creds_switch(uint32_t uid, uint32_t gid, bool create)
 
 	if (uid == (uint32_t)-1)
 		return EINVAL;	/* "no uid": the frontend must map it first */
+	/* From here on host ids (helper_idmap.c; unchanged without maps). */
+	uid = hidmap_uid_to_host(uid, NULL);
+	if (gid != HP_GID_DEFAULT)
+		gid = hidmap_gid_to_host(gid, NULL);
 	u = user_find(uid);
 	if (create && gid != HP_GID_DEFAULT)
 		fsgid = gid;

@@ -5,7 +5,8 @@
  * name, handler, flags, the request fields that hold handles (resolved here,
  * before the handler runs: an id this helper did not issue is EBADF), and
  * the capabilities the handler may use (input for the sandbox's capability
- * set; see helper_ops_caps()).  helper_dispatch() is the only code that
+ * set; see helper_ops_caps()).  Rows flagged HOP_MODIFIES answer EROFS on
+ * a read-only export.  helper_dispatch() is the only code that
  * looks rows up.  An opcode without a row, or the handshake out of place, is
  * a protocol violation: logged, and the helper exits.
  */
@@ -105,12 +106,13 @@ void helper_violation(const char *fmt, ...)
 	_exit(HELPER_EXIT_VIOLATION);
 }
 
-uint64_t helper_ops_caps(bool allow_devices)
+uint64_t helper_ops_caps(bool allow_devices, bool readonly)
 {
 	uint64_t caps = 0;
 
 	for (unsigned int i = 0; i < HP_OP_MAX; i++)
-		caps |= helper_ops[i].caps;
+		if (!readonly || !(helper_ops[i].flags & HOP_MODIFIES))
+			caps |= helper_ops[i].caps;
 	if (!allow_devices)
 		caps &= ~CAP(CAP_MKNOD);
 	return caps;
@@ -159,6 +161,7 @@ bool helper_dispatch(struct helper_ctx *c)
 	c->h[0] = c->h[1] = NULL;
 	c->audit_note = NULL;
 	c->creds_switched = false;
+	c->created = false;
 	for (unsigned int i = 0; i < 2 && row->handle_off[i]; i++) {
 		uint32_t id;
 
@@ -171,13 +174,22 @@ bool helper_dispatch(struct helper_ctx *c)
 	helper_audit_begin(c, &pre);
 	if (err)
 		goto done;
-	if (!(row->flags & HOP_NOCREDS)) {
+	/* A read-only export refuses every change before anything runs
+	 * (Landlock and the missing capabilities would refuse it too). */
+	if (c->env->readonly && (row->flags & HOP_MODIFIES)) {
+		err = EROFS;
+		goto done;
+	}
+	/* --security-model none: every request runs as the helper itself. */
+	if (!(row->flags & HOP_NOCREDS) && model_switches_creds(c->env)) {
 		err = creds_switch(req->uid, req->gid, row->flags & HOP_CREATE);
 		if (err)
 			goto done;
 		c->creds_switched = true;
 	}
 	err = row->fn(c);
+	if (!err && (row->flags & HOP_CREATE))
+		model_own_new(c);
 	if (fdlimit_errno(err)) {
 		/* The frontend gets the errno; the operator, the limit to raise. */
 		static struct fdlimit_ratelimit rl = FDLIMIT_RATELIMIT_INIT;

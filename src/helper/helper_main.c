@@ -3,6 +3,9 @@
  *
  * Exec'ed by the p9guard launcher (as root) with
  *   --sock-fd=N --root-fd=N --export=PATH [--threads=N] [--allow-devices]
+ *   [--readonly] [--uid-map=G:H:N]... [--gid-map=G:H:N]... [--unmapped-uid=ID]
+ *   [--unmapped-gid=ID] [--security-model=MODEL] [--fmode=M --dmode=M]
+ *   [--multidevs=remap|forbid|warn]
  *   [--log-level=LEVEL] [--syslog] [--audit-fd=N --audit-dir-fd=N
  *   --audit-name=NAME] [--audit-syslog] [--audit-stderr] [--audit-level=L]
  * It trusts neither descriptor to be what the command line says: the socket
@@ -39,6 +42,11 @@ struct helper_opts {
 	const char *export_path;
 	unsigned int threads;
 	bool allow_devices;
+	bool readonly;
+	struct idmap uid_map, gid_map;
+	enum helper_model model;
+	unsigned long fmode, dmode;
+	enum qid_multidevs multidevs;
 	int log_level;
 	bool syslog;
 	enum sandbox_seccomp_action seccomp_action;
@@ -56,6 +64,19 @@ static const char helper_usage[] =
 	"  --export=PATH      the export's path, used in log messages only\n"
 	"  --threads=N        worker threads (1-64, default 4)\n"
 	"  --allow-devices    let clients create block and character device nodes\n"
+	"  --readonly         refuse every change with EROFS; fewer capabilities,\n"
+	"                     Landlock grants the export reading only\n"
+	"  --uid-map=G:H:N    guest uids G..G+N-1 are host uids H..H+N-1 (repeatable)\n"
+	"  --gid-map=G:H:N    the same for gids\n"
+	"  --unmapped-uid=ID  host uid of guest uids outside the map (default 65534)\n"
+	"  --unmapped-gid=ID  host gid of guest gids outside the map (default 65534)\n"
+	"  --security-model=M passthrough (default), none (alias squash): requests\n"
+	"                     run as the helper's own ids, chown failures ignored;\n"
+	"                     or mapped-xattr (alias mapped): QEMU's user.virtfs.*\n"
+	"  --fmode=OCTAL      mapped-xattr: host mode of files (default 0600)\n"
+	"  --dmode=OCTAL      mapped-xattr: host mode of directories (default 0700)\n"
+	"  --multidevs=M      other file systems below the export: remap (default,\n"
+	"                     unique qids), forbid (ENODEV) or warn (no remap)\n"
 	"  --log-level=LEVEL  error, warning, info (default) or debug\n"
 	"  --syslog           log to syslog as well as to standard error\n"
 	"  --seccomp-action=A what a forbidden syscall gets: kill (default), trap or log\n"
@@ -89,13 +110,24 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 {
 	enum { O_SOCK = 256, O_ROOT, O_EXPORT, O_THREADS, O_DEVICES, O_LEVEL, O_SYSLOG,
 	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_AUDIT_FD, O_AUDIT_DIR, O_AUDIT_NAME,
-	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_HELP, O_VERSION };
+	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_UID_MAP, O_GID_MAP,
+	       O_UNMAPPED_UID, O_UNMAPPED_GID, O_MODEL, O_FMODE, O_DMODE, O_MULTIDEVS, O_HELP,
+	       O_VERSION };
 	static const struct option longopts[] = {
 		{ "sock-fd", required_argument, NULL, O_SOCK },
 		{ "root-fd", required_argument, NULL, O_ROOT },
 		{ "export", required_argument, NULL, O_EXPORT },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "allow-devices", no_argument, NULL, O_DEVICES },
+		{ "readonly", no_argument, NULL, O_READONLY },
+		{ "uid-map", required_argument, NULL, O_UID_MAP },
+		{ "gid-map", required_argument, NULL, O_GID_MAP },
+		{ "unmapped-uid", required_argument, NULL, O_UNMAPPED_UID },
+		{ "unmapped-gid", required_argument, NULL, O_UNMAPPED_GID },
+		{ "security-model", required_argument, NULL, O_MODEL },
+		{ "fmode", required_argument, NULL, O_FMODE },
+		{ "dmode", required_argument, NULL, O_DMODE },
+		{ "multidevs", required_argument, NULL, O_MULTIDEVS },
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "syslog", no_argument, NULL, O_SYSLOG },
 		{ "seccomp-action", required_argument, NULL, O_SECCOMP },
@@ -112,11 +144,16 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
+	char err[256];
 	int c;
 
 	*o = (struct helper_opts){ .sock_fd = -1, .root_fd = -1,
 				   .threads = HELPER_DEFAULT_THREADS, .log_level = LOG_LVL_INFO,
 				   .audit = { .level = AUDIT_ALL, .file_fd = -1, .dir_fd = -1 } };
+	idmap_init(&o->uid_map);
+	idmap_init(&o->gid_map);
+	o->fmode = 0600;	/* QEMU's defaults */
+	o->dmode = 0700;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -138,6 +175,44 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 			break;
 		case O_DEVICES:
 			o->allow_devices = true;
+			break;
+		case O_READONLY:
+			o->readonly = true;
+			break;
+		case O_UID_MAP:
+		case O_GID_MAP:
+			if (idmap_add_spec(c == O_UID_MAP ? &o->uid_map : &o->gid_map, optarg, err,
+					   sizeof(err)) < 0)
+				die("--%s %s", c == O_UID_MAP ? "uid-map" : "gid-map", err);
+			break;
+		case O_MODEL:
+			if (model_parse(optarg, &o->model) < 0)
+				die("--security-model: expected passthrough, none, squash or "
+				    "mapped-xattr, got %s",
+				    optarg);
+			break;
+		case O_MULTIDEVS:
+			if (qid_multidevs_parse(optarg, &o->multidevs) < 0)
+				die("--multidevs: expected remap, forbid or warn, got %s", optarg);
+			break;
+		case O_FMODE:
+		case O_DMODE: {
+			char *end;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 8);
+			if (errno || *end || !*optarg || v > 0777)
+				die("--%s: expected an octal mode up to 0777, got %s",
+				    c == O_FMODE ? "fmode" : "dmode", optarg);
+			*(c == O_FMODE ? &o->fmode : &o->dmode) = v;
+			break;
+		}
+		case O_UNMAPPED_UID:
+		case O_UNMAPPED_GID:
+			if (idmap_set_squash(c == O_UNMAPPED_UID ? &o->uid_map : &o->gid_map,
+					     optarg, err, sizeof(err)) < 0)
+				die("--%s %s",
+				    c == O_UNMAPPED_UID ? "unmapped-uid" : "unmapped-gid", err);
 			break;
 		case O_LEVEL:
 			o->log_level = log_level_parse(optarg);
@@ -200,6 +275,8 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		die("unexpected argument %s (see --help)", argv[optind]);
 	if (o->sock_fd < 0 || o->root_fd < 0 || !o->export_path)
 		die("--sock-fd, --root-fd and --export are required (see --help)");
+	if (o->readonly && o->allow_devices)
+		die("--allow-devices and --readonly contradict each other");
 	if (o->sock_fd == o->root_fd)
 		die("--sock-fd and --root-fd name the same descriptor %d", o->sock_fd);
 	if ((o->audit.dir_fd >= 0 || o->audit.file_name) && o->audit.file_fd < 0)
@@ -363,8 +440,10 @@ int main(int argc, char **argv)
 	if (fcntl(o.sock_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno("--sock-fd=%d", o.sock_fd);
 	root = open_root(o.root_fd);
-	if (geteuid() != 0)
-		log_warn("not running as root: requests of other uids will fail");
+	if (geteuid() != 0 && o.model == MODEL_PASSTHROUGH)
+		die("not running as root (uid %u): only --security-model none or mapped-xattr "
+		    "works without root",
+		    geteuid());
 
 	umask(0);	/* the client decides every mode; see p9guard-helper(8) */
 	signal(SIGPIPE, SIG_IGN);
@@ -375,16 +454,23 @@ int main(int argc, char **argv)
 	env.procfd = open_procfd();
 	env.export_path = o.export_path;
 	env.allow_devices = o.allow_devices;
+	env.readonly = o.readonly;
+	env.model = o.model;
+	env.own_uid = (uint32_t)geteuid();
+	env.own_gid = (uint32_t)getegid();
 	atomic_init(&env.hello_done, false);
 	qid_init(root->dev);
+	qid_set_multidevs(o.multidevs);
 	handles_init();
 	err = hnode_new(root, NULL, NULL, &env.root);
 	if (err)
 		die("export root: %s", strerror(err));
 	creds_load_userdb();
+	hidmap_init(&o.uid_map, &o.gid_map);
+	mx_init(o.model == MODEL_MAPPED_XATTR, (mode_t)o.fmode, (mode_t)o.dmode);
 	helper_audit_init(&o.audit, env.procfd, root->fd);
 	log_debug("the operations may use capabilities %#llx",
-		  (unsigned long long)helper_ops_caps(env.allow_devices));
+		  (unsigned long long)helper_ops_caps(env.allow_devices, env.readonly));
 
 	/* Every start-up open (socket, export root, /proc/self/fd, user
 	 * database) is done above; from here on only descriptors we hold. */
@@ -396,6 +482,9 @@ int main(int argc, char **argv)
 	sandbox_opts_init(&so);
 	so.export_fd = root->fd;
 	so.devices = env.allow_devices;
+	so.readonly = env.readonly;
+	so.no_creds_switch = !model_switches_creds(&env);
+	so.mapped_metadata = env.model == MODEL_MAPPED_XATTR;
 	so.trusted_xattrs = o.trusted_xattrs;
 	so.syslog = o.syslog || o.audit.to_syslog;
 	/* Landlock: the audit directory (reopen/create after rotation), or
@@ -406,8 +495,9 @@ int main(int argc, char **argv)
 	if (sandbox_helper(&so) < 0)
 		die("cannot confine the helper");
 
-	log_info("serving %s with %u threads%s", env.export_path, o.threads,
-		 env.allow_devices ? ", device nodes allowed" : "");
+	log_info("serving %s with %u threads, security model %s%s%s", env.export_path,
+		 o.threads, model_name(env.model),
+		 env.allow_devices ? ", device nodes allowed" : "", env.readonly ? ", read-only" : "");
 	err = helper_serve(&env, o.threads);
 	hnode_put(env.root);	/* and the root object with it */
 	return err;

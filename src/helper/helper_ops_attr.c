@@ -33,8 +33,9 @@
 
 static int set_owner(const struct helper_obj *o, const struct hp_setattr *a)
 {
-	uid_t uid = (a->valid & P9_SETATTR_UID) ? a->uid : (uid_t)-1;
-	gid_t gid = (a->valid & P9_SETATTR_GID) ? a->gid : (gid_t)-1;
+	/* Guest ids to host ids (an unmapped one becomes the squash id). */
+	uid_t uid = (a->valid & P9_SETATTR_UID) ? hidmap_uid_to_host(a->uid, NULL) : (uid_t)-1;
+	gid_t gid = (a->valid & P9_SETATTR_GID) ? hidmap_gid_to_host(a->gid, NULL) : (gid_t)-1;
 
 	/* (uid_t)-1 given explicitly means "unchanged", as for chown(2). */
 	/* Safe: our own descriptor; CAP_CHOWN is only effective for fsuid 0. */
@@ -190,12 +191,18 @@ int helper_do_setattr(struct helper_ctx *c)
 
 	if (a->valid & ~SETATTR_KNOWN)
 		return EINVAL;
-	if (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID))
+	if (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID) && mx_on())
+		err = mx_set_fd(o->fd, (a->valid & P9_SETATTR_UID) ? a->uid : (uint32_t)-1,
+				(a->valid & P9_SETATTR_GID) ? a->gid : (uint32_t)-1, (uint32_t)-1,
+				NULL);	/* mapped-xattr: metadata only */
+	else if (a->valid & (P9_SETATTR_UID | P9_SETATTR_GID))
 		err = set_owner(o, a);
+	if (err)
+		err = model_chown_failed(c, err);	/* --security-model none */
 	if (!err && a->valid & P9_SETATTR_SIZE)
 		err = set_size(c->env, o, a->size);
 	if (!err && a->valid & P9_SETATTR_MODE)
-		err = set_mode(c, o, a->mode);
+		err = mx_on() ? mx_chmod(o, a->mode) : set_mode(c, o, a->mode);
 	if (!err && a->valid & (P9_SETATTR_ATIME | P9_SETATTR_MTIME))
 		err = set_times(c->env, o, a);
 	/* P9_SETATTR_CTIME alone: ctime cannot be set; any change above

@@ -51,9 +51,16 @@ int helper_do_mkdir(struct helper_ctx *c)
 	err = new_entry(c->h[0], a->name, name);
 	if (err)
 		return err;
-	/* Safe: one checked component; mkdir never follows a final symlink. */
-	if (mkdirat(dirfd, name, a->mode & 07777) < 0)
+	/* Safe: one checked component; mkdir never follows a final symlink.
+	 * mapped-xattr: the host mode is --dmode, the guest's in an xattr. */
+	if (mkdirat(dirfd, name, mx_on() ? mx_dmode() : a->mode & 07777) < 0)
 		return errno;
+	c->created = true;
+	if (mx_on()) {
+		err = mx_new_entry(c, dirfd, name, S_IFDIR | (a->mode & 07777), NULL);
+		if (err)
+			return err;
+	}
 	return entry_qid(dirfd, name, &c->rep->u.qid.qid);
 }
 
@@ -74,9 +81,20 @@ int helper_do_symlink(struct helper_ctx *c)
 		return ENOENT;	/* what symlink(2) says to an empty target */
 	memcpy(target, a->target.s, a->target.len);
 	target[a->target.len] = '\0';
+	if (mx_on()) {
+		/* mapped-xattr: a regular file holding the target (QEMU's way). */
+		err = mx_symlink(c, dirfd, name, target);
+		if (err)
+			return err;
+		c->created = true;
+		err = entry_qid(dirfd, name, &c->rep->u.qid.qid);
+		c->rep->u.qid.qid.type = P9_QTSYMLINK;
+		return err;
+	}
 	/* Safe: the target is stored text; the helper never follows it. */
 	if (symlinkat(target, dirfd, name) < 0)
 		return errno;
+	c->created = true;
 	return entry_qid(dirfd, name, &c->rep->u.qid.qid);
 }
 
@@ -102,17 +120,32 @@ int helper_do_mknod(struct helper_ctx *c)
 		break;
 	case S_IFCHR:
 	case S_IFBLK:
-		if (!c->env->allow_devices)
+		if (!c->env->allow_devices && !mx_on())
 			return EPERM;
 		dev = makedev(a->major, a->minor);
 		break;
 	default:
 		return EINVAL;	/* directories and symlinks have their own ops */
 	}
+	if (mx_on()) {
+		/* mapped-xattr: every node is an empty regular file of mode
+		 * --fmode; its type, mode and rdev are metadata (QEMU's way),
+		 * so no device ever exists on the host. */
+		uint64_t rdev = makedev(a->major, a->minor);
+
+		if (mknodat(dirfd, name, S_IFREG | mx_fmode(), 0) < 0)
+			return errno;
+		c->created = true;
+		err = mx_new_entry(c, dirfd, name, type | (a->mode & 07777), &rdev);
+		if (err)
+			return err;
+		return entry_qid(dirfd, name, &c->rep->u.qid.qid);
+	}
 	/* Safe: one checked component; device nodes only with --allow-devices,
 	 * and then the kernel still wants CAP_MKNOD, i.e. a uid 0 request. */
 	if (mknodat(dirfd, name, type | (a->mode & 07777), dev) < 0)
 		return errno;
+	c->created = true;
 	return entry_qid(dirfd, name, &c->rep->u.qid.qid);
 }
 

@@ -4,7 +4,8 @@
  *
  * Only regular files and directories are ever opened for I/O: device nodes,
  * FIFOs and sockets get ENXIO (opening a device or a FIFO on the host could
- * block, have side effects, or reach hardware).
+ * block, have side effects, or reach hardware).  A read-only export opens
+ * for reading only (EROFS otherwise).
  */
 #include "config.h"
 
@@ -106,6 +107,13 @@ int helper_do_open(struct helper_ctx *c)
 	err = open_flags_from_dotl(c->req->u.open.flags, false, &flags);
 	if (err)
 		return err;
+	if (c->env->readonly) {
+		/* Nothing writable leaves a read-only export.  O_NOATIME is
+		 * dropped: it needs CAP_FOWNER, which the helper gave up. */
+		if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+			return EROFS;
+		flags &= ~O_NOATIME;
+	}
 	err = helper_fstat(o->fd, &st);
 	if (err)
 		return err;
@@ -176,7 +184,8 @@ int helper_do_lcreate(struct helper_ctx *c)
 	 * file is born owned by fsuid:fsgid (no chown window) and an existing
 	 * symlink, FIFO or device is never opened through this call.
 	 */
-	err = path_open_at(dir->fd, name, flags | O_CREAT | O_EXCL, a->mode & 07777, &fd);
+	err = path_open_at(dir->fd, name, flags | O_CREAT | O_EXCL,
+			   mx_on() ? mx_fmode() : a->mode & 07777, &fd);
 	if (err == EEXIST && !(a->flags & P9_DOTL_EXCL)) {
 		err = lcreate_existing(c, dir->fd, name, flags & ~O_EXCL, &self, &fd, &st);
 		if (err)
@@ -184,6 +193,13 @@ int helper_do_lcreate(struct helper_ctx *c)
 	} else if (err) {
 		return err;
 	} else {
+		c->created = true;
+		/* mapped-xattr: the guest's owner and mode as metadata. */
+		if (mx_on()) {
+			err = mx_new_entry(c, dir->fd, name, S_IFREG | (a->mode & 07777), NULL);
+			if (err)
+				goto close_fd;
+		}
 		err = helper_fstat(fd, &st);
 		if (err)
 			goto close_fd;

@@ -33,6 +33,8 @@ static int obj_qid(const struct helper_obj *o, struct p9_qid *q)
 	struct stat st;
 	int err = helper_fstat(o->fd, &st);
 
+	if (!err && mx_on() && S_ISREG(st.st_mode))
+		mx_overlay_fd(o->fd, &st);	/* a stored symlink is one */
 	return err ? err : qid_from_stat(&st, q);
 }
 
@@ -223,7 +225,13 @@ int helper_do_getattr(struct helper_ctx *c)
 	struct stat st;
 	int err = helper_fstat(c->h[0]->self->fd, &st);
 
-	return err ? err : attr_from_stat(&st, &c->rep->u.attr.attr);
+	if (!err)
+		mx_overlay_fd(c->h[0]->self->fd, &st);	/* mapped-xattr metadata */
+	if (!err)
+		err = attr_from_stat(&st, &c->rep->u.attr.attr);
+	if (!err)
+		hidmap_attr_to_guest(&c->rep->u.attr.attr);	/* host owner -> guest */
+	return err;
 }
 
 int helper_do_statfs(struct helper_ctx *c)
@@ -255,12 +263,20 @@ int helper_do_readlink(struct helper_ctx *c)
 	const struct helper_obj *o = c->h[0]->self;
 	ssize_t n;
 
-	if (!S_ISLNK(o->type))
+	if (mx_on() && S_ISREG(o->type)) {
+		/* mapped-xattr: a regular file holding the target. */
+		int err = mx_readlink(c->env, o, c->scratch, HP_MAX_SYMTGT + 1, &n);
+
+		if (err)
+			return err;
+	} else if (!S_ISLNK(o->type)) {
 		return EINVAL;
-	/* "" with an O_PATH descriptor of the symlink: reads that link only. */
-	n = readlinkat(o->fd, "", c->scratch, HP_MAX_SYMTGT + 1);
-	if (n < 0)
-		return errno;
+	} else {
+		/* "" with an O_PATH descriptor of the symlink: reads that link only. */
+		n = readlinkat(o->fd, "", c->scratch, HP_MAX_SYMTGT + 1);
+		if (n < 0)
+			return errno;
+	}
 	if (n > HP_MAX_SYMTGT)
 		return ENAMETOOLONG;
 	if (memchr(c->scratch, '\0', (size_t)n))

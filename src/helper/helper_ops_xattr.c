@@ -50,10 +50,35 @@ static int xattr_name(struct p9_str s, char out[HP_MAX_XATTR_NAME + 1])
 	return 0;
 }
 
+/* A list entry the guest may see, written to out (its stored name may
+ * differ: mapped-xattr ACLs); false to leave it out. */
+static bool xattr_listed(const char *name, size_t len, char *out, size_t *outlen)
+{
+	static const char acl[] = "user.virtfs.system.posix_acl_";
+
+	if (mx_on()) {
+		/* QEMU's mapped ACLs appear under their real names; every
+		 * other user.virtfs.* and any host ACL stay hidden. */
+		if (len > sizeof(acl) - 1 && memcmp(name, acl, sizeof(acl) - 1) == 0) {
+			/* "user.virtfs.system.posix_acl_X" -> "system.posix_acl_X" */
+			memmove(out, name + 12, len - 12);
+			*outlen = len - 12;
+			return xattr_name_allowed(out, *outlen);
+		}
+		if (mx_hidden(name) || strncmp(name, "system.", 7) == 0)
+			return false;
+	}
+	if (!xattr_name_allowed(name, len))
+		return false;
+	memmove(out, name, len);
+	*outlen = len;
+	return true;
+}
+
 int helper_do_xattrget(struct helper_ctx *c)
 {
 	const struct hp_xattrget *a = &c->req->u.xattrget;
-	char name[HP_MAX_XATTR_NAME + 1], path[40];
+	char name[HP_MAX_XATTR_NAME + 1], path[40], stored[HP_MAX_XATTR_NAME + 16];
 	ssize_t n;
 	int err;
 
@@ -62,13 +87,21 @@ int helper_do_xattrget(struct helper_ctx *c)
 		return err;
 	if (a->size > HP_MAX_XATTR_VALUE || a->size > c->scratch_size)
 		return EINVAL;
+	if (mx_hidden(name))
+		return ENODATA;	/* mapped-xattr metadata: not the guest's (as QEMU) */
 	path_procpath(c->h[0]->self, path);
 	/* Safe: our own descriptor; reads only, with the request's creds. */
-	n = getxattr(path, name, a->size ? c->scratch : NULL, a->size);
+	n = getxattr(path, mx_xattr_name(name, stored), a->size ? c->scratch : NULL, a->size);
 	if (n < 0)
 		return errno;
 	if ((size_t)n > HP_MAX_XATTR_VALUE)
 		return E2BIG;
+	/* An ACL names host ids: the guest sees its own (id maps). */
+	if (a->size && hidmap_is_acl(name)) {
+		err = hidmap_acl(c->scratch, (size_t)n, false);
+		if (err)
+			return err;
+	}
 	c->rep->u.data.len = (uint32_t)n;
 	c->rep->u.data.data = a->size ? c->scratch : NULL;
 	return 0;
@@ -89,12 +122,13 @@ int helper_do_xattrlist(struct helper_ctx *c)
 	if (n < 0)
 		return errno;
 	for (size_t i = 0; i < (size_t)n;) {
-		size_t len = strnlen(list + i, (size_t)n - i);
+		size_t len = strnlen(list + i, (size_t)n - i), outlen;
 
-		if (xattr_name_allowed(list + i, len)) {
-			memmove(list + kept, list + i, len);
-			list[kept + len] = '\0';
-			kept += len + 1;
+		/* kept <= i always (a listed name never grows), so the copy
+		 * stays behind the names still to be read. */
+		if (xattr_listed(list + i, len, list + kept, &outlen)) {
+			list[kept + outlen] = '\0';
+			kept += outlen + 1;
 		}
 		i += len + 1;
 	}
@@ -108,36 +142,51 @@ int helper_do_xattrlist(struct helper_ctx *c)
 int helper_do_xattrset(struct helper_ctx *c)
 {
 	const struct hp_xattrset *a = &c->req->u.xattrset;
-	char name[HP_MAX_XATTR_NAME + 1], path[40];
+	char name[HP_MAX_XATTR_NAME + 1], path[40], stored[HP_MAX_XATTR_NAME + 16];
+	const void *value = a->len ? a->value : "";
 	int err;
 
 	err = xattr_name(a->name, name);
 	if (err)
 		return err;
+	if (mx_hidden(name))
+		return EACCES;	/* mapped-xattr metadata: not the guest's (as QEMU) */
 	if (a->flags & ~(uint32_t)(XATTR_CREATE | XATTR_REPLACE) ||
 	    a->flags == (XATTR_CREATE | XATTR_REPLACE) || a->len > HP_MAX_XATTR_VALUE ||
 	    (a->len && !a->value))
 		return EINVAL;
+	/* An ACL from the guest names guest ids: store host ids (id maps). */
+	if (a->len && hidmap_active() && hidmap_is_acl(name)) {
+		if (a->len > c->scratch_size)
+			return EINVAL;
+		memcpy(c->scratch, a->value, a->len);
+		err = hidmap_acl(c->scratch, a->len, true);
+		if (err)
+			return err;
+		value = c->scratch;
+	}
 	path_procpath(c->h[0]->self, path);
 	/* Safe: our own descriptor; the kernel checks the namespace's rules
 	 * for the request's credentials. */
-	if (setxattr(path, name, a->len ? a->value : "", a->len, (int)a->flags) < 0)
+	if (setxattr(path, mx_xattr_name(name, stored), value, a->len, (int)a->flags) < 0)
 		return errno;
 	return 0;
 }
 
 int helper_do_xattrremove(struct helper_ctx *c)
 {
-	char name[HP_MAX_XATTR_NAME + 1], path[40];
+	char name[HP_MAX_XATTR_NAME + 1], path[40], stored[HP_MAX_XATTR_NAME + 16];
 	int err;
 
 	err = xattr_name(c->req->u.xattrremove.name, name);
 	if (err)
 		return err;
+	if (mx_hidden(name))
+		return EACCES;	/* mapped-xattr metadata: not the guest's (as QEMU) */
 	path_procpath(c->h[0]->self, path);
 	/* Safe: our own descriptor; the kernel checks the namespace's rules
 	 * for the request's credentials. */
-	if (removexattr(path, name) < 0)
+	if (removexattr(path, mx_xattr_name(name, stored)) < 0)
 		return errno;
 	return 0;
 }

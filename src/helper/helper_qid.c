@@ -13,6 +13,12 @@
  * btrfs and tmpfs in practice).  At most 65536 devices are told apart; a
  * lookup that would need more fails with EOVERFLOW rather than alias.
  *
+ * --multidevs (QEMU's option of that name) chooses what happens at a
+ * device other than the root's: remap (the default, above), forbid (every
+ * object there is ENODEV, as QEMU answers: it cannot even be walked to), or
+ * warn (no remap, qid.path = st_ino as QEMU's default; one warning per
+ * device, since paths may then collide and confuse the client's caches).
+ *
  * qid.version changes with the content (p9_qid_version): the 64-bit mtime in ns
  * XOR the size, folded to 32 bits.  (mtime alone misses writes within one
  * timestamp tick on coarse filesystems; the size catches most of those.)
@@ -21,8 +27,11 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "helper/helper.h"
 
 #define QID_DEV_SHIFT 48
@@ -31,6 +40,25 @@
 static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
 static dev_t devs[QID_MAX_DEVS];
 static unsigned int ndevs;
+static enum qid_multidevs multidevs = QID_REMAP;
+
+int qid_multidevs_parse(const char *s, enum qid_multidevs *out)
+{
+	if (strcmp(s, "remap") == 0)
+		*out = QID_REMAP;
+	else if (strcmp(s, "forbid") == 0)
+		*out = QID_FORBID;
+	else if (strcmp(s, "warn") == 0)
+		*out = QID_WARN;
+	else
+		return -1;
+	return 0;
+}
+
+void qid_set_multidevs(enum qid_multidevs m)
+{
+	multidevs = m;
+}
 
 void qid_init(dev_t rootdev)
 {
@@ -46,10 +74,12 @@ static int dev_index(dev_t dev, uint64_t *idx)
 		*idx = 0;
 		return 0;
 	}
+	if (multidevs == QID_FORBID)
+		return ENODEV;
 	pthread_mutex_lock(&dev_lock);
 	for (unsigned int i = 1; i < ndevs; i++) {
 		if (devs[i] == dev) {
-			*idx = i;
+			*idx = multidevs == QID_WARN ? 0 : i;
 			goto unlock;
 		}
 	}
@@ -59,6 +89,12 @@ static int dev_index(dev_t dev, uint64_t *idx)
 	}
 	devs[ndevs] = dev;
 	*idx = ndevs++;
+	if (multidevs == QID_WARN) {
+		*idx = 0;	/* seen (warned once), not remapped */
+		log_warn("the export spans another file system (device %u:%u): qid paths are "
+			 "not remapped (--multidevs warn) and may collide",
+			 major(dev), minor(dev));
+	}
 unlock:
 	pthread_mutex_unlock(&dev_lock);
 	return err;

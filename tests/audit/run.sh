@@ -30,7 +30,10 @@
 #   - --audit syslog: every record reaches /dev/log as authpriv.notice
 #     (a datagram listener bound there in p9guard's private mount
 #     namespace, made with unshare);
-#   - without --audit nothing is recorded.
+#   - without --audit nothing is recorded;
+#   - with --uid-map a record shows the host uid used and the guest's uid;
+#     with --readonly a refused change is recorded as EROFS; with
+#     --security-model none the helper's own ids are recorded.
 # Prints "ok - ..."/"not ok - ..."/"skip - ..." per check, ends with "N
 # passed, N failed" (", N skipped" when a check could not run here),
 # exits 1 when a check failed.
@@ -353,7 +356,7 @@ refused_inside() {
 }
 check "p9guard refuses an audit file inside the export" refused_inside
 
-# ---- 8. mknod, Trename, utimes, open for write, names holding '/', over
+# ---- 7. mknod, Trename, utimes, open for write, names holding '/', over
 # tcp, into a file created with --audit-file-mode 0640 ----
 AUD2=$TMP/log/more.jsonl
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -418,7 +421,7 @@ check "the names holding '/' created nothing (/m holds p and f2 only)" \
 check "the names holding '/' reached no audit record" \
 	bash -c "! grep -q 'a/b' '$AUD2'"
 
-# ---- 9. --audit syslog: the records reach /dev/log ----
+# ---- 8. --audit syslog: the records reach /dev/log ----
 # In a private mount namespace (p9guard's own, made by unshare), /dev is a
 # small tmpfs with the usual device nodes bound in and /dev/log bound to a
 # datagram socket this script listens on; the helper connects to it before
@@ -482,13 +485,44 @@ while True:
 		test "$(stat -c '%F %i' /dev/log 2>&1 || true)" = "$devlog_before"
 fi
 
-# ---- 7. no --audit: no audit record anywhere ----
+# ---- 9. no --audit: no audit record anywhere ----
 start quiet || exit 1
 "$DRIVER" "$SOCK" ops >"$TMP/ops.out" 2>&1 || notok "the operation script (no audit)"
 stop_server
 check "without --audit the helper writes no record" bash -c "! grep -q '^{\"time\"' '$LOG'"
 check "without --audit the helper gets no audit option" \
 	bash -c "! grep -q -- '--audit-fd' '$LOG'"
+
+# ---- 10. export models: the records show the ids used and the refusal ----
+# mkdir as guest uid 0 (burst): with --uid-map 0:100000:10 it runs as host
+# uid 100000, which may not write the root's export root (EACCES); with
+# --readonly it is refused before anything runs (EROFS).
+model_record() { # model_record NAME WANT-JSON-FIELDS OPTIONS...
+	local name=$1 want=$2
+	shift 2
+	rm -f "$AUD"
+	start "$name" --audit "file:$AUD" "$@" || return 1
+	"$DRIVER" "$SOCK" burst m 1 >"$TMP/$name.out" 2>&1 || true
+	stop_server
+	python3 - "$AUD" "$want" <<'PYEOF'
+import json, sys
+want = json.loads(sys.argv[2])
+recs = [json.loads(l) for l in open(sys.argv[1], "rb")]
+mk = [r for r in recs if r.get("op") == "mkdir"]
+ok = len(mk) == 1 and all(mk[0].get(k) == v for k, v in want.items())
+if not ok:
+    print("# mkdir records: %r" % mk)
+sys.exit(0 if ok else 1)
+PYEOF
+}
+check "id maps: the mkdir record shows host uid 100000, guest_uid 0, EACCES" \
+	model_record idmap '{"uid": 100000, "guest_uid": 0, "result": "EACCES"}' \
+	--uid-map 0:100000:10 --gid-map 0:200000:10
+check "readonly: the mkdir record shows uid 0 and EROFS" \
+	model_record readonly '{"uid": 0, "result": "EROFS"}' --readonly
+check "model none as daemon: the mkdir record shows the helper's uid 1, guest_uid 0" \
+	model_record none '{"uid": 1, "gid": 1, "guest_uid": 0, "result": "EACCES"}' \
+	--security-model none --helper-user daemon
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skipped skipped"

@@ -16,12 +16,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <grp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -39,6 +41,8 @@
 /* CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID SETGID SETUID */
 #define HELPER_CAPS 0x00000000000000dfULL
 #define CAP_BIT_MKNOD (1ULL << 27)
+/* --readonly: dac_override, dac_read_search, setgid, setuid */
+#define HELPER_CAPS_RO 0x00000000000000c6ULL
 #define CAP_BIT_SYS_ADMIN (1ULL << 21)
 
 static char base[64], exportdir[96], outside[96], auditpath[96];
@@ -46,6 +50,9 @@ static char base[64], exportdir[96], outside[96], auditpath[96];
 /* Set by a case before he_apply*(). */
 static unsigned int he_test_flags;
 static bool he_allow_no_landlock;
+static bool he_readonly;
+static bool he_no_creds_switch;
+static bool he_mapped;
 
 /* What the real helper holds before sandboxing. */
 static int exp_fd = -1, proc_fd = -1, audit_fd = -1;
@@ -75,6 +82,9 @@ static int he_apply_opts(enum sandbox_seccomp_action action, bool devices, bool 
 	o.audit_fd = audit_fd;
 	o.devices = devices;
 	o.trusted_xattrs = trusted;
+	o.readonly = he_readonly;
+	o.no_creds_switch = he_no_creds_switch;
+	o.mapped_metadata = he_mapped;
 	o.test_flags = he_test_flags;
 	o.allow_no_landlock = he_allow_no_landlock;
 	if (sandbox_helper(&o) != 0) {
@@ -392,6 +402,169 @@ static int he_caps_options(void)
 	return he_caps_check(HELPER_CAPS | CAP_BIT_MKNOD | CAP_BIT_SYS_ADMIN, true, true);
 }
 
+static int he_caps_readonly(void)
+{
+	he_readonly = true;
+	return he_caps_check(HELPER_CAPS_RO, false, false);
+}
+
+/* --security-model none: a root helper without SETUID/SETGID */
+static int he_caps_model_none(void)
+{
+	he_no_creds_switch = true;
+	return he_caps_check(HELPER_CAPS & ~(1ULL << 6 | 1ULL << 7), false, false);
+}
+
+/* --security-model mapped-xattr: DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER */
+static int he_caps_mapped(void)
+{
+	he_mapped = true;
+	return he_caps_check(0xeULL, false, false);
+}
+
+/* mapped-xattr: Landlock lets only regular files and directories be made. */
+static int he_mapped_landlock(void)
+{
+	int bad = 0, fd;
+
+	if (landlock_abi() < 1) {
+		cf_say("the kernel has no Landlock");
+		return CF_SKIP;
+	}
+	he_mapped = true;
+	if (he_apply(SANDBOX_SECCOMP_NONE) < 0)
+		return 1;
+	fd = openat(exp_fd, "mx-file", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	bad |= cf_check(fd >= 0, "create a file: %s", strerror(errno));
+	close(fd);
+	bad |= cf_check(mkdirat(exp_fd, "mx-dir", 0700) == 0, "mkdir: %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(symlinkat("x", exp_fd, "mx-link") == -1 && errno == EACCES,
+			"symlink: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(mknodat(exp_fd, "mx-fifo", S_IFIFO | 0600, 0) == -1 && errno == EACCES,
+			"mkfifo: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(fchownat(exp_fd, "ro.txt", 0, 0, AT_SYMLINK_NOFOLLOW) == -1 &&
+			    errno == EPERM,
+			"chown (no CAP_CHOWN): want EPERM, got %s", strerror(errno));
+	return bad;
+}
+
+/* --helper-user: as the launcher does, then sandbox_helper() as uid 1. */
+static int he_unprivileged(bool model_none)
+{
+	struct sandbox_opts o;
+	char st[8192], v[128];
+	int fd, bad = 0;
+
+	log_init("cf_helper", LOG_TO_STDERR, LOG_LVL_INFO);
+	/* opened now: the seccomp filter kills an open relative to the cwd */
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || he_open_fds() < 0)
+		return 1;
+	for (int c = 0; c <= 63; c++)
+		prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	if (setgroups(0, NULL) < 0 || setresgid(1, 1, 1) < 0 || setresuid(1, 1, 1) < 0) {
+		cf_say("cannot become uid 1: %s", strerror(errno));
+		return 1;
+	}
+	sandbox_opts_init(&o);
+	o.export_fd = exp_fd;
+	o.audit_fd = audit_fd;
+	o.no_creds_switch = model_none;
+	if (sandbox_helper(&o) != 0)
+		return model_none ? 1 : 0;	/* passthrough must be refused */
+	if (!model_none)
+		return 1;
+	{
+		cf_read_fd(fd, st, sizeof(st));
+		bad |= cf_check(cf_status_field(st, "CapEff", v, sizeof(v)) &&
+				    strcmp(v, "0000000000000000") == 0,
+				"CapEff %s", v);
+		bad |= cf_check(cf_status_field(st, "CapBnd", v, sizeof(v)) &&
+				    strcmp(v, "0000000000000000") == 0,
+				"CapBnd %s", v);
+		bad |= cf_check(cf_status_field(st, "Uid", v, sizeof(v)) &&
+				    strcmp(v, "1\t1\t1\t1") == 0,
+				"Uid %s", v);
+	}
+	errno = 0;
+	bad |= cf_check(openat(exp_fd, "../outside.txt", O_RDONLY | O_CLOEXEC) == -1 &&
+			    errno == EACCES,
+			"export/../outside.txt: want EACCES, got %s", strerror(errno));
+	return bad;
+}
+
+static int he_unprivileged_none(void)
+{
+	return he_unprivileged(true);
+}
+
+static int he_unprivileged_passthrough(void)
+{
+	return he_unprivileged(false);
+}
+
+/* ---- --readonly: Landlock grants reading only, no inode-changing caps ---- */
+
+static int he_readonly_refusals(void)
+{
+	int bad = 0, fd;
+	char buf[16], n[16];
+	ssize_t got;
+
+	if (landlock_abi() < 1) {
+		cf_say("the kernel has no Landlock");
+		return CF_SKIP;
+	}
+	he_readonly = true;
+	/* seccomp off: what refuses here is Landlock or a missing capability. */
+	if (he_apply(SANDBOX_SECCOMP_NONE) < 0)
+		return 1;
+	fd = openat(exp_fd, "ro.txt", O_RDONLY | O_CLOEXEC);
+	got = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+	bad |= cf_check(got == 3 && memcmp(buf, "ro\n", 3) == 0, "read inside: %s",
+			got < 0 ? strerror(errno) : "short");
+	if (fd >= 0) {
+		int rw = openat(proc_fd, fdname(fd, n, sizeof(n)), O_RDWR | O_CLOEXEC);
+
+		bad |= cf_check(rw == -1 && errno == EACCES,
+				"reopen for writing through /proc/self/fd: want EACCES, got %s",
+				rw < 0 ? strerror(errno) : "opened");
+		close(fd);
+	}
+	errno = 0;
+	bad |= cf_check(openat(exp_fd, "ro.txt", O_WRONLY | O_CLOEXEC) == -1 && errno == EACCES,
+			"open for writing: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	fd = openat(exp_fd, "new", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	bad |= cf_check(fd == -1 && errno == EACCES,
+			"create: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(mkdirat(exp_fd, "newdir", 0755) == -1 && errno == EACCES,
+			"mkdir: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(symlinkat("ro.txt", exp_fd, "newlink") == -1 && errno == EACCES,
+			"symlink: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(renameat(exp_fd, "ro.txt", exp_fd, "moved") == -1 && errno == EACCES,
+			"rename: want EACCES, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(unlinkat(exp_fd, "ro.txt", 0) == -1 && errno == EACCES,
+			"unlink: want EACCES, got %s", strerror(errno));
+	/* Not Landlock's business: the capabilities are gone (file of uid 1000). */
+	errno = 0;
+	bad |= cf_check(fchownat(exp_fd, "ro.txt", 0, 0, AT_SYMLINK_NOFOLLOW) == -1 &&
+			    errno == EPERM,
+			"chown (no CAP_CHOWN): want EPERM, got %s", strerror(errno));
+	errno = 0;
+	bad |= cf_check(fchmodat(exp_fd, "ro.txt", 0600, 0) == -1 && errno == EPERM,
+			"chmod of another uid's file (no CAP_FOWNER): want EPERM, got %s",
+			strerror(errno));
+	return bad;
+}
+
 /* ---- reopening O_PATH handles through /proc/self/fd under Landlock ---- */
 
 static int he_procfd_reopen(void)
@@ -588,6 +761,25 @@ static const struct cf_case cases[] = {
      NULL, 0},
     {"caps-options", "devices + trusted xattrs add exactly MKNOD and SYS_ADMIN", he_caps_options,
      CF_EXIT_OK, "mknod", 0},
+    {"caps-readonly", "--readonly: exactly DAC_OVERRIDE, DAC_READ_SEARCH, SETGID, SETUID",
+     he_caps_readonly, CF_EXIT_OK, "caps=dac_override,dac_read_search,setgid,setuid", 0},
+    {"readonly-refusals", "--readonly, seccomp off: reads work; write/create/rename/unlink "
+     "EACCES (Landlock), chown/chmod EPERM (caps)",
+     he_readonly_refusals, CF_EXIT_OK, "fs:export(ro)+audit", 0},
+    {"caps-model-none", "--security-model none: the set without SETUID/SETGID",
+     he_caps_model_none, CF_EXIT_OK, "caps=chown,dac_override,dac_read_search,fowner,fsetid ", 0},
+    {"caps-mapped", "--security-model mapped-xattr: exactly DAC_OVERRIDE, DAC_READ_SEARCH, "
+     "FOWNER", he_caps_mapped, CF_EXIT_OK, "caps=dac_override,dac_read_search,fowner ", 0},
+    {"mapped-landlock", "mapped-xattr, seccomp off: files and directories can be made; "
+     "symlink/FIFO EACCES (Landlock), chown EPERM",
+     he_mapped_landlock, CF_EXIT_OK, "fs:export(files,dirs)+audit", 0},
+    {"unprivileged-none", "--helper-user (uid 1), model none: no capability in any set, "
+     "sandbox applied",
+     he_unprivileged_none, CF_EXIT_OK, "confinement: uid=1 gid=1 groups=none caps=none", 0},
+    {"unprivileged-passthrough-refused", "a helper that is not root refuses model passthrough",
+     he_unprivileged_passthrough, CF_EXIT_OK,
+     "only --security-model none or mapped-xattr works without root",
+     0},
     {"procfd-reopen", "O_PATH handles reopen through /proc/self/fd; outside ones do not",
      he_procfd_reopen, CF_EXIT_OK, NULL, 0},
     {"audit", "audit file: append and reopen for append; no reading", he_audit, CF_EXIT_OK, NULL,
@@ -643,6 +835,10 @@ int main(int argc, char **argv)
 			return 1;
 		snprintf(path, sizeof(path), "%s/sub2", exportdir);
 		if (mkdir(path, 0777) != 0 || chmod(path, 0777) != 0)
+			return 1;
+		/* for readonly-refusals: a file of another uid */
+		snprintf(path, sizeof(path), "%s/ro.txt", exportdir);
+		if (mkfile(path, 0644, "ro\n") != 0 || chown(path, 1000, 1000) != 0)
 			return 1;
 	}
 	rc = cf_main("helper", argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

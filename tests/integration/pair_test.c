@@ -12,6 +12,16 @@
  *   --pid      p9guard: the frontend's pid (process and capability checks)
  *   --devices  the server was started so that it may create device nodes
  *   --trusted  p9guard: the helper keeps CAP_SYS_ADMIN for trusted.*
+ *   --readonly p9guard was started with --readonly (area "readonly"; the
+ *              capability check expects the read-only set)
+ *   --idmap M  p9guard runs with the id maps "shifted" or "rootkept" of
+ *              pair_test_models.c (area "idmap")
+ *   --model M  p9guard runs with --security-model none ("none") or also
+ *              with --helper-user daemon ("none-user") (area "model"), or
+ *              --security-model mapped-xattr ("mapped-xattr", area "mapped")
+ *   --import-tool PATH  p9guard-import-mapped-file (area "mapped")
+ *   --multidevs M  p9guard runs with --multidevs forbid or warn (area
+ *              "multidev" checks that instead of the remap)
  *   --only     run only these areas (comma-separated names from `areas`
  *              below, e.g. "caps,create"); the default is all of them
  *
@@ -271,7 +281,9 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s --socket SOCK --export DIR --server p9guard|diod [--aname NAME]\n"
-		"          [--pid PID] [--devices] [--trusted] [--only AREA,...]\n",
+		"          [--pid PID] [--devices] [--trusted] [--readonly] [--idmap M]\n"
+		"          [--model M] [--multidevs M] [--import-tool PATH]\n"
+		"          [--only AREA,...]\n",
 		argv0);
 	exit(2);
 }
@@ -286,6 +298,11 @@ static void parse_args(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "devices", no_argument, NULL, 'd' },
 		{ "trusted", no_argument, NULL, 't' },
+		{ "readonly", no_argument, NULL, 'r' },
+		{ "idmap", required_argument, NULL, 'i' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "multidevs", required_argument, NULL, 'M' },
+		{ "import-tool", required_argument, NULL, 'I' },
 		{ "only", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -302,6 +319,34 @@ static void parse_args(int argc, char **argv)
 		case 'a': pt.aname = optarg; break;
 		case 'd': pt.devices = true; break;
 		case 't': pt.trusted = true; break;
+		case 'r': pt.readonly = true; break;
+		case 'I': pt.import_tool = optarg; break;
+		case 'M':
+			if (!strcmp(optarg, "forbid"))
+				pt.multidevs = 1;
+			else if (!strcmp(optarg, "warn"))
+				pt.multidevs = 2;
+			else if (strcmp(optarg, "remap"))
+				usage(argv[0]);
+			break;
+		case 'm':
+			if (!strcmp(optarg, "none"))
+				pt.model = 1;
+			else if (!strcmp(optarg, "none-user"))
+				pt.model = 2;
+			else if (!strcmp(optarg, "mapped-xattr"))
+				pt.model = 3;
+			else
+				usage(argv[0]);
+			break;
+		case 'i':
+			if (!strcmp(optarg, "shifted"))
+				pt.idmap = 1;
+			else if (!strcmp(optarg, "rootkept"))
+				pt.idmap = 2;
+			else
+				usage(argv[0]);
+			break;
 		case 'o': pt.only = optarg; break;
 		case 'p':
 			errno = 0;
@@ -359,6 +404,10 @@ static const struct area {
 	{ "escape", test_escape },
 	{ "multidev", test_multidev },
 	{ "proto", test_proto },
+	{ "readonly", test_readonly },
+	{ "idmap", test_idmap },
+	{ "model", test_model_none },
+	{ "mapped", test_model_mapped },
 	{ "flush", test_flush },
 	{ "inflight", test_many_inflight },
 	{ "garbage", test_garbage },

@@ -23,6 +23,7 @@
 #define PT_GID_ROOT_REQ	4242u	/* a gid root sends with its creates */
 #define PT_GID_SETGID	4243u	/* the group of the setgid directory */
 #define PT_TIMEOUT_MS	20000	/* every synchronous call */
+#define PT_HELPER_USER	1u	/* "daemon": run.sh's --helper-user (model none) */
 
 struct pt_opts {
 	const char *sock;	/* the server's unix socket */
@@ -32,6 +33,13 @@ struct pt_opts {
 	pid_t pid;		/* p9guard: the frontend's pid, else 0 */
 	bool devices;		/* the server may create device nodes */
 	bool trusted;		/* p9guard: trusted.* and security.* writes */
+	bool readonly;		/* p9guard was started with --readonly */
+	int idmap;		/* p9guard's id maps: 0 none, 1 shifted, 2 rootkept */
+	int model;		/* --security-model: 0 passthrough, 1 none (root helper),
+				 * 2 none with --helper-user (uid PT_HELPER_USER),
+				 * 3 mapped-xattr */
+	int multidevs;		/* --multidevs: 0 remap (default), 1 forbid, 2 warn */
+	const char *import_tool; /* p9guard-import-mapped-file, for area "mapped" */
 	const char *only;	/* comma-separated areas to run, or NULL: all */
 };
 
@@ -108,5 +116,9 @@ void test_disconnect(void);
 void test_process_caps(void);
 void test_multidev(void);		/* pair_test_multidev.c */
 void test_proto(void);			/* pair_test_proto.c */
+void test_readonly(void);		/* pair_test_models.c */
+void test_idmap(void);
+void test_model_none(void);
+void test_model_mapped(void);
 
 #endif

@@ -521,6 +521,8 @@ void test_disconnect(void)
 		     CAP_BIT(6) | CAP_BIT(7))
 #define CAP_MKNOD_BIT CAP_BIT(27)
 #define CAP_SYS_ADMIN_BIT CAP_BIT(21)
+/* --readonly: DAC_OVERRIDE DAC_READ_SEARCH SETGID SETUID, nothing that changes an inode. */
+#define HELPER_CAPS_RO (CAP_BIT(1) | CAP_BIT(2) | CAP_BIT(6) | CAP_BIT(7))
 
 struct pstatus {
 	bool ok;
@@ -633,8 +635,18 @@ static int children(pid_t pid, pid_t *out, int max)
 
 void test_process_caps(void)
 {
-	uint64_t allowed = HELPER_CAPS | (pt.devices ? CAP_MKNOD_BIT : 0) |
-			   (pt.trusted ? CAP_SYS_ADMIN_BIT : 0);
+	uint64_t allowed = (pt.readonly ? HELPER_CAPS_RO : HELPER_CAPS) |
+			   (pt.devices ? CAP_MKNOD_BIT : 0) | (pt.trusted ? CAP_SYS_ADMIN_BIT : 0);
+	/* --security-model none: no SETUID/SETGID; as --helper-user, nothing. */
+	bool exact = pt.readonly || pt.model;
+
+	if (pt.model == 1)
+		allowed &= ~(CAP_BIT(6) | CAP_BIT(7));
+	else if (pt.model == 2)
+		allowed = 0;
+	else if (pt.model == 3)	/* mapped-xattr: DAC_OVERRIDE DAC_READ_SEARCH FOWNER */
+		allowed = (pt.readonly ? 0 : CAP_BIT(3)) | CAP_BIT(1) | CAP_BIT(2) |
+			  (pt.trusted ? CAP_SYS_ADMIN_BIT : 0);
 	struct pstatus fe, he;
 	char path[128], exe[256], why[256];
 	pid_t kids[8], grandkids[8];
@@ -680,14 +692,20 @@ void test_process_caps(void)
 		pt_helper_pid = kids[0];
 	check(he.ok && strstr(exe, "p9guard-helper") != NULL,
 	      "the frontend's only child is the helper (pid %d, %s)", (int)kids[0], exe);
-	check(he.ok && he.prm && (he.prm & ~allowed) == 0 && (he.eff & ~allowed) == 0 &&
-		      (he.bnd & ~allowed) == 0 && !he.amb && !he.inh &&
-		      ((he.prm & CAP_MKNOD_BIT) != 0) == pt.devices &&
-		      ((he.prm & CAP_SYS_ADMIN_BIT) != 0) == pt.trusted,
-	      "helper holds capabilities, only those of DESIGN §5%s%s: CapPrm %" PRIx64
+	check(he.ok && (he.prm || pt.model == 2) && (he.prm & ~allowed) == 0 &&
+		      (he.eff & ~allowed) == 0 && (he.bnd & ~allowed) == 0 && !he.amb && !he.inh &&
+		      ((he.prm & CAP_MKNOD_BIT) != 0) == (pt.devices && pt.model < 2) &&
+		      ((he.prm & CAP_SYS_ADMIN_BIT) != 0) == (pt.trusted && pt.model != 2) &&
+		      (!exact || (he.prm == allowed && he.eff == allowed && he.bnd == allowed)),
+	      "helper holds capabilities, only those of DESIGN §5%s%s%s%s: CapPrm %" PRIx64
 	      " CapEff %" PRIx64 " CapBnd %" PRIx64 " CapInh %" PRIx64 " CapAmb %" PRIx64
 	      " (allowed %" PRIx64 ")",
-	      pt.devices ? " + MKNOD" : "", pt.trusted ? " + SYS_ADMIN" : "", he.prm, he.eff,
+	      pt.readonly ? " for a read-only export" : "",
+	      pt.model == 1 ? " minus SETUID/SETGID (model none)"
+	      : pt.model == 2 ? ", none at all (model none, --helper-user)"
+	      : pt.model == 3 ? ", only DAC and FOWNER (mapped-xattr)" : "",
+	      pt.devices ? " + MKNOD" : "",
+	      pt.trusted ? " + SYS_ADMIN" : "", he.prm, he.eff,
 	      he.bnd, he.inh, he.amb, allowed);
 	check(he.nnp == 1 && he.seccomp == 2, "helper: NoNewPrivs %d, Seccomp %d (want 1, 2)",
 	      he.nnp, he.seccomp);

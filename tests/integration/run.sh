@@ -26,7 +26,10 @@
 # tests/integration/pair_test against it, then stops the server with
 # SIGTERM and checks that it exits 0.  p9guard is then started a second
 # time without --allow-devices and --trusted-xattrs for the device-node,
-# privileged-xattr and capability checks.  Then (p9guard only)
+# privileged-xattr and capability checks, a third time with --readonly
+# for the read-only refusals and its smaller capability set, then with
+# each export model (id maps, none/squash, mapped-xattr, multidevs).
+# Then (p9guard only)
 # tests/integration/helper_driver drives p9guard-helper alone through the
 # helper protocol, and the transports are checked one by one on their own
 # exports: tcp:127.0.0.1:PORT, fd:N and systemd socket activation (both
@@ -171,6 +174,10 @@ start_server() {
 			args+=(--trusted-xattrs)
 			test_args+=(--trusted)
 		fi
+		# A model run's own options (e.g. --readonly), and what pair_test
+		# must know about them.
+		args+=("${MODEL_ARGS[@]}")
+		test_args+=("${MODEL_TEST_ARGS[@]}")
 		echo "# p9guard ${args[*]} ($(stat -f -c %T "$EXPORT"))"
 		P9GUARD_HELPER=$HELPER "$FRONTEND" "${args[@]}" >"$LOG" 2>&1 &
 		SERVER_PID=$!
@@ -294,6 +301,9 @@ show_log_if_failed() {
 	tail -n 30 "$LOG" 2>/dev/null | sed 's/^/# log: /' || true
 }
 
+MODEL_ARGS=()
+MODEL_TEST_ARGS=()
+
 # ---- 1: every check, with device nodes and trusted.* allowed ----
 if start_server export 1 1; then
 	run_prog
@@ -387,11 +397,113 @@ if [ "$SERVER" = p9guard ]; then
 	fi
 fi
 
+# ---- 6: p9guard --readonly: every change EROFS, fewer capabilities ----
+if [ "$SERVER" = p9guard ]; then
+	failed_before=$fail
+	echo "# p9guard again, with --readonly"
+	MODEL_ARGS=(--readonly)
+	MODEL_TEST_ARGS=(--readonly)
+	if start_server export-ro 0 0; then
+		run_prog --only caps,readonly
+		stop_server
+	fi
+	MODEL_ARGS=()
+	MODEL_TEST_ARGS=()
+	[ $fail = "$failed_before" ] || show_log_if_failed "read-only run"
+fi
+
+# ---- 7, 8: p9guard with uid/gid maps: guest root unprivileged on the host
+# ("shifted"), then guest root kept as host root ("rootkept") for chown and
+# ACL translation (pair_test_models.c) ----
+if [ "$SERVER" = p9guard ]; then
+	for mode in shifted rootkept; do
+		failed_before=$fail
+		if [ $mode = shifted ]; then
+			MODEL_ARGS=(--uid-map 0:100000:2000 --gid-map 0:200000:5000)
+		else
+			MODEL_ARGS=(--uid-map 0:0:1 --uid-map 1:100001:1999 --gid-map 0:0:1
+				--gid-map 1:200001:4999 --unmapped-uid 65533 --unmapped-gid 65533)
+		fi
+		MODEL_TEST_ARGS=(--idmap $mode)
+		echo "# p9guard again, with id maps ($mode)"
+		if start_server export-idmap-$mode 0 0; then
+			run_prog --only idmap
+			stop_server
+		fi
+		MODEL_ARGS=()
+		MODEL_TEST_ARGS=()
+		[ $fail = "$failed_before" ] || show_log_if_failed "id-map run ($mode)"
+	done
+fi
+
+# ---- 9, 10: --security-model none: with a root helper (no SETUID/SETGID,
+# create-then-chown), then squash (its alias) with the helper as the user
+# daemon (no capability at all; chown failures ignored) ----
+if [ "$SERVER" = p9guard ]; then
+	for mode in none none-user; do
+		failed_before=$fail
+		if [ $mode = none ]; then
+			MODEL_ARGS=(--security-model none)
+		else
+			MODEL_ARGS=(--security-model squash --helper-user daemon)
+		fi
+		MODEL_TEST_ARGS=(--model $mode)
+		echo "# p9guard again, with ${MODEL_ARGS[*]}"
+		if start_server export-model-$mode 0 0; then
+			run_prog --only caps,model
+			stop_server
+		fi
+		MODEL_ARGS=()
+		MODEL_TEST_ARGS=()
+		[ $fail = "$failed_before" ] || show_log_if_failed "model run ($mode)"
+	done
+fi
+
+# ---- 11: --security-model mapped-xattr: QEMU's user.virtfs.* bytes, both
+# ways (pair_test_models.c) ----
+if [ "$SERVER" = p9guard ]; then
+	failed_before=$fail
+	MODEL_ARGS=(--security-model mapped-xattr)
+	MODEL_TEST_ARGS=(--model mapped-xattr --import-tool "$BUILDDIR/p9guard-import-mapped-file")
+	echo "# p9guard again, with ${MODEL_ARGS[*]}"
+	if start_server export-mapped 0 0; then
+		run_prog --only caps,mapped
+		stop_server
+	fi
+	MODEL_ARGS=()
+	MODEL_TEST_ARGS=()
+	[ $fail = "$failed_before" ] || show_log_if_failed "mapped-xattr run"
+fi
+
+# ---- 12, 13: --multidevs forbid and warn (pair_test_multidev.c) ----
+if [ "$SERVER" = p9guard ]; then
+	for mode in forbid warn; do
+		failed_before=$fail
+		MODEL_ARGS=(--multidevs $mode)
+		MODEL_TEST_ARGS=(--multidevs $mode)
+		echo "# p9guard again, with ${MODEL_ARGS[*]}"
+		if start_server export-multidevs-$mode 0 0; then
+			run_prog --only multidev
+			stop_server
+			if [ $mode = warn ]; then
+				if grep -q 'not remapped (--multidevs warn) and may collide' "$LOG"; then
+					ok "--multidevs warn: the helper warned about the second file system"
+				else
+					notok "--multidevs warn: the helper warned about the second file system"
+				fi
+			fi
+		fi
+		MODEL_ARGS=()
+		MODEL_TEST_ARGS=()
+		[ $fail = "$failed_before" ] || show_log_if_failed "multidevs $mode run"
+	done
+fi
+
 # Nothing was made beside the exports.
 extra=
 for f in "$TMP"/* "$TMP"/.[!.]*; do
 	[ -e "$f" ] || [ -L "$f" ] || continue
-	[[ ${f##*/} =~ ^export(-nodev|-lsan)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
+	[[ ${f##*/} =~ ^export(-nodev|-lsan|-ro|-idmap-shifted|-idmap-rootkept|-model-none|-model-none-user|-mapped|-multidevs-forbid|-multidevs-warn)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
 done
 if [ -z "$extra" ]; then
 	ok "nothing appeared beside the exports in $TMP"
@@ -402,7 +514,7 @@ else
 	notok "nothing appeared beside the exports in $TMP: $extra"
 fi
 
-# ---- 5: the other transports, and the unix socket's owner and mode ----
+# ---- 14: the other transports, and the unix socket's owner and mode ----
 # Each p9guard here serves its own export $TMP/t-NAME; a client makes a
 # directory through it and the host sees it, owned by root.
 TLAUNCH=$(cd "$(dirname "$0")" && pwd)/transport_launch.py

@@ -58,6 +58,7 @@ START_TEST(test_minimal_defaults)
 	ck_assert_uint_eq(opts.threads, OPT_DEFAULT_THREADS);
 	ck_assert_uint_eq(opts.msize, 1024 * 1024);
 	ck_assert(!opts.allow_devices);
+	ck_assert(!opts.readonly);
 	ck_assert_int_eq(opts.log_level, LOG_LVL_INFO);
 	ck_assert(!opts.syslog);
 	ck_assert_ptr_null(opts.pidfile);
@@ -319,6 +320,101 @@ START_TEST(test_too_many_listen)
 }
 END_TEST
 
+START_TEST(test_readonly)
+{
+	ck_assert_int_eq(parse(BASE, "--readonly"), OPT_RUN);
+	ck_assert(opts.readonly);
+	ck_assert(strstr(options_help_text, "--readonly") != NULL);
+	ck_fails_with(parse(BASE, "--readonly", "--allow-devices"), "--allow-devices with --readonly");
+	ck_fails_with(parse(BASE, "--readonly=yes"), "--readonly=yes");
+}
+END_TEST
+
+START_TEST(test_id_maps)
+{
+	ck_assert_int_eq(parse(BASE), OPT_RUN);
+	ck_assert(!idmap_active(&opts.uid_map));
+	ck_assert(!idmap_active(&opts.gid_map));
+	ck_assert_int_eq(parse(BASE, "--uid-map", "0:100000:65536", "--uid-map", "65536:5000:1",
+			       "--gid-map=0:200000:10", "--unmapped-uid", "4000",
+			       "--unmapped-gid=4001"),
+			 OPT_RUN);
+	ck_assert_uint_eq(opts.uid_map.n, 2);
+	ck_assert_uint_eq(opts.gid_map.n, 1);
+	ck_assert_uint_eq(idmap_to_host(&opts.uid_map, 65536, NULL), 5000);
+	ck_assert_uint_eq(opts.uid_map.squash, 4000);
+	ck_assert_uint_eq(opts.gid_map.squash, 4001);
+	ck_assert_uint_eq(idmap_to_host(&opts.gid_map, 11, NULL), 4001);
+	ck_assert(strstr(options_help_text, "--uid-map GUEST:HOST:COUNT") != NULL);
+	ck_fails_with(parse(BASE, "--uid-map", "0:100000"), "--uid-map '0:100000': expected");
+	ck_fails_with(parse(BASE, "--gid-map", "0:1:0"), "--gid-map '0:1:0': COUNT");
+	ck_fails_with(parse(BASE, "--uid-map", "0:10:10", "--uid-map", "5:100:1"),
+		      "guest ids overlap");
+	ck_fails_with(parse(BASE, "--unmapped-uid", "7"), "--unmapped-uid needs at least one --uid-map");
+	ck_fails_with(parse(BASE, "--gid-map", "0:1:1", "--unmapped-gid", "x"),
+		      "--unmapped-gid 'x'");
+	ck_fails_with(parse(BASE, "--uid-map"), "--uid-map: needs a value");
+}
+END_TEST
+
+START_TEST(test_security_model)
+{
+	ck_assert_int_eq(parse(BASE), OPT_RUN);
+	ck_assert_str_eq(opts.security_model, "passthrough");
+	ck_assert_ptr_null(opts.helper_user);
+	ck_assert_int_eq(parse(BASE, "--security-model", "none"), OPT_RUN);
+	ck_assert_str_eq(opts.security_model, "none");
+	ck_assert_int_eq(parse(BASE, "--security-model=squash", "--helper-user", "qemu"), OPT_RUN);
+	ck_assert_str_eq(opts.security_model, "squash");
+	ck_assert_str_eq(opts.helper_user, "qemu");
+	ck_assert(strstr(options_help_text, "--security-model MODEL") != NULL);
+	ck_assert(strstr(options_help_text, "--helper-user USER") != NULL);
+	ck_fails_with(parse(BASE, "--security-model", "bogus"), "'bogus': expected");
+	ck_fails_with(parse(BASE, "--security-model", "mapped-file"), "not implemented");
+	ck_fails_with(parse(BASE, "--helper-user", "qemu"), "--helper-user needs --security-model none");
+	ck_fails_with(parse(BASE, "--security-model", "passthrough", "--helper-user", "qemu"),
+		      "--helper-user needs");
+	ck_fails_with(parse(BASE, "--security-model", "none", "--helper-user", ""),
+		      "--helper-user: the user name is empty");
+}
+END_TEST
+
+START_TEST(test_mapped_xattr)
+{
+	ck_assert_int_eq(parse(BASE, "--security-model", "mapped-xattr"), OPT_RUN);
+	ck_assert(options_mapped_xattr(&opts));
+	ck_assert_uint_eq(opts.fmode, 0600);
+	ck_assert_uint_eq(opts.dmode, 0700);
+	ck_assert_int_eq(parse(BASE, "--security-model", "mapped", "--fmode", "0640", "--dmode=750",
+			       "--helper-user", "qemu"),
+			 OPT_RUN);
+	ck_assert_str_eq(opts.security_model, "mapped-xattr");
+	ck_assert_uint_eq(opts.fmode, 0640);
+	ck_assert_uint_eq(opts.dmode, 0750);
+	ck_fails_with(parse(BASE, "--fmode", "0640"), "--fmode needs --security-model mapped-xattr");
+	ck_fails_with(parse(BASE, "--security-model", "none", "--dmode", "0700"),
+		      "--dmode needs --security-model mapped-xattr");
+	ck_fails_with(parse(BASE, "--security-model", "mapped-xattr", "--fmode", "1777"),
+		      "--fmode '1777': expected an octal mode");
+	ck_fails_with(parse(BASE, "--security-model", "mapped-xattr", "--uid-map", "0:1000:1"),
+		      "nothing to map");
+	ck_assert(strstr(options_help_text, "--fmode OCTAL") != NULL);
+}
+END_TEST
+
+START_TEST(test_multidevs)
+{
+	ck_assert_int_eq(parse(BASE), OPT_RUN);
+	ck_assert_str_eq(opts.multidevs, "remap");
+	ck_assert_int_eq(parse(BASE, "--multidevs", "forbid"), OPT_RUN);
+	ck_assert_str_eq(opts.multidevs, "forbid");
+	ck_assert_int_eq(parse(BASE, "--multidevs=warn"), OPT_RUN);
+	ck_assert_str_eq(opts.multidevs, "warn");
+	ck_fails_with(parse(BASE, "--multidevs", "ignore"), "--multidevs 'ignore': expected");
+	ck_assert(strstr(options_help_text, "--multidevs MODE") != NULL);
+}
+END_TEST
+
 START_TEST(test_resolve_user)
 {
 	uid_t uid;
@@ -375,6 +471,11 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_helper_env);
 	tcase_add_test(tc, test_too_many_listen);
+	tcase_add_test(tc, test_readonly);
+	tcase_add_test(tc, test_id_maps);
+	tcase_add_test(tc, test_security_model);
+	tcase_add_test(tc, test_mapped_xattr);
+	tcase_add_test(tc, test_multidevs);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("resolve");
 	tcase_add_test(tc, test_resolve_user);

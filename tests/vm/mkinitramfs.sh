@@ -44,12 +44,15 @@ cflags=(-static -O2 -Wall -Wextra -Werror)
 cp "$here/guest/init.sh" "$root/init"
 # The README demo's guest side (run when the kernel has p9g.demo=1).
 cp "$here/guest/demo.sh" "$root/bin/demo.sh"
+# The QEMU mapped-xattr interop test's guest side (p9g.interop=MODE).
+cp "$here/guest/interop.sh" "$root/bin/interop.sh"
 chmod 0755 "$root/init"
 
 # ---- kernel modules ------------------------------------------------------
 # What we need, by name. Anything built into this kernel (=y) is simply not
 # found in modules.dep and skipped; anything missing from both is an error.
-wanted=(virtio_pci virtio_net 9pnet_fd 9p)
+# 9pnet_virtio: the QEMU -virtfs share of the mapped-xattr interop test.
+wanted=(virtio_pci virtio_net 9pnet_fd 9pnet_virtio 9p)
 builtin=$moddir/modules.builtin
 
 declare -A seen=()

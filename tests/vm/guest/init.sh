@@ -24,9 +24,12 @@ fatal() {
 #   p9g.opts=<mount -o string>   p9g.only=<root test name>
 #   p9g.bigdir=<entries in the big-directory test>
 #   p9g.demo=1  run the README demo (contrib/demo.sh) instead of the suite
+#   p9g.interop=write|read  QEMU mapped-xattr interop (interop.sh) on the
+#                virtio 9p share tagged "ix", no network
 opts=trans=tcp,port=564,version=9p2000.L
 only=
 demo=
+interop=
 read -r cmdline < /proc/cmdline
 for w in $cmdline; do
 	case $w in
@@ -34,12 +37,26 @@ for w in $cmdline; do
 	p9g.only=*) only=${w#p9g.only=} ;;
 	p9g.bigdir=*) export P9G_BIGDIR="${w#p9g.bigdir=}" ;;
 	p9g.demo=1) demo=1 ;;
+	p9g.interop=*) interop=${w#p9g.interop=} ;;
 	esac
 done
 
 while read -r m; do
 	insmod "/lib/modules/$m" || fatal "insmod $m failed"
 done < /etc/modules.load
+
+if [ -n "$interop" ]; then
+	mkdir -p /mnt
+	mount -t 9p -o trans=virtio,version=9p2000.L,access=client ix /mnt ||
+		fatal "mount of the virtio 9p share ix failed"
+	say "mounted ix"
+	dmesg -n 1
+	/bin/sh /bin/interop.sh "$interop" 2>&1 | sed 's/^/P9G-IX: /'
+	umount /mnt || echo "P9G-WARN: umount /mnt failed"
+	echo "P9G-GUEST-DONE: interop $interop"
+	poweroff -f
+	sleep 10
+fi
 
 ip link set lo up
 ip link set eth0 up || fatal "no eth0 (virtio-net driver not bound?)"
