@@ -23,7 +23,9 @@
  *   --multidevs M  p9guard runs with --multidevs forbid or warn (area
  *              "multidev" checks that instead of the remap)
  *   --only     run only these areas (comma-separated names from `areas`
- *              below, e.g. "caps,create"); the default is all of them
+ *              below, e.g. "caps,create"); the default is all of them but
+ *              readonly, idmap, model and mapped, which need a server of
+ *              their own
  *
  * Run by tests/integration/run.sh, as root.  Prints "ok - ...", "not ok -
  * ..." (with the reason) and "skip - ..." lines, then "# pair_test: N
@@ -414,6 +416,20 @@ static const struct area {
 	{ "disconnect", test_disconnect },
 };
 
+/*
+ * Areas that need a server started for them (run.sh starts one per export
+ * model): they run only when --only names them, never in a run of all.
+ */
+static bool needs_own_server(const char *name)
+{
+	static const char *const own[] = {"readonly", "idmap", "model", "mapped"};
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(name, own[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Whether `name` is in the --only list (or there is none). */
 static bool selected(const char *name)
 {
@@ -421,7 +437,7 @@ static bool selected(const char *name)
 	const char *p;
 
 	if (!pt.only)
-		return true;
+		return !needs_own_server(name);
 	for (p = pt.only; (p = strstr(p, name)); p += n)
 		if ((p == pt.only || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
 			return true;
