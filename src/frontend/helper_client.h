@@ -3,8 +3,8 @@
  *
  * Any thread may call helper_call_*(): each encodes one request, sends it on
  * the SOCK_SEQPACKET socketpair (a send is atomic, so no lock is held while
- * sending), and sleeps until the demultiplexer thread hands it the reply
- * with the same request id.  Each returns 0 (results filled in) or a
+ * sending), and waits for the reply with the same request id, receiving it
+ * itself or from another waiting caller (see helper_client.c).  Each returns 0 (results filled in) or a
  * negative errno: the helper's answer, or -EIO when the helper is gone.
  * The helper-side handler of helper_call_X is helper_do_X.
  */
@@ -19,12 +19,12 @@
 struct helper;
 
 /*
- * Take over `sock` and start the demultiplexer.  When the helper goes away
+ * Take over `sock` and start the thread that watches for the helper's end.  When the helper goes away
  * (EOF or error on the socket) every waiting and later call fails with -EIO
  * and `death_efd` (an eventfd) is signalled.  Returns 0 or -errno.
  */
 int helper_start(struct helper **out, int sock, int death_efd);
-/* Shut the socket, join the demultiplexer, free.  No call may be running. */
+/* Shut the socket, join the watcher, free.  No call may be running. */
 void helper_stop(struct helper *h);
 bool helper_is_dead(struct helper *h);
 
