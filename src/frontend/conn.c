@@ -251,6 +251,8 @@ static void conn_complete_locked(struct p9_req *req, uint8_t *buf, size_t len)
 		return;
 	}
 	req->responded = true;
+	if (req->changes)
+		p9_change_note(); /* before the client can see the reply */
 	for (pp = &c->inflight; *pp; pp = &(*pp)->next_inflight)
 		if (*pp == req) {
 			*pp = req->next_inflight;

@@ -57,6 +57,7 @@ struct p9_req {
 	size_t reply_charge; /* the reply's bound, then its size, charged likewise */
 	struct p9_msg in;
 	bool responded;
+	bool changes; /* may change the export: p9_change_note() at both ends */
 	struct p9_req *next_inflight; /* conn's list of unanswered requests */
 	struct p9_req *flushers;      /* Tflush requests waiting for this one */
 	struct p9_req *next_flusher;

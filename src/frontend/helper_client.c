@@ -477,7 +477,7 @@ int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint
 
 int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
 		     const struct p9_str *wname, uint16_t *nwqid, struct p9_qid *wqid,
-		     uint32_t *newhandle)
+		     uint32_t *newhandle, struct hp_attr *attr)
 {
 	struct hp_call c;
 	int rc;
@@ -497,6 +497,7 @@ int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t n
 		*nwqid = nwname;
 	memcpy(wqid, c.rep.u.walk.wqid, *nwqid * sizeof(*wqid));
 	*newhandle = c.rep.u.walk.handle;
+	*attr = c.rep.u.walk.attr;
 	hp_call_done(&c);
 	if (*nwqid < nwname && *newhandle != HP_NOHANDLE) {
 		/* A partial walk creates nothing; do not leak what the helper made. */

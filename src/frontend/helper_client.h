@@ -39,10 +39,13 @@ void helper_set_session(uint32_t session);
 int helper_call_hello(struct helper *h, uint32_t *version, uint32_t *max_msg);
 int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint32_t *handle,
 		       struct p9_qid *qid);
-/* *nwqid < nwname: partial walk, *newhandle is HP_NOHANDLE. */
+/*
+ * *nwqid < nwname: partial walk, *newhandle is HP_NOHANDLE.  Otherwise
+ * *attr holds the walked object's attributes as the helper saw them.
+ */
 int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
 		     const struct p9_str *wname, uint16_t *nwqid, struct p9_qid *wqid,
-		     uint32_t *newhandle);
+		     uint32_t *newhandle, struct hp_attr *attr);
 /* No reply; fire and forget.  Ignores HP_NOHANDLE. */
 void helper_call_release(struct helper *h, uint32_t handle);
 int helper_call_getattr(struct helper *h, uint32_t uid, uint32_t handle, struct hp_attr *attr);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,6 +51,35 @@ static void attr_from_hp(struct p9_rgetattr *a, const struct hp_attr *h)
 	a->ctime_nsec = h->ctime_nsec;
 }
 
+static atomic_uint_fast64_t p9_changes;
+
+void p9_change_note(void)
+{
+	atomic_fetch_add_explicit(&p9_changes, 1, memory_order_seq_cst);
+}
+
+uint64_t p9_change_count(void)
+{
+	return atomic_load_explicit(&p9_changes, memory_order_seq_cst);
+}
+
+/*
+ * The attributes the walk that made f saw, once, if no change began or
+ * ended since before that walk: then they are what the helper would find
+ * now, and its round trip is saved (a client's Twalk is usually followed
+ * by a Tgetattr of the new fid).  Called with f->lock held.
+ */
+static bool take_walk_attr(struct fid *f, struct hp_attr *ha)
+{
+	if (!f->wattr_valid)
+		return false;
+	f->wattr_valid = false;
+	if (f->wattr_changes != p9_change_count())
+		return false;
+	*ha = f->wattr;
+	return true;
+}
+
 void p9_getattr(struct p9_req *req)
 {
 	struct fid_table *fids = req_fids(req);
@@ -58,6 +88,7 @@ void p9_getattr(struct p9_req *req)
 	struct fid *f = fid_get(fids, req->in.u.tgetattr.fid);
 	enum fid_kind kind = FID_XATTR_READ;
 	struct hp_attr ha;
+	bool walked = false;
 	int rc = 0, fd = -1;
 
 	if (f) {
@@ -65,6 +96,7 @@ void p9_getattr(struct p9_req *req)
 		kind = f->kind;
 		fd = f->fd;
 		a->qid = f->qid;
+		walked = fd < 0 && take_walk_attr(f, &ha);
 		pthread_mutex_unlock(&f->lock);
 	}
 	if (kind != FID_FILE) {
@@ -77,6 +109,8 @@ void p9_getattr(struct p9_req *req)
 			rc = -errno;
 		else
 			attr_from_stat(a, &st);
+	} else if (walked) {
+		attr_from_hp(a, &ha);
 	} else {
 		rc = helper_call_getattr(req_helper(req), f->uid, f->handle, &ha);
 		if (rc == 0)

@@ -15,6 +15,7 @@ enum {
 	P9_OP_INLINE = 1,    /* run on the connection's reader thread, not a worker */
 	P9_OP_DRAIN = 2,     /* wait until no other request is unanswered */
 	P9_OP_NOSESSION = 4, /* allowed before Tversion */
+	P9_OP_NOCHANGE = 8,  /* changes nothing a Tgetattr reports */
 };
 
 struct p9_op {
@@ -46,6 +47,15 @@ void p9_fsync(struct p9_req *req);
 /* p9_readdir.c */
 void p9_readdir(struct p9_req *req);
 /* p9_attr.c */
+/*
+ * A server-wide count of changes begun and finished: every request that may
+ * change what a Tgetattr reports notes its start and, before its reply is
+ * queued, its end.  Attributes fetched while the count stayed the same are
+ * still what a fresh look would find (except for changes made beside
+ * p9guard, to which no 9P server is coherent).
+ */
+void p9_change_note(void);
+uint64_t p9_change_count(void);
 void p9_getattr(struct p9_req *req);
 void p9_setattr(struct p9_req *req);
 void p9_statfs(struct p9_req *req);

@@ -16,6 +16,8 @@ void p9_walk(struct p9_req *req)
 	struct p9_msg r = {.type = P9_RWALK};
 	struct fid *f, *nf;
 	uint32_t newhandle = HP_NOHANDLE;
+	uint64_t changes = p9_change_count(); /* before the helper looks */
+	struct hp_attr attr;
 	uint16_t nwqid = 0;
 	int rc;
 
@@ -29,7 +31,7 @@ void p9_walk(struct p9_req *req)
 		goto out_put;
 	}
 	rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, &nwqid, r.u.rwalk.wqid,
-			      &newhandle);
+			      &newhandle, &attr);
 	if (rc < 0)
 		goto out_put;
 	if (t->nwname > 0 && nwqid == 0) {
@@ -49,6 +51,9 @@ void p9_walk(struct p9_req *req)
 		}
 		nf->handle = newhandle;
 		nf->qid = nwqid ? r.u.rwalk.wqid[nwqid - 1] : f->qid;
+		nf->wattr = attr;
+		nf->wattr_changes = changes;
+		nf->wattr_valid = true;
 		/* newfid == fid: the walked fid replaces the old one. */
 		rc = fid_insert(fids, nf, t->newfid == t->fid);
 		if (rc < 0) {

@@ -201,8 +201,16 @@ int helper_do_walk(struct helper_ctx *c)
 	if (r->nwqid == 0 && w->nwname > 0)
 		goto put_cur;	/* the first name failed: an error reply */
 	err = 0;		/* a later one: fewer qids, no handle */
-	if (r->nwqid == w->nwname)
-		err = handles_add(cur, &r->handle);
+	if (r->nwqid == w->nwname) {
+		/* The attributes too: the client's Tgetattr usually follows. */
+		struct stat st;
+
+		err = helper_fstat(cur->self->fd, &st);
+		if (!err)
+			err = attr_from_stat(&st, &r->attr);
+		if (!err)
+			err = handles_add(cur, &r->handle);
+	}
 put_cur:
 	hnode_put(cur);
 	return err;
