@@ -754,7 +754,7 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 		log_debug("session %u tag %u: T%s with a bad name: %s", c->session, req->tag,
 			  op->name, strerror(-rc));
 		p9_respond_error(req, rc);
-	} else if (op->flags & P9_OP_INLINE) {
+	} else if ((op->flags & P9_OP_INLINE) || (op->quick && op->quick(req))) {
 		p9_dispatch(req);
 	} else {
 		workq_push(c->srv->wq, &req->work);

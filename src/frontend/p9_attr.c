@@ -80,6 +80,23 @@ static bool take_walk_attr(struct fid *f, struct hp_attr *ha)
 	return true;
 }
 
+/* Quick when served from an open descriptor or from the walk (no helper). */
+bool p9_getattr_is_quick(struct p9_req *req)
+{
+	struct fid_table *fids = req_fids(req);
+	struct fid *f = fid_get(fids, req->in.u.tgetattr.fid);
+	bool quick = true;
+
+	if (f) {
+		pthread_mutex_lock(&f->lock);
+		quick = f->kind != FID_FILE || f->fd >= 0 ||
+			(f->wattr_valid && f->wattr_changes == p9_change_count());
+		pthread_mutex_unlock(&f->lock);
+	}
+	fid_put(fids, f);
+	return quick;
+}
+
 void p9_getattr(struct p9_req *req)
 {
 	struct fid_table *fids = req_fids(req);
