@@ -29,6 +29,14 @@
 #define HELPER_EXIT_SECONDS 5
 /* Enough for a RELEASE request, encoded on the stack. */
 #define HP_SMALL_REQ 64
+#define HP_DUP_BUCKETS 64
+
+/* A handle several fids share (helper_handle_dup()): its extra references. */
+struct hp_dup {
+	uint32_t handle;
+	uint32_t extra;
+	struct hp_dup *next;
+};
 
 /* One caller waiting for its reply. */
 struct hp_waiter {
@@ -52,6 +60,8 @@ struct helper {
 	bool receiving;		   /* a caller is in recvmsg() for everyone */
 	pthread_cond_t dead_cond;  /* dead became true */
 	struct hp_waiter *waiters; /* requests sent and not yet answered */
+	pthread_mutex_t dup_lock;
+	struct hp_dup *dups[HP_DUP_BUCKETS];
 };
 
 /* One request/reply exchange; rep's strings point into buf until the
@@ -278,10 +288,12 @@ int helper_start(struct helper **out, int sock, int death_efd)
 	h->death_efd = death_efd;
 	atomic_init(&h->next_reqid, 1);
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->dup_lock, NULL);
 	pthread_cond_init(&h->dead_cond, NULL);
 	err = pthread_create(&h->watcher, NULL, helper_watch, h);
 	if (err) {
 		pthread_cond_destroy(&h->dead_cond);
+		pthread_mutex_destroy(&h->dup_lock);
 		pthread_mutex_destroy(&h->lock);
 		free(h);
 		return -err;
@@ -310,6 +322,14 @@ void helper_stop(struct helper *h)
 	pthread_join(h->watcher, NULL);
 	pthread_cond_destroy(&h->dead_cond);
 	close(h->sock);
+	for (unsigned int i = 0; i < HP_DUP_BUCKETS; i++)
+		while (h->dups[i]) {
+			struct hp_dup *d = h->dups[i];
+
+			h->dups[i] = d->next;
+			free(d);
+		}
+	pthread_mutex_destroy(&h->dup_lock);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
@@ -507,12 +527,50 @@ int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t n
 	return 0;
 }
 
+int helper_handle_dup(struct helper *h, uint32_t handle)
+{
+	struct hp_dup **pp = &h->dups[handle % HP_DUP_BUCKETS], *d;
+
+	pthread_mutex_lock(&h->dup_lock);
+	for (d = *pp; d && d->handle != handle; d = d->next)
+		;
+	if (!d) {
+		d = calloc(1, sizeof(*d));
+		if (!d) {
+			pthread_mutex_unlock(&h->dup_lock);
+			return -ENOMEM;
+		}
+		d->handle = handle;
+		d->next = *pp;
+		*pp = d;
+	}
+	d->extra++;
+	pthread_mutex_unlock(&h->dup_lock);
+	return 0;
+}
+
+/* Drop one extra reference of a shared handle; false if it had none. */
+static bool helper_handle_undup(struct helper *h, uint32_t handle)
+{
+	struct hp_dup **pp = &h->dups[handle % HP_DUP_BUCKETS], *d;
+
+	pthread_mutex_lock(&h->dup_lock);
+	while ((d = *pp) != NULL && d->handle != handle)
+		pp = &d->next;
+	if (d && --d->extra == 0) {
+		*pp = d->next;
+		free(d);
+	}
+	pthread_mutex_unlock(&h->dup_lock);
+	return d != NULL;
+}
+
 void helper_call_release(struct helper *h, uint32_t handle)
 {
 	struct hp_req req = {.op = HP_RELEASE, .gid = HP_GID_DEFAULT};
 	uint8_t buf[HP_SMALL_REQ];
 
-	if (handle == HP_NOHANDLE)
+	if (handle == HP_NOHANDLE || helper_handle_undup(h, handle))
 		return;
 	req.u.h.handle = handle;
 	if (helper_is_dead(h))

@@ -46,6 +46,12 @@ int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint
 int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
 		     const struct p9_str *wname, uint16_t *nwqid, struct p9_qid *wqid,
 		     uint32_t *newhandle, struct hp_attr *attr);
+/*
+ * Let one more fid use `handle` (a Twalk with no names shares its fid's
+ * handle instead of asking the helper for a copy of it): the helper hears
+ * of the release only when the last user releases it.  0 or -ENOMEM.
+ */
+int helper_handle_dup(struct helper *h, uint32_t handle);
 /* No reply; fire and forget.  Ignores HP_NOHANDLE. */
 void helper_call_release(struct helper *h, uint32_t handle);
 int helper_call_getattr(struct helper *h, uint32_t uid, uint32_t handle, struct hp_attr *attr);

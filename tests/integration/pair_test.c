@@ -351,6 +351,7 @@ static const struct area {
 	{ "create", test_create },
 	{ "setattr", test_setattr },
 	{ "getattr", test_getattr_after_change },
+	{ "clone", test_clone_walk },
 	{ "setgid", test_setgid_dir },
 	{ "xattr", test_xattr },
 	{ "rename", test_rename_link },

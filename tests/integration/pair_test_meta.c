@@ -231,6 +231,45 @@ out:
 	release_fid(pt_c, cfid);
 }
 
+/*
+ * A Twalk with no names shares the helper handle of its fid: each clone
+ * must still behave as a fid of its own (one becomes a created file, the
+ * others keep naming the directory, clunks in any order).
+ */
+void test_clone_walk(void)
+{
+	uint32_t dfid, c1, c2, ffid;
+	struct p9_qid q;
+	int rc;
+
+	if (mkdir(hpath("m/cl"), 0777) < 0 || chmod(hpath("m/cl"), 0777) < 0) {
+		check(false, "host: mkdir m/cl: %s", strerror(errno));
+		return;
+	}
+	dfid = walk_new(pt_c, pt_root1, "m/cl", &rc);
+	c1 = walk_new(pt_c, dfid, "", &rc);
+	c2 = walk_new(pt_c, c1, "", &rc);
+	check(dfid != P9_NOFID && c1 != P9_NOFID && c2 != P9_NOFID, "clone a fid twice: %s",
+	      rcs(rc));
+	if (dfid == P9_NOFID || c1 == P9_NOFID || c2 == P9_NOFID)
+		goto out;
+	rc = p9c_lcreate(pt_c, c1, "f", P9_DOTL_RDWR | P9_DOTL_CREATE | P9_DOTL_EXCL, 0644,
+			 PT_GID_USER, &q, NULL);
+	check(rc == 0 && q.type == P9_QTFILE, "Tlcreate through the first clone: %s", rcs(rc));
+	release_fid(pt_c, dfid);
+	dfid = P9_NOFID;
+	ffid = walk_new(pt_c, c2, "f", &rc);
+	check(ffid != P9_NOFID,
+	      "the second clone still names the directory after the first became a file and the "
+	      "original was clunked: walk to f: %s",
+	      rcs(rc));
+	release_fid(pt_c, ffid);
+out:
+	release_fid(pt_c, c2);
+	release_fid(pt_c, c1);
+	release_fid(pt_c, dfid);
+}
+
 void test_setgid_dir(void)
 {
 	struct stat st;
