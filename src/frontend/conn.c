@@ -520,9 +520,15 @@ static void *conn_writer(void *arg)
 	return NULL;
 }
 
-/* Register req's tag.  -1 if the tag is already in use (protocol violation). */
+/*
+ * Register req's tag.  -1 if the tag is already in use (protocol
+ * violation); otherwise the number of the connection's requests not yet
+ * written, this one included.
+ */
 static int conn_register(struct conn *c, struct p9_req *req)
 {
+	int n;
+
 	pthread_mutex_lock(&c->lock);
 	for (struct p9_req *r = c->inflight; r; r = r->next_inflight)
 		if (r->tag == req->tag) {
@@ -533,8 +539,9 @@ static int conn_register(struct conn *c, struct p9_req *req)
 	c->inflight = req;
 	c->nreqs++;
 	c->buffered += req->frame_len + req->reply_charge;
+	n = (int)c->nreqs;
 	pthread_mutex_unlock(&c->lock);
-	return 0;
+	return n;
 }
 
 static void conn_work(struct work_item *it)
@@ -704,7 +711,7 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 {
 	const struct p9_op *op;
 	struct p9_req *req;
-	int rc, name_err = 0;
+	int rc, name_err = 0, nreqs;
 
 	req = calloc(1, sizeof(*req));
 	if (!req) {
@@ -739,7 +746,8 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 	op = p9_op_lookup(req->in.type);
 	if (op && (op->flags & P9_OP_DRAIN))
 		conn_wait_idle(c);
-	if (conn_register(c, req) < 0) {
+	nreqs = conn_register(c, req);
+	if (nreqs < 0) {
 		log_warn("session %u: tag %u reused while in flight", c->session, req->tag);
 		req_free(req);
 		return -1;
@@ -755,6 +763,11 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 			  op->name, strerror(-rc));
 		p9_respond_error(req, rc);
 	} else if ((op->flags & P9_OP_INLINE) || (op->quick && op->quick(req))) {
+		p9_dispatch(req);
+	} else if (nreqs == 1 && conn_inbuf_avail(c) == 0) {
+		/* Nothing else of this connection is in flight or waiting to
+		 * be read: the hand-off to a worker would only add a wake-up.
+		 * (A request that comes meanwhile waits for this one.) */
 		p9_dispatch(req);
 	} else {
 		workq_push(c->srv->wq, &req->work);
