@@ -177,6 +177,7 @@ int helper_do_walk(struct helper_ctx *c)
 	const struct hp_walk *w = &c->req->u.walk;
 	struct hp_r_walk *r = &c->rep->u.walk;
 	struct helper_node *cur = hnode_get(c->h[0]), *next;
+	struct stat st;
 	int err = 0;
 
 	if (w->nwname > P9_MAXWELEM) {
@@ -188,7 +189,10 @@ int helper_do_walk(struct helper_ctx *c)
 	for (unsigned int i = 0; i < w->nwname; i++) {
 		err = walk_one(c->env, cur, w->wname[i], &next);
 		if (!err) {
-			err = obj_qid(next->self, &r->wqid[i]);
+			/* st stays the last object's, for its attributes below */
+			err = helper_fstat(next->self->fd, &st);
+			if (!err)
+				err = qid_from_stat(&st, &r->wqid[i]);
 			if (err)
 				hnode_put(next);
 		}
@@ -203,9 +207,8 @@ int helper_do_walk(struct helper_ctx *c)
 	err = 0;		/* a later one: fewer qids, no handle */
 	if (r->nwqid == w->nwname) {
 		/* The attributes too: the client's Tgetattr usually follows. */
-		struct stat st;
-
-		err = helper_fstat(cur->self->fd, &st);
+		if (w->nwname == 0)
+			err = helper_fstat(cur->self->fd, &st);
 		if (!err)
 			err = attr_from_stat(&st, &r->attr);
 		if (!err)
