@@ -4,10 +4,13 @@
  *
  * A reader thread reads frames (one recv() takes whatever has arrived into
  * a per-connection buffer, which may hold several small frames), decodes
- * them and hands each request to the worker pool (Tversion and Tflush it
- * runs itself).  Every request is answered exactly once through
- * p9_respond*(), which queues the reply; replies go out in queue order, so
- * an Rflush always follows the reply of the request it flushed.
+ * them and hands each request to the worker pool.  It runs a request
+ * itself when a hand-off would only add a wake-up: Tversion and Tflush,
+ * Tclunk and Tgetattr when they need no helper call, and any request that
+ * is the connection's only one in flight with no more bytes buffered.
+ * Every request is answered exactly once through p9_respond*(), which
+ * queues the reply; replies go out in queue order, so an Rflush always
+ * follows the reply of the request it flushed.
  *
  * Sending: whoever queues a reply while nobody is sending takes the send
  * token and writes the queue itself, without waiting (MSG_DONTWAIT), so a
@@ -27,6 +30,10 @@
  *    --max-buffered plus one request's frame and reply (2 x msize);
  *  - a frame is read into a buffer that grows as its bytes arrive, and must
  *    complete within --frame-timeout seconds once its first byte came;
+ *  - besides, each thread that has run a Tread or Treaddir keeps one reply
+ *    buffer of up to msize (p9_reply_buffer()): the workers, and the
+ *    reader, which runs a request itself when it is the connection's only
+ *    one in flight (and Tclunk, Tgetattr when they need no helper call);
  *  - with --idle-timeout, a connection that sent nothing for that long while
  *    nothing of its was in flight is closed.
  * When a connection ends, malloc_trim() gives the heap back.
