@@ -764,10 +764,13 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 		p9_respond_error(req, rc);
 	} else if ((op->flags & P9_OP_INLINE) || (op->quick && op->quick(req))) {
 		p9_dispatch(req);
-	} else if (nreqs == 1 && conn_inbuf_avail(c) == 0) {
+	} else if (nreqs == 1 && conn_inbuf_avail(c) == 0 &&
+		   helper_calls_under_way(c->srv->helper) < c->srv->opt->threads) {
 		/* Nothing else of this connection is in flight or waiting to
 		 * be read: the hand-off to a worker would only add a wake-up.
-		 * (A request that comes meanwhile waits for this one.) */
+		 * (A request that comes meanwhile waits for this one.)  Not
+		 * when the helper is busy already: then the worker pool keeps
+		 * the number of helper calls at what its workers can serve. */
 		p9_dispatch(req);
 	} else {
 		workq_push(c->srv->wq, &req->work);

@@ -56,6 +56,7 @@ struct helper {
 	pthread_t watcher;
 	pthread_mutex_t lock;
 	atomic_uint next_reqid;
+	atomic_uint calls; /* helper_call()s under way */
 	bool dead;
 	bool receiving;		   /* a caller is in recvmsg() for everyone */
 	pthread_cond_t dead_cond;  /* dead became true */
@@ -287,6 +288,7 @@ int helper_start(struct helper **out, int sock, int death_efd)
 	h->sock = sock;
 	h->death_efd = death_efd;
 	atomic_init(&h->next_reqid, 1);
+	atomic_init(&h->calls, 0);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->dup_lock, NULL);
 	pthread_cond_init(&h->dead_cond, NULL);
@@ -393,6 +395,7 @@ static int helper_call(struct helper *h, struct hp_call *c)
 	if (!w.buf)
 		return -ENOMEM;
 	pthread_cond_init(&w.cond, NULL);
+	atomic_fetch_add_explicit(&h->calls, 1, memory_order_relaxed);
 	w.reqid = c->req.reqid = helper_new_reqid(h);
 	pthread_mutex_lock(&h->lock);
 	if (h->dead) {
@@ -441,8 +444,14 @@ static int helper_call(struct helper *h, struct hp_call *c)
 out_release:
 	hp_call_done(c);
 out_cond:
+	atomic_fetch_sub_explicit(&h->calls, 1, memory_order_relaxed);
 	pthread_cond_destroy(&w.cond);
 	return rc;
+}
+
+unsigned int helper_calls_under_way(struct helper *h)
+{
+	return atomic_load_explicit(&h->calls, memory_order_relaxed);
 }
 
 static _Thread_local uint32_t helper_cur_session;

@@ -27,6 +27,8 @@ int helper_start(struct helper **out, int sock, int death_efd);
 /* Shut the socket, join the watcher, free.  No call may be running. */
 void helper_stop(struct helper *h);
 bool helper_is_dead(struct helper *h);
+/* How many helper_call_*() are waiting for a reply right now (a hint). */
+unsigned int helper_calls_under_way(struct helper *h);
 
 /*
  * The session (connection number) the calling thread works for: every
