@@ -31,6 +31,9 @@
 #define P9_SMALL_REPLY_MAX 8192
 /* A frame's buffer starts this big and doubles as its bytes arrive. */
 #define CONN_FRAME_CHUNK (64u * 1024u)
+/* The reader's input buffer; no bigger than a frame's first chunk. */
+#define CONN_INBUF_SIZE (16u * 1024u)
+_Static_assert(CONN_INBUF_SIZE <= CONN_FRAME_CHUNK, "a frame's first chunk holds the input buffer");
 
 /* conn_recv() results besides a byte count */
 #define RECV_ERROR (-1)
@@ -49,7 +52,8 @@ static int64_t now_ms(void)
  * Read what has arrived, up to n bytes, waiting for at least one until
  * `deadline` (now_ms() time; -1 = no limit).  Returns the count (> 0), 0 at
  * EOF, RECV_ERROR or RECV_TIMEOUT.  The socket stays blocking for the
- * writer: sockets are read with MSG_DONTWAIT, anything else after poll().
+ * writer: with a deadline, sockets are read with MSG_DONTWAIT, anything
+ * else after poll().
  */
 static ssize_t conn_recv(struct conn *c, void *buf, size_t n, int64_t deadline)
 {
@@ -59,7 +63,8 @@ static ssize_t conn_recv(struct conn *c, void *buf, size_t n, int64_t deadline)
 		ssize_t r;
 
 		if (c->is_socket) {
-			r = recv(c->fd, buf, n, MSG_DONTWAIT);
+			/* No deadline: block in recv() itself, one syscall. */
+			r = recv(c->fd, buf, n, deadline < 0 ? 0 : MSG_DONTWAIT);
 			if (r >= 0)
 				return r;
 			if (errno == ENOTSOCK) {
@@ -91,19 +96,29 @@ static ssize_t conn_recv(struct conn *c, void *buf, size_t n, int64_t deadline)
 	}
 }
 
-static int write_full(int fd, const void *buf, size_t n)
+/*
+ * Write what is left of req's reply.  0 when all of it is out, 1 when the
+ * socket is full and !may_block, -1 on an error.  Only the sender holding
+ * the token calls it.
+ */
+static int conn_send_reply(struct conn *c, struct p9_req *req, bool may_block)
 {
-	const uint8_t *p = buf;
+	while (req->rsent < req->rlen) {
+		const uint8_t *p = req->rbuf + req->rsent;
+		size_t n = req->rlen - req->rsent;
+		ssize_t w;
 
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
+		if (c->is_socket)
+			w = send(c->fd, p, n, MSG_NOSIGNAL | (may_block ? 0 : MSG_DONTWAIT));
+		else
+			w = write(c->fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !may_block)
+			return 1;
 		if (w <= 0)
 			return -1;
-		p += w;
-		n -= (size_t)w;
+		req->rsent += (size_t)w;
 	}
 	return 0;
 }
@@ -111,8 +126,92 @@ static int write_full(int fd, const void *buf, size_t n)
 static void req_free(struct p9_req *req)
 {
 	free(req->frame);
-	free(req->rbuf);
+	if (!req->rborrowed)
+		free(req->rbuf);
 	free(req);
+}
+
+/*
+ * A borrowed reply that must wait: copy what is left of it, so that the
+ * thread that lent the buffer may reuse it.  false when out of memory.
+ */
+static bool req_own_reply(struct p9_req *req)
+{
+	size_t left = req->rlen - req->rsent;
+	uint8_t *copy;
+
+	if (!req->rborrowed)
+		return true;
+	copy = malloc(left ? left : 1);
+	if (!copy)
+		return false;
+	memcpy(copy, req->rbuf + req->rsent, left);
+	req->rbuf = copy;
+	req->rlen = left;
+	req->rsent = 0;
+	req->rborrowed = false;
+	return true;
+}
+
+/*
+ * Send the reply queue while holding the send token (c->sending), with
+ * c->lock held (dropped around each write).  A worker or the reader
+ * (may_block false) stops where the socket is full and passes the token to
+ * the writer thread; the writer (may_block true) waits for room.  The
+ * token is given back when the queue is empty.
+ */
+static void conn_send_queue_locked(struct conn *c, bool may_block)
+{
+	struct p9_req *req;
+
+	while ((req = c->rq_head) != NULL) {
+		bool broken = c->broken;
+		int rc = 0;
+
+		pthread_mutex_unlock(&c->lock);
+		if (!broken && req->rbuf)
+			rc = conn_send_reply(c, req, may_block);
+		if (rc > 0 && !req_own_reply(req))
+			rc = -1;
+		pthread_mutex_lock(&c->lock);
+		if (rc > 0) {
+			c->writer_turn = true;
+			pthread_cond_signal(&c->wcond);
+			return;
+		}
+		if (rc < 0 && !c->broken) {
+			log_debug("session %u: write: %s", c->session, strerror(errno));
+			c->broken = true;
+			shutdown(c->fd, SHUT_RDWR);
+		}
+		c->rq_head = req->next_reply;
+		if (!c->rq_head)
+			c->rq_tail = NULL;
+		c->buffered -= req->frame_len + req->reply_charge;
+		c->nreqs--;
+		pthread_cond_broadcast(&c->cond);
+		pthread_mutex_unlock(&c->lock);
+		req_free(req);
+		pthread_mutex_lock(&c->lock);
+	}
+	c->sending = false;
+	c->writer_turn = false;
+	pthread_cond_broadcast(&c->cond);
+}
+
+/* Replies were queued: send them now unless someone else is (c->lock held). */
+static void conn_kick_locked(struct conn *c)
+{
+	if (c->sending || !c->rq_head)
+		return;
+	c->sending = true;
+	if (c->is_socket) {
+		conn_send_queue_locked(c, false);
+	} else {
+		/* a pipe or tty cannot be written without blocking: the writer's job */
+		c->writer_turn = true;
+		pthread_cond_signal(&c->wcond);
+	}
 }
 
 /* A reply could not be built: this connection cannot keep its promises. */
@@ -152,6 +251,8 @@ static void conn_complete_locked(struct p9_req *req, uint8_t *buf, size_t len)
 		return;
 	}
 	req->responded = true;
+	if (req->changes)
+		p9_change_note(); /* before the client can see the reply */
 	for (pp = &c->inflight; *pp; pp = &(*pp)->next_inflight)
 		if (*pp == req) {
 			*pp = req->next_inflight;
@@ -164,6 +265,7 @@ static void conn_complete_locked(struct p9_req *req, uint8_t *buf, size_t len)
 	req->frame_len = 0;
 	req->rbuf = buf;
 	req->rlen = buf ? len : 0;
+	req->rsent = 0;
 	req->reply_charge = req->rlen;
 	c->buffered += req->reply_charge;
 	if (!buf)
@@ -174,7 +276,6 @@ static void conn_complete_locked(struct p9_req *req, uint8_t *buf, size_t len)
 	else
 		c->rq_head = req;
 	c->rq_tail = req;
-	pthread_cond_signal(&c->wcond);
 
 	while ((fl = req->flushers) != NULL) {
 		size_t flen = 0;
@@ -193,6 +294,7 @@ static void conn_complete(struct p9_req *req, uint8_t *buf, size_t len)
 
 	pthread_mutex_lock(&c->lock);
 	conn_complete_locked(req, buf, len);
+	conn_kick_locked(c);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -207,6 +309,64 @@ void p9_respond_frame(struct p9_req *req, uint8_t *buf, size_t len)
 			buf = small;
 	}
 	conn_complete(req, buf, len);
+}
+
+/* The thread's reply buffer (p9_reply_buffer()), freed when the thread ends. */
+struct reply_buffer {
+	size_t cap;
+	uint8_t data[];
+};
+
+static pthread_key_t reply_buffer_key;
+static pthread_once_t reply_buffer_once = PTHREAD_ONCE_INIT;
+
+static void reply_buffer_key_init(void)
+{
+	if (pthread_key_create(&reply_buffer_key, free) != 0)
+		log_err("no thread-specific key for reply buffers; Rread allocates");
+}
+
+uint8_t *p9_reply_buffer(size_t size)
+{
+	struct reply_buffer *rb;
+
+	pthread_once(&reply_buffer_once, reply_buffer_key_init);
+	rb = pthread_getspecific(reply_buffer_key);
+	if (rb && rb->cap >= size)
+		return rb->data;
+	free(rb);
+	pthread_setspecific(reply_buffer_key, NULL);
+	rb = malloc(sizeof(*rb) + size);
+	if (!rb)
+		return NULL;
+	rb->cap = size;
+	if (pthread_setspecific(reply_buffer_key, rb) != 0) {
+		free(rb);
+		return NULL;
+	}
+	return rb->data;
+}
+
+void p9_respond_borrowed(struct p9_req *req, uint8_t *buf, size_t len)
+{
+	struct conn *c = req->conn;
+	uint8_t *copy;
+
+	pthread_mutex_lock(&c->lock);
+	/* Straight from the lender's buffer when this reply goes out first and
+	 * now; conn_send_queue_locked() copies what the socket does not take. */
+	if (!c->sending && !c->rq_head && c->is_socket && !req->responded) {
+		req->rborrowed = true;
+		conn_complete_locked(req, buf, len);
+		conn_kick_locked(c);
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	pthread_mutex_unlock(&c->lock);
+	copy = malloc(len);
+	if (copy)
+		memcpy(copy, buf, len);
+	conn_complete(req, copy, copy ? len : 0);
 }
 
 /* The most a reply other than Rread/Rreaddir may take (see P9_SMALL_REPLY_MAX). */
@@ -338,52 +498,37 @@ void conn_flush(struct p9_req *req, uint16_t oldtag)
 		uint8_t *buf = encode_rflush(req->tag, &len);
 
 		conn_complete_locked(req, buf, len);
+		conn_kick_locked(c);
 	}
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* The writer: sends when handed the token because the socket was full. */
 static void *conn_writer(void *arg)
 {
 	struct conn *c = arg;
 
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
-		struct p9_req *req;
-		bool broken;
-
-		while (!c->rq_head && !c->writer_quit)
+		while (!c->writer_turn && !c->writer_quit)
 			pthread_cond_wait(&c->wcond, &c->lock);
-		req = c->rq_head;
-		if (!req)
+		if (!c->writer_turn)
 			break;
-		c->rq_head = req->next_reply;
-		if (!c->rq_head)
-			c->rq_tail = NULL;
-		broken = c->broken;
-		pthread_mutex_unlock(&c->lock);
-
-		if (!broken && req->rbuf && write_full(c->fd, req->rbuf, req->rlen) < 0) {
-			log_debug("session %u: write: %s", c->session, strerror(errno));
-			pthread_mutex_lock(&c->lock);
-			c->broken = true;
-			pthread_mutex_unlock(&c->lock);
-			shutdown(c->fd, SHUT_RDWR);
-		}
-		pthread_mutex_lock(&c->lock);
-		c->buffered -= req->frame_len + req->reply_charge;
-		c->nreqs--;
-		pthread_cond_broadcast(&c->cond);
-		pthread_mutex_unlock(&c->lock);
-		req_free(req);
-		pthread_mutex_lock(&c->lock);
+		conn_send_queue_locked(c, true);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
 }
 
-/* Register req's tag.  -1 if the tag is already in use (protocol violation). */
+/*
+ * Register req's tag.  -1 if the tag is already in use (protocol
+ * violation); otherwise the number of the connection's requests not yet
+ * written, this one included.
+ */
 static int conn_register(struct conn *c, struct p9_req *req)
 {
+	int n;
+
 	pthread_mutex_lock(&c->lock);
 	for (struct p9_req *r = c->inflight; r; r = r->next_inflight)
 		if (r->tag == req->tag) {
@@ -394,8 +539,9 @@ static int conn_register(struct conn *c, struct p9_req *req)
 	c->inflight = req;
 	c->nreqs++;
 	c->buffered += req->frame_len + req->reply_charge;
+	n = (int)c->nreqs;
 	pthread_mutex_unlock(&c->lock);
-	return 0;
+	return n;
 }
 
 static void conn_work(struct work_item *it)
@@ -427,47 +573,70 @@ static int conn_frame_cut(struct conn *c, ssize_t r, size_t got)
 	return -1;
 }
 
+/* Input bytes buffered and not yet taken by a frame. */
+static size_t conn_inbuf_avail(const struct conn *c)
+{
+	return c->in_end - c->in_off;
+}
+
+/* recv() what has arrived into the input buffer, after what it holds. */
+static ssize_t conn_fill(struct conn *c, int64_t deadline)
+{
+	ssize_t r;
+
+	if (c->in_off > 0) {
+		memmove(c->inbuf, c->inbuf + c->in_off, conn_inbuf_avail(c));
+		c->in_end -= c->in_off;
+		c->in_off = 0;
+	}
+	r = conn_recv(c, c->inbuf + c->in_end, CONN_INBUF_SIZE - c->in_end, deadline);
+	if (r > 0)
+		c->in_end += (size_t)r;
+	return r;
+}
+
 /*
  * Read one frame.  1 with the frame and its length, 0 at EOF, -1 on a
- * framing error, a timeout or a connection error.  The buffer grows as the
- * bytes arrive, so a size field alone allocates nothing big.
+ * framing error, a timeout or a connection error.  Small frames come out of
+ * the input buffer (one recv() may bring several); the rest of a big one is
+ * read into its own buffer, which grows as the bytes arrive, so a size
+ * field alone allocates nothing big.
  */
 static int conn_read_frame(struct conn *c, uint8_t **frame, uint32_t *len)
 {
 	const struct fe_options *o = c->srv->opt;
 	int64_t deadline = -1;
-	uint8_t hdr[4], *buf;
+	uint8_t *buf;
 	size_t got, cap;
 	uint32_t size;
 	ssize_t r;
 	int rc;
 
 	/* The first byte: whenever the client likes, unless --idle-timeout. */
-	for (;;) {
+	while (conn_inbuf_avail(c) == 0) {
 		int64_t idle = o->idle_timeout ? now_ms() + 1000 * (int64_t)o->idle_timeout : -1;
 
-		r = conn_recv(c, hdr, sizeof(hdr), idle);
-		if (r != RECV_TIMEOUT)
-			break;
-		if (conn_is_idle(c)) {
-			log_info("session %u: idle for %u s; closing the connection", c->session,
-				 o->idle_timeout);
-			return -1;
+		r = conn_fill(c, idle);
+		if (r == RECV_TIMEOUT) {
+			if (conn_is_idle(c)) {
+				log_info("session %u: idle for %u s; closing the connection",
+					 c->session, o->idle_timeout);
+				return -1;
+			}
+			continue;
 		}
+		if (r <= 0)
+			return r == 0 ? 0 : -1;
 	}
-	if (r <= 0)
-		return r == 0 ? 0 : -1;
-	got = (size_t)r;
 	/* Once a message has begun, all of it must come within --frame-timeout. */
 	if (o->frame_timeout)
 		deadline = now_ms() + 1000 * (int64_t)o->frame_timeout;
-	while (got < sizeof(hdr)) {
-		r = conn_recv(c, hdr + got, sizeof(hdr) - got, deadline);
+	while (conn_inbuf_avail(c) < 4) {
+		r = conn_fill(c, deadline);
 		if (r <= 0)
-			return conn_frame_cut(c, r, got);
-		got += (size_t)r;
+			return conn_frame_cut(c, r, conn_inbuf_avail(c));
 	}
-	rc = p9_frame_size(hdr, sizeof(hdr), c->msize, &size);
+	rc = p9_frame_size(c->inbuf + c->in_off, 4, c->msize, &size);
 	if (rc != P9_OK) {
 		log_warn("session %u: bad frame: %s", c->session, p9_strerror(rc));
 		return -1;
@@ -478,7 +647,12 @@ static int conn_read_frame(struct conn *c, uint8_t **frame, uint32_t *len)
 		log_err("session %u: out of memory", c->session);
 		return -1;
 	}
-	memcpy(buf, hdr, sizeof(hdr));
+	/* cap >= what the input buffer can hold of this frame: see CONN_INBUF_SIZE */
+	got = conn_inbuf_avail(c) < size ? conn_inbuf_avail(c) : size;
+	memcpy(buf, c->inbuf + c->in_off, got);
+	c->in_off += got;
+	if (c->in_off == c->in_end)
+		c->in_off = c->in_end = 0;
 	while (got < size) {
 		if (got == cap) {
 			size_t ncap = cap * 2 < size ? cap * 2 : size;
@@ -523,12 +697,21 @@ static void conn_wait_idle(struct conn *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* Wait until every reply is written (or dropped) and nobody is sending. */
+static void conn_wait_sent(struct conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	while (c->inflight || c->nreqs > 0 || c->sending)
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* Handle one frame.  -1 closes the connection (malformed input). */
 static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 {
 	const struct p9_op *op;
 	struct p9_req *req;
-	int rc, name_err = 0;
+	int rc, name_err = 0, nreqs;
 
 	req = calloc(1, sizeof(*req));
 	if (!req) {
@@ -563,7 +746,8 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 	op = p9_op_lookup(req->in.type);
 	if (op && (op->flags & P9_OP_DRAIN))
 		conn_wait_idle(c);
-	if (conn_register(c, req) < 0) {
+	nreqs = conn_register(c, req);
+	if (nreqs < 0) {
 		log_warn("session %u: tag %u reused while in flight", c->session, req->tag);
 		req_free(req);
 		return -1;
@@ -578,7 +762,15 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 		log_debug("session %u tag %u: T%s with a bad name: %s", c->session, req->tag,
 			  op->name, strerror(-rc));
 		p9_respond_error(req, rc);
-	} else if (op->flags & P9_OP_INLINE) {
+	} else if ((op->flags & P9_OP_INLINE) || (op->quick && op->quick(req))) {
+		p9_dispatch(req);
+	} else if (nreqs == 1 && conn_inbuf_avail(c) == 0 &&
+		   helper_calls_under_way(c->srv->helper) < c->srv->opt->threads) {
+		/* Nothing else of this connection is in flight or waiting to
+		 * be read: the hand-off to a worker would only add a wake-up.
+		 * (A request that comes meanwhile waits for this one.)  Not
+		 * when the helper is busy already: then the worker pool keeps
+		 * the number of helper calls at what its workers can serve. */
 		p9_dispatch(req);
 	} else {
 		workq_push(c->srv->wq, &req->work);
@@ -598,6 +790,11 @@ static void *conn_reader(void *arg)
 		goto out_close;
 	}
 	session_started = true;
+	c->inbuf = malloc(CONN_INBUF_SIZE);
+	if (!c->inbuf) {
+		log_err("session %u: out of memory", c->session);
+		goto out_close;
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, CONN_THREAD_STACK);
 	writer_started = pthread_create(&c->writer, &attr, conn_writer, c) == 0;
@@ -623,7 +820,10 @@ static void *conn_reader(void *arg)
 
 out_close:
 	/* Unanswered requests finish first; their replies may still go out. */
-	conn_wait_idle(c);
+	if (writer_started)
+		conn_wait_sent(c);
+	else
+		conn_wait_idle(c);
 	if (writer_started) {
 		pthread_mutex_lock(&c->lock);
 		c->writer_quit = true;
@@ -631,6 +831,7 @@ out_close:
 		pthread_mutex_unlock(&c->lock);
 		pthread_join(c->writer, NULL);
 	}
+	free(c->inbuf);
 	fid_table_destroy(&c->fids);
 	if (session_started)
 		helper_call_session_end(h, c->session);

@@ -2,11 +2,21 @@
  * conn.h - one client connection: framing, the tag table with Tflush, the
  * single respond path, and the reader/writer threads.
  *
- * A reader thread reads whole frames (bounded by msize), decodes them and
- * hands each request to the worker pool (Tversion and Tflush it runs
- * itself).  Every request is answered exactly once through p9_respond*();
- * a writer thread sends the answers in the order they were made, so an
- * Rflush always follows the reply of the request it flushed.
+ * A reader thread reads frames (one recv() takes whatever has arrived into
+ * a per-connection buffer, which may hold several small frames), decodes
+ * them and hands each request to the worker pool.  It runs a request
+ * itself when a hand-off would only add a wake-up: Tversion and Tflush,
+ * Tclunk and Tgetattr when they need no helper call, and any request that
+ * is the connection's only one in flight with no more bytes buffered.
+ * Every request is answered exactly once through p9_respond*(), which
+ * queues the reply; replies go out in queue order, so an Rflush always
+ * follows the reply of the request it flushed.
+ *
+ * Sending: whoever queues a reply while nobody is sending takes the send
+ * token and writes the queue itself, without waiting (MSG_DONTWAIT), so a
+ * reply normally leaves from the thread that made it, with no hand-off.
+ * When the socket would block, the token passes to the connection's writer
+ * thread, which waits for room; a worker never blocks on a slow client.
  *
  * Limits (options.h), so that a client that stops reading, or sends and
  * never finishes, holds a bounded amount of memory and no slot forever:
@@ -20,6 +30,10 @@
  *    --max-buffered plus one request's frame and reply (2 x msize);
  *  - a frame is read into a buffer that grows as its bytes arrive, and must
  *    complete within --frame-timeout seconds once its first byte came;
+ *  - besides, each thread that has run a Tread or Treaddir keeps one reply
+ *    buffer of up to msize (p9_reply_buffer()): the workers, and the
+ *    reader, which runs a request itself when it is the connection's only
+ *    one in flight (and Tclunk, Tgetattr when they need no helper call);
  *  - with --idle-timeout, a connection that sent nothing for that long while
  *    nothing of its was in flight is closed.
  * When a connection ends, malloc_trim() gives the heap back.
@@ -50,11 +64,14 @@ struct p9_req {
 	size_t reply_charge; /* the reply's bound, then its size, charged likewise */
 	struct p9_msg in;
 	bool responded;
+	bool changes; /* may change the export: p9_change_note() at both ends */
 	struct p9_req *next_inflight; /* conn's list of unanswered requests */
 	struct p9_req *flushers;      /* Tflush requests waiting for this one */
 	struct p9_req *next_flusher;
 	uint8_t *rbuf; /* the encoded reply */
 	size_t rlen;
+	size_t rsent;  /* bytes of it already written */
+	bool rborrowed; /* rbuf is the sender's p9_reply_buffer(), not ours */
 	struct p9_req *next_reply; /* writer queue */
 };
 
@@ -76,10 +93,16 @@ struct conn {
 	unsigned int nreqs;	 /* read and not yet written */
 	size_t buffered;	 /* bytes charged by those requests */
 	struct p9_req *rq_head, *rq_tail;
+	bool sending;	   /* a thread holds the send token (see above) */
+	bool writer_turn;  /* ... and it is the writer thread's: the socket was full */
 	bool writer_quit;
 	bool broken; /* a write failed: discard replies */
 	pthread_t writer;
 	struct conn *next; /* server's list */
+
+	/* the reader's input buffer: bytes [in_off, in_end) not yet framed */
+	uint8_t *inbuf;
+	size_t in_off, in_end;
 };
 
 /*
@@ -96,6 +119,14 @@ void p9_respond(struct p9_req *req, struct p9_msg *r);
 void p9_respond_error(struct p9_req *req, int err);
 /* Send a frame the handler built (Rread/Rreaddir); takes the malloc'ed buf. */
 void p9_respond_frame(struct p9_req *req, uint8_t *buf, size_t len);
+/*
+ * The calling thread's reply buffer, at least `size` bytes, for building an
+ * Rread/Rreaddir without a per-request allocation; NULL when out of memory.
+ * Valid until the thread's next call.  Answer with p9_respond_borrowed(),
+ * which sends from it at once when it can and copies it otherwise.
+ */
+uint8_t *p9_reply_buffer(size_t size);
+void p9_respond_borrowed(struct p9_req *req, uint8_t *buf, size_t len);
 
 /* Tversion: wait is done by the reader; forget all fids, set msize. */
 void conn_reset_session(struct conn *c, uint32_t msize);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hp_codec.h"
 #include "p9_codec.h"
 
 #define FID_BUCKETS 256
@@ -49,6 +50,11 @@ struct fid {
 	char *xname;	     /* FID_XATTR_WRITE: attribute name */
 	uint32_t xflags;     /* FID_XATTR_WRITE: XATTR_CREATE/REPLACE */
 	uint64_t xcharged;   /* bytes charged to the table's xattr budget */
+	/* the attributes the walk that made this fid saw, for one Tgetattr
+	 * while nothing has changed since (p9_getattr()) */
+	bool wattr_valid;
+	uint64_t wattr_changes; /* p9_change_count() before that walk */
+	struct hp_attr wattr;
 	struct fid *hnext;
 };
 

@@ -1,8 +1,21 @@
-/* helper_client.c - requests to p9guard-helper and the reply demultiplexer. */
+/*
+ * helper_client.c - requests to p9guard-helper and the receipt of replies.
+ *
+ * No thread of its own carries replies: callers take turns receiving
+ * (leader/follower).  A caller whose reply has not come, while nobody is
+ * receiving, becomes the receiver; each packet it gets is its own reply
+ * (it returns without any hand-off, the common case with one request in
+ * flight) or another caller's, copied into that caller's buffer before it
+ * is woken.  Leaving, the receiver wakes a waiting caller to take over.
+ * A watcher thread only poll()s for the helper's death, so that it is
+ * noticed when no call is running.
+ */
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +29,23 @@
 #include "p9_wire.h"
 
 #define HELPER_EXIT_SECONDS 5
+/* Enough for a RELEASE request, encoded on the stack. */
+#define HP_SMALL_REQ 64
+#define HP_DUP_BUCKETS 64
 
-/* One caller sleeping until its reply arrives. */
+/* A handle several fids share (helper_handle_dup()): its extra references. */
+struct hp_dup {
+	uint32_t handle;
+	uint32_t extra;
+	struct hp_dup *next;
+};
+
+/* One caller waiting for its reply. */
 struct hp_waiter {
 	uint32_t reqid;
 	bool done;
 	int err;      /* -EIO when the helper died */
-	uint8_t *buf; /* the reply packet (malloc'ed), owned by the caller */
+	uint8_t *buf; /* the caller's thread buffer: the reply lands here */
 	size_t len;
 	int fd; /* a descriptor that came with the reply, or -1 */
 	bool fd_lost; /* the reply carried one we had no room for (MSG_CTRUNC) */
@@ -33,15 +56,20 @@ struct hp_waiter {
 struct helper {
 	int sock;
 	int death_efd;
-	pthread_t demux;
+	pthread_t watcher;
 	pthread_mutex_t lock;
-	uint32_t next_reqid;
+	atomic_uint next_reqid;
+	atomic_uint calls; /* helper_call()s under way */
 	bool dead;
+	bool receiving;		   /* a caller is in recvmsg() for everyone */
 	pthread_cond_t dead_cond;  /* dead became true */
 	struct hp_waiter *waiters; /* requests sent and not yet answered */
+	pthread_mutex_t dup_lock;
+	struct hp_dup *dups[HP_DUP_BUCKETS];
 };
 
-/* One request/reply exchange; rep's strings point into buf until hp_call_done(). */
+/* One request/reply exchange; rep's strings point into buf until the
+ * calling thread's next call. */
 struct hp_call {
 	struct hp_req req;
 	struct hp_rep rep;
@@ -52,30 +80,65 @@ struct hp_call {
 
 static void hp_call_done(struct hp_call *c)
 {
-	free(c->buf);
 	c->buf = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
 }
 
-static void helper_mark_dead(struct helper *h)
+/*
+ * The calling thread's message buffer (HP_MAX_MSG): a request is encoded
+ * in it, and its reply received into it.  Freed when the thread ends.
+ */
+static pthread_key_t msgbuf_key;
+static pthread_once_t msgbuf_once = PTHREAD_ONCE_INIT;
+static bool msgbuf_key_ok;
+
+static void msgbuf_key_init(void)
+{
+	msgbuf_key_ok = pthread_key_create(&msgbuf_key, free) == 0;
+}
+
+static uint8_t *thread_msgbuf(void)
+{
+	uint8_t *buf;
+
+	pthread_once(&msgbuf_once, msgbuf_key_init);
+	if (!msgbuf_key_ok)
+		return NULL;
+	buf = pthread_getspecific(msgbuf_key);
+	if (buf)
+		return buf;
+	buf = malloc(HP_MAX_MSG);
+	if (buf && pthread_setspecific(msgbuf_key, buf) != 0) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
+static void helper_mark_dead_locked(struct helper *h)
 {
 	uint64_t one = 1;
 
-	pthread_mutex_lock(&h->lock);
-	if (!h->dead) {
-		h->dead = true;
-		for (struct hp_waiter *w = h->waiters; w; w = w->next) {
-			w->done = true;
-			w->err = -EIO;
-			pthread_cond_signal(&w->cond);
-		}
-		h->waiters = NULL;
-		pthread_cond_broadcast(&h->dead_cond);
-		if (write(h->death_efd, &one, sizeof(one)) < 0)
-			log_err("cannot signal the helper's death: %s", strerror(errno));
+	if (h->dead)
+		return;
+	h->dead = true;
+	for (struct hp_waiter *w = h->waiters; w; w = w->next) {
+		w->done = true;
+		w->err = -EIO;
+		pthread_cond_signal(&w->cond);
 	}
+	h->waiters = NULL;
+	pthread_cond_broadcast(&h->dead_cond);
+	if (write(h->death_efd, &one, sizeof(one)) < 0)
+		log_err("cannot signal the helper's death: %s", strerror(errno));
+}
+
+static void helper_mark_dead(struct helper *h)
+{
+	pthread_mutex_lock(&h->lock);
+	helper_mark_dead_locked(h);
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -105,76 +168,123 @@ static int take_fds(struct msghdr *mh)
 	return keep;
 }
 
-static void *helper_demux(void *arg)
+/*
+ * Receive one packet into buf (HP_MAX_MSG).  Its length (> 0), 0 when the
+ * helper is gone, -1 for a malformed packet (dropped).  *fd: a descriptor
+ * that came with it, or -1.
+ */
+static ssize_t helper_recv(struct helper *h, uint8_t *buf, int *fd, bool *fd_lost)
 {
-	struct helper *h = arg;
-	uint8_t *pkt = malloc(HP_MAX_MSG);
 	union {
 		char buf[CMSG_SPACE(4 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
+	struct iovec iov = {.iov_base = buf, .iov_len = HP_MAX_MSG};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	ssize_t n;
 
-	if (!pkt) {
-		log_err("helper demultiplexer: out of memory");
-		helper_mark_dead(h);
-		return NULL;
+	*fd = -1;
+	do
+		n = recvmsg(h->sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		if (n < 0)
+			log_err("helper socket: %s", strerror(errno));
+		else
+			log_debug("helper socket closed");
+		return 0;
 	}
-	for (;;) {
-		struct iovec iov = {.iov_base = pkt, .iov_len = HP_MAX_MSG};
-		struct msghdr mh = {.msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = ctl.buf,
-				    .msg_controllen = sizeof(ctl.buf)};
-		struct hp_waiter *w, **pp;
-		ssize_t n = recvmsg(h->sock, &mh, MSG_CMSG_CLOEXEC);
-		uint32_t reqid;
-		int fd;
+	*fd = take_fds(&mh);
+	/* The kernel drops a passed descriptor that would exceed our
+	 * RLIMIT_NOFILE and sets MSG_CTRUNC; the helper sends at most one, so
+	 * that is the cause. */
+	*fd_lost = *fd < 0 && (mh.msg_flags & MSG_CTRUNC) != 0;
+	if ((size_t)n < HP_REP_HDR_SIZE || (mh.msg_flags & MSG_TRUNC)) {
+		log_err("helper sent a malformed reply (%zd bytes)", n);
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return n;
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				log_err("helper socket: %s", strerror(errno));
-			else
-				log_debug("helper socket closed");
+/* Give the packet in buf to the caller waiting for it (h->lock held). */
+static void helper_deliver_locked(struct helper *h, const uint8_t *buf, size_t n, int fd,
+				  bool fd_lost)
+{
+	uint32_t reqid = wire_load32(buf + 2);
+	struct hp_waiter *w, **pp;
+
+	for (pp = &h->waiters; (w = *pp) != NULL; pp = &w->next)
+		if (w->reqid == reqid)
 			break;
-		}
-		fd = take_fds(&mh);
-		if ((size_t)n < HP_REP_HDR_SIZE || (mh.msg_flags & MSG_TRUNC)) {
-			log_err("helper sent a malformed reply (%zd bytes)", n);
-			goto drop;
-		}
-		reqid = wire_load32(pkt + 2);
-		pthread_mutex_lock(&h->lock);
-		for (pp = &h->waiters; (w = *pp) != NULL; pp = &w->next)
-			if (w->reqid == reqid)
-				break;
-		if (w) {
-			*pp = w->next;
-			w->buf = malloc((size_t)n);
-			if (w->buf) {
-				memcpy(w->buf, pkt, (size_t)n);
-				w->len = (size_t)n;
-				w->fd = fd;
-				/* The kernel drops a passed descriptor that would
-				 * exceed our RLIMIT_NOFILE and sets MSG_CTRUNC; the
-				 * helper sends at most one, so that is the cause. */
-				w->fd_lost = (mh.msg_flags & MSG_CTRUNC) != 0;
-				fd = -1;
-			} else {
-				w->err = -ENOMEM;
-			}
-			w->done = true;
-			pthread_cond_signal(&w->cond);
-		}
-		pthread_mutex_unlock(&h->lock);
-		if (!w)
-			log_err("helper replied to unknown request %u", reqid);
-	drop:
+	if (!w) {
+		log_err("helper replied to unknown request %u", reqid);
 		if (fd >= 0)
 			close(fd);
+		return;
 	}
-	free(pkt);
+	*pp = w->next;
+	if (w->buf != buf)
+		memcpy(w->buf, buf, n);
+	w->len = n;
+	w->fd = fd;
+	w->fd_lost = fd_lost;
+	w->done = true;
+	pthread_cond_signal(&w->cond);
+}
+
+/*
+ * Wait for w's reply, receiving for everyone while nobody else does
+ * (h->lock held; dropped around recvmsg()).
+ */
+static void helper_wait_locked(struct helper *h, struct hp_waiter *w)
+{
+	while (!w->done) {
+		ssize_t n;
+		bool fd_lost = false;
+		int fd;
+
+		if (h->receiving) {
+			pthread_cond_wait(&w->cond, &h->lock);
+			continue;
+		}
+		h->receiving = true;
+		pthread_mutex_unlock(&h->lock);
+		n = helper_recv(h, w->buf, &fd, &fd_lost);
+		pthread_mutex_lock(&h->lock);
+		h->receiving = false;
+		if (n == 0)
+			helper_mark_dead_locked(h);
+		else if (n > 0)
+			helper_deliver_locked(h, w->buf, (size_t)n, fd, fd_lost);
+	}
+	/* Whoever still waits needs a receiver. */
+	if (!h->receiving && h->waiters)
+		pthread_cond_signal(&h->waiters->cond);
+}
+
+/* Only notices the helper's end (POLLHUP) when no call is receiving. */
+static void *helper_watch(void *arg)
+{
+	struct helper *h = arg;
+
+	for (;;) {
+		struct pollfd pfd = {.fd = h->sock, .events = 0};
+		int rc = poll(&pfd, 1, -1);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			log_err("helper socket: poll: %s", strerror(errno));
+		else
+			log_debug("helper socket hung up");
+		break;
+	}
 	helper_mark_dead(h);
 	return NULL;
 }
@@ -188,12 +298,15 @@ int helper_start(struct helper **out, int sock, int death_efd)
 		return -ENOMEM;
 	h->sock = sock;
 	h->death_efd = death_efd;
-	h->next_reqid = 1;
+	atomic_init(&h->next_reqid, 1);
+	atomic_init(&h->calls, 0);
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->dup_lock, NULL);
 	pthread_cond_init(&h->dead_cond, NULL);
-	err = pthread_create(&h->demux, NULL, helper_demux, h);
+	err = pthread_create(&h->watcher, NULL, helper_watch, h);
 	if (err) {
 		pthread_cond_destroy(&h->dead_cond);
+		pthread_mutex_destroy(&h->dup_lock);
 		pthread_mutex_destroy(&h->lock);
 		free(h);
 		return -err;
@@ -219,9 +332,17 @@ void helper_stop(struct helper *h)
 		}
 	pthread_mutex_unlock(&h->lock);
 	shutdown(h->sock, SHUT_RDWR);
-	pthread_join(h->demux, NULL);
+	pthread_join(h->watcher, NULL);
 	pthread_cond_destroy(&h->dead_cond);
 	close(h->sock);
+	for (unsigned int i = 0; i < HP_DUP_BUCKETS; i++)
+		while (h->dups[i]) {
+			struct hp_dup *d = h->dups[i];
+
+			h->dups[i] = d->next;
+			free(d);
+		}
+	pthread_mutex_destroy(&h->dup_lock);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
@@ -236,40 +357,38 @@ bool helper_is_dead(struct helper *h)
 	return dead;
 }
 
-static int helper_send(struct helper *h, const struct hp_req *req)
+/* A request id, never 0. */
+static uint32_t helper_new_reqid(struct helper *h)
 {
-	uint8_t *buf = malloc(HP_MAX_MSG);
+	uint32_t id;
+
+	do
+		id = atomic_fetch_add_explicit(&h->next_reqid, 1, memory_order_relaxed);
+	while (id == 0);
+	return id;
+}
+
+/* Encode req into buf (cap bytes) and send it.  0 or -errno. */
+static int helper_send(struct helper *h, const struct hp_req *req, uint8_t *buf, size_t cap)
+{
 	size_t len;
 	ssize_t n;
 	int rc;
 
-	if (!buf)
-		return -ENOMEM;
-	rc = hp_encode_req(buf, HP_MAX_MSG, req, &len);
+	rc = hp_encode_req(buf, cap, req, &len);
 	if (rc != HP_OK) {
 		log_err("cannot encode helper request %s: %s", hp_op_name(req->op),
 			hp_strerror(rc));
-		free(buf);
 		return -EINVAL;
 	}
 	do
 		n = send(h->sock, buf, len, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	free(buf);
 	if (n != (ssize_t)len) {
 		log_err("cannot send to the helper: %s", n < 0 ? strerror(errno) : "short send");
 		return -EIO;
 	}
 	return 0;
-}
-
-static uint32_t helper_new_reqid(struct helper *h)
-{
-	uint32_t id = h->next_reqid++;
-
-	if (h->next_reqid == 0)
-		h->next_reqid = 1;
-	return id;
 }
 
 /*
@@ -284,19 +403,24 @@ static int helper_call(struct helper *h, struct hp_call *c)
 	c->buf = NULL;
 	c->fd = -1;
 	c->fd_lost = false;
+	w.buf = thread_msgbuf();
+	if (!w.buf)
+		return -ENOMEM;
 	pthread_cond_init(&w.cond, NULL);
+	atomic_fetch_add_explicit(&h->calls, 1, memory_order_relaxed);
+	w.reqid = c->req.reqid = helper_new_reqid(h);
 	pthread_mutex_lock(&h->lock);
 	if (h->dead) {
 		pthread_mutex_unlock(&h->lock);
 		rc = -EIO;
 		goto out_cond;
 	}
-	w.reqid = c->req.reqid = helper_new_reqid(h);
 	w.next = h->waiters;
 	h->waiters = &w;
 	pthread_mutex_unlock(&h->lock);
 
-	rc = helper_send(h, &c->req);
+	/* The reply cannot land in w.buf before the request has left it. */
+	rc = helper_send(h, &c->req, w.buf, HP_MAX_MSG);
 	pthread_mutex_lock(&h->lock);
 	if (rc < 0 && !w.done) {
 		/* Never sent: take the waiter back out of the list. */
@@ -308,8 +432,7 @@ static int helper_call(struct helper *h, struct hp_call *c)
 		w.done = true;
 		w.err = rc;
 	}
-	while (!w.done)
-		pthread_cond_wait(&w.cond, &h->lock);
+	helper_wait_locked(h, &w);
 	pthread_mutex_unlock(&h->lock);
 	c->buf = w.buf;
 	c->fd = w.fd;
@@ -334,8 +457,14 @@ static int helper_call(struct helper *h, struct hp_call *c)
 out_release:
 	hp_call_done(c);
 out_cond:
+	atomic_fetch_sub_explicit(&h->calls, 1, memory_order_relaxed);
 	pthread_cond_destroy(&w.cond);
 	return rc;
+}
+
+unsigned int helper_calls_under_way(struct helper *h)
+{
+	return atomic_load_explicit(&h->calls, memory_order_relaxed);
 }
 
 static _Thread_local uint32_t helper_cur_session;
@@ -390,7 +519,7 @@ int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint
 
 int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
 		     const struct p9_str *wname, uint16_t *nwqid, struct p9_qid *wqid,
-		     uint32_t *newhandle)
+		     uint32_t *newhandle, struct hp_attr *attr)
 {
 	struct hp_call c;
 	int rc;
@@ -410,6 +539,7 @@ int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t n
 		*nwqid = nwname;
 	memcpy(wqid, c.rep.u.walk.wqid, *nwqid * sizeof(*wqid));
 	*newhandle = c.rep.u.walk.handle;
+	*attr = c.rep.u.walk.attr;
 	hp_call_done(&c);
 	if (*nwqid < nwname && *newhandle != HP_NOHANDLE) {
 		/* A partial walk creates nothing; do not leak what the helper made. */
@@ -419,21 +549,57 @@ int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t n
 	return 0;
 }
 
+int helper_handle_dup(struct helper *h, uint32_t handle)
+{
+	struct hp_dup **pp = &h->dups[handle % HP_DUP_BUCKETS], *d;
+
+	pthread_mutex_lock(&h->dup_lock);
+	for (d = *pp; d && d->handle != handle; d = d->next)
+		;
+	if (!d) {
+		d = calloc(1, sizeof(*d));
+		if (!d) {
+			pthread_mutex_unlock(&h->dup_lock);
+			return -ENOMEM;
+		}
+		d->handle = handle;
+		d->next = *pp;
+		*pp = d;
+	}
+	d->extra++;
+	pthread_mutex_unlock(&h->dup_lock);
+	return 0;
+}
+
+/* Drop one extra reference of a shared handle; false if it had none. */
+static bool helper_handle_undup(struct helper *h, uint32_t handle)
+{
+	struct hp_dup **pp = &h->dups[handle % HP_DUP_BUCKETS], *d;
+
+	pthread_mutex_lock(&h->dup_lock);
+	while ((d = *pp) != NULL && d->handle != handle)
+		pp = &d->next;
+	if (d && --d->extra == 0) {
+		*pp = d->next;
+		free(d);
+	}
+	pthread_mutex_unlock(&h->dup_lock);
+	return d != NULL;
+}
+
 void helper_call_release(struct helper *h, uint32_t handle)
 {
 	struct hp_req req = {.op = HP_RELEASE, .gid = HP_GID_DEFAULT};
+	uint8_t buf[HP_SMALL_REQ];
 
-	if (handle == HP_NOHANDLE)
+	if (handle == HP_NOHANDLE || helper_handle_undup(h, handle))
 		return;
 	req.u.h.handle = handle;
-	pthread_mutex_lock(&h->lock);
-	if (h->dead) {
-		pthread_mutex_unlock(&h->lock);
+	if (helper_is_dead(h))
 		return;
-	}
 	req.reqid = helper_new_reqid(h);
-	pthread_mutex_unlock(&h->lock);
-	helper_send(h, &req);
+	/* On the stack: the caller may still hold a reply in its thread buffer. */
+	helper_send(h, &req, buf, sizeof(buf));
 }
 
 int helper_call_getattr(struct helper *h, uint32_t uid, uint32_t handle, struct hp_attr *attr)

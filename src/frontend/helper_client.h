@@ -3,8 +3,8 @@
  *
  * Any thread may call helper_call_*(): each encodes one request, sends it on
  * the SOCK_SEQPACKET socketpair (a send is atomic, so no lock is held while
- * sending), and sleeps until the demultiplexer thread hands it the reply
- * with the same request id.  Each returns 0 (results filled in) or a
+ * sending), and waits for the reply with the same request id, receiving it
+ * itself or from another waiting caller (see helper_client.c).  Each returns 0 (results filled in) or a
  * negative errno: the helper's answer, or -EIO when the helper is gone.
  * The helper-side handler of helper_call_X is helper_do_X.
  */
@@ -19,14 +19,16 @@
 struct helper;
 
 /*
- * Take over `sock` and start the demultiplexer.  When the helper goes away
+ * Take over `sock` and start the thread that watches for the helper's end.  When the helper goes away
  * (EOF or error on the socket) every waiting and later call fails with -EIO
  * and `death_efd` (an eventfd) is signalled.  Returns 0 or -errno.
  */
 int helper_start(struct helper **out, int sock, int death_efd);
-/* Shut the socket, join the demultiplexer, free.  No call may be running. */
+/* Shut the socket, join the watcher, free.  No call may be running. */
 void helper_stop(struct helper *h);
 bool helper_is_dead(struct helper *h);
+/* How many helper_call_*() are waiting for a reply right now (a hint). */
+unsigned int helper_calls_under_way(struct helper *h);
 
 /*
  * The session (connection number) the calling thread works for: every
@@ -39,10 +41,19 @@ void helper_set_session(uint32_t session);
 int helper_call_hello(struct helper *h, uint32_t *version, uint32_t *max_msg);
 int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint32_t *handle,
 		       struct p9_qid *qid);
-/* *nwqid < nwname: partial walk, *newhandle is HP_NOHANDLE. */
+/*
+ * *nwqid < nwname: partial walk, *newhandle is HP_NOHANDLE.  Otherwise
+ * *attr holds the walked object's attributes as the helper saw them.
+ */
 int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
 		     const struct p9_str *wname, uint16_t *nwqid, struct p9_qid *wqid,
-		     uint32_t *newhandle);
+		     uint32_t *newhandle, struct hp_attr *attr);
+/*
+ * Let one more fid use `handle` (a Twalk with no names shares its fid's
+ * handle instead of asking the helper for a copy of it): the helper hears
+ * of the release only when the last user releases it.  0 or -ENOMEM.
+ */
+int helper_handle_dup(struct helper *h, uint32_t handle);
 /* No reply; fire and forget.  Ignores HP_NOHANDLE. */
 void helper_call_release(struct helper *h, uint32_t handle);
 int helper_call_getattr(struct helper *h, uint32_t uid, uint32_t handle, struct hp_attr *attr);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,6 +54,53 @@ static void attr_from_hp(struct p9_rgetattr *a, const struct hp_attr *h)
 	a->ctime_nsec = h->ctime_nsec;
 }
 
+static atomic_uint_fast64_t p9_changes;
+
+void p9_change_note(void)
+{
+	atomic_fetch_add_explicit(&p9_changes, 1, memory_order_seq_cst);
+}
+
+uint64_t p9_change_count(void)
+{
+	return atomic_load_explicit(&p9_changes, memory_order_seq_cst);
+}
+
+/*
+ * The attributes the walk that made f saw, once, if no change began or
+ * ended since before that walk: then they are what the helper would find
+ * now, and its round trip is saved (a client's Twalk is usually followed
+ * by a Tgetattr of the new fid).  Called with f->lock held.
+ */
+static bool take_walk_attr(struct fid *f, struct hp_attr *ha)
+{
+	if (!f->wattr_valid)
+		return false;
+	f->wattr_valid = false;
+	if (f->wattr_changes != p9_change_count())
+		return false;
+	*ha = f->wattr;
+	return true;
+}
+
+/* Quick when served from an open descriptor or from the walk (no helper). */
+bool p9_getattr_is_quick(struct p9_req *req)
+{
+	struct fid_table *fids = req_fids(req);
+	struct fid *f = fid_get(fids, req->in.u.tgetattr.fid);
+	bool quick = true;
+
+	if (f) {
+		pthread_mutex_lock(&f->lock);
+		quick = f->kind != FID_FILE ||
+			(f->fd >= 0 && !options_mapped_xattr(req->conn->srv->opt)) ||
+			(f->wattr_valid && f->wattr_changes == p9_change_count());
+		pthread_mutex_unlock(&f->lock);
+	}
+	fid_put(fids, f);
+	return quick;
+}
+
 void p9_getattr(struct p9_req *req)
 {
 	struct fid_table *fids = req_fids(req);
@@ -61,6 +109,7 @@ void p9_getattr(struct p9_req *req)
 	struct fid *f = fid_get(fids, req->in.u.tgetattr.fid);
 	enum fid_kind kind = FID_XATTR_READ;
 	struct hp_attr ha;
+	bool walked = false;
 	int rc = 0, fd = -1;
 
 	if (f) {
@@ -68,6 +117,7 @@ void p9_getattr(struct p9_req *req)
 		kind = f->kind;
 		fd = f->fd;
 		a->qid = f->qid;
+		walked = fd < 0 && take_walk_attr(f, &ha);
 		pthread_mutex_unlock(&f->lock);
 	}
 	if (kind != FID_FILE) {
@@ -89,6 +139,8 @@ void p9_getattr(struct p9_req *req)
 			a->uid = idmap_to_guest(&opt->uid_map, a->uid);
 			a->gid = idmap_to_guest(&opt->gid_map, a->gid);
 		}
+	} else if (walked) {
+		attr_from_hp(a, &ha);
 	} else {
 		rc = helper_call_getattr(req_helper(req), f->uid, f->handle, &ha);
 		if (rc == 0)

@@ -177,7 +177,7 @@ void p9_read(struct p9_req *req)
 	/* Rread must fit both msize and what the client sized for it. */
 	if (count > req->msize - P9_IOHDR_SIZE)
 		count = req->msize - P9_IOHDR_SIZE;
-	buf = malloc(P9_IOHDR_SIZE + (size_t)count);
+	buf = p9_reply_buffer(P9_IOHDR_SIZE + (size_t)count);
 	if (!buf) {
 		rc = -ENOMEM;
 		goto out_put;
@@ -201,12 +201,11 @@ void p9_read(struct p9_req *req)
 out_put:
 	fid_put(fids, f);
 	if (rc < 0) {
-		free(buf);
 		p9_respond_error(req, rc);
 		return;
 	}
 	p9_put_iohdr(buf, P9_RREAD, req->tag, (uint32_t)n);
-	p9_respond_frame(req, buf, P9_IOHDR_SIZE + (size_t)n);
+	p9_respond_borrowed(req, buf, P9_IOHDR_SIZE + (size_t)n);
 }
 
 /* Twrite of a fid after Txattrcreate: fill the value committed at Tclunk. */

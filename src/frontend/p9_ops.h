@@ -7,6 +7,7 @@
 #ifndef P9G_FE_P9_OPS_H
 #define P9G_FE_P9_OPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct p9_req;
@@ -15,12 +16,20 @@ enum {
 	P9_OP_INLINE = 1,    /* run on the connection's reader thread, not a worker */
 	P9_OP_DRAIN = 2,     /* wait until no other request is unanswered */
 	P9_OP_NOSESSION = 4, /* allowed before Tversion */
+	P9_OP_NOCHANGE = 8,  /* changes nothing a Tgetattr reports */
 };
 
 struct p9_op {
 	const char *name;
 	void (*fn)(struct p9_req *req);
 	unsigned int flags;
+	/*
+	 * Optional: true when this request will not wait for the helper (or
+	 * anything slow), so the reader runs it itself and saves the hand-off
+	 * to a worker.  A guess: if it turns out wrong, the request still
+	 * runs correctly, only on the reader thread.
+	 */
+	bool (*quick)(struct p9_req *req);
 };
 
 /* The row for a T-message type, or NULL (answered EOPNOTSUPP). */
@@ -34,6 +43,7 @@ void p9_auth(struct p9_req *req);
 void p9_attach(struct p9_req *req);
 void p9_flush(struct p9_req *req);
 void p9_clunk(struct p9_req *req);
+bool p9_clunk_is_quick(struct p9_req *req);
 void p9_remove(struct p9_req *req);
 /* p9_walk.c */
 void p9_walk(struct p9_req *req);
@@ -46,7 +56,17 @@ void p9_fsync(struct p9_req *req);
 /* p9_readdir.c */
 void p9_readdir(struct p9_req *req);
 /* p9_attr.c */
+/*
+ * A server-wide count of changes begun and finished: every request that may
+ * change what a Tgetattr reports notes its start and, before its reply is
+ * queued, its end.  Attributes fetched while the count stayed the same are
+ * still what a fresh look would find (except for changes made beside
+ * p9guard, to which no 9P server is coherent).
+ */
+void p9_change_note(void);
+uint64_t p9_change_count(void);
 void p9_getattr(struct p9_req *req);
+bool p9_getattr_is_quick(struct p9_req *req);
 void p9_setattr(struct p9_req *req);
 void p9_statfs(struct p9_req *req);
 void p9_readlink(struct p9_req *req);

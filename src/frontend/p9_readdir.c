@@ -128,7 +128,7 @@ void p9_readdir(struct p9_req *req)
 	}
 	if (count > req->msize - P9_IOHDR_SIZE)
 		count = req->msize - P9_IOHDR_SIZE;
-	buf = malloc(P9_IOHDR_SIZE + (size_t)count);
+	buf = p9_reply_buffer(P9_IOHDR_SIZE + (size_t)count);
 	if (!buf) {
 		rc = -ENOMEM;
 		goto out_put;
@@ -152,10 +152,9 @@ void p9_readdir(struct p9_req *req)
 out_put:
 	fid_put(fids, f);
 	if (rc < 0) {
-		free(buf);
 		p9_respond_error(req, rc);
 		return;
 	}
 	p9_put_iohdr(buf, P9_RREADDIR, req->tag, (uint32_t)(pos - P9_IOHDR_SIZE));
-	p9_respond_frame(req, buf, pos);
+	p9_respond_borrowed(req, buf, pos);
 }

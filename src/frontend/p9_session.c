@@ -96,6 +96,22 @@ void p9_flush(struct p9_req *req)
 	conn_flush(req, req->in.u.tflush.oldtag);
 }
 
+/* Quick unless it commits an xattr (a helper call). */
+bool p9_clunk_is_quick(struct p9_req *req)
+{
+	struct fid_table *fids = req_fids(req);
+	struct fid *f = fid_get(fids, req->in.u.tfid.fid);
+	bool quick = true;
+
+	if (f) {
+		pthread_mutex_lock(&f->lock);
+		quick = f->kind != FID_XATTR_WRITE;
+		pthread_mutex_unlock(&f->lock);
+	}
+	fid_put(fids, f);
+	return quick;
+}
+
 void p9_clunk(struct p9_req *req)
 {
 	struct fid_table *fids = req_fids(req);

@@ -144,6 +144,7 @@ int p9_xattr_commit(struct p9_req *req, struct fid *f)
 	int rc;
 
 	/* The fid is out of the table; only this request uses it now. */
+	p9_change_note(); /* Tclunk is no change otherwise (p9_dispatch.c) */
 	pthread_mutex_lock(&f->lock);
 	if (f->xsize == 0)
 		rc = helper_call_xattrremove(h, f->uid, f->handle, p9_str_c(f->xname));
@@ -153,5 +154,6 @@ int p9_xattr_commit(struct p9_req *req, struct fid *f)
 		rc = helper_call_xattrset(h, f->uid, f->handle, p9_str_c(f->xname), f->xflags,
 					  f->xbuf, (uint32_t)f->xsize);
 	pthread_mutex_unlock(&f->lock);
+	p9_change_note();
 	return rc;
 }

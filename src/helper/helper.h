@@ -254,6 +254,7 @@ struct audit_config {
 /* Paths taken before the handler runs (raw bytes, NUL-terminated). */
 struct audit_pre {
 	char path[2][PATH_MAX + HP_MAX_NAME + 2];
+	bool deferred; /* a read-only request: paths taken only if it is recorded */
 };
 /* Start-up, before the sandbox: settings, SIGHUP handler, the root's path. */
 void helper_audit_init(const struct audit_config *cfg, int procfd, int rootfd);
@@ -261,7 +262,7 @@ bool helper_audit_enabled(void);
 void helper_audit_begin(const struct helper_ctx *c, struct audit_pre *p);
 /* Record the finished request (before its reply is sent). */
 void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned int flags,
-		     const struct audit_pre *p);
+		     struct audit_pre *p);
 /* Record a protocol violation (the helper exits next). */
 void helper_audit_violation(const char *what);
 

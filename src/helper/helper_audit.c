@@ -156,13 +156,34 @@ static void entry_path(const struct helper_node *dir, struct p9_str name, char *
 	out[len + nlen] = '\0';
 }
 
-void helper_audit_begin(const struct helper_ctx *c, struct audit_pre *p)
+static bool open_writes(uint32_t dotl);
+
+/*
+ * Requests that change no name or object: their paths are the same after
+ * them as before.  At level "changes" most of them are not recorded, so
+ * their paths (a readlink of /proc/self/fd/N each) wait until they are.
+ */
+static bool audit_may_defer(const struct hp_req *r)
+{
+	switch (r->op) {
+	case HP_WALK:
+	case HP_GETATTR:
+	case HP_READLINK:
+	case HP_STATFS:
+	case HP_XATTRGET:
+	case HP_XATTRLIST:
+		return true;
+	case HP_OPEN:
+		return !open_writes(r->u.open.flags);
+	default:
+		return false;
+	}
+}
+
+static void audit_paths(const struct helper_ctx *c, struct audit_pre *p)
 {
 	const struct hp_req *r = c->req;
 
-	p->path[0][0] = p->path[1][0] = '\0';
-	if (audit.level == AUDIT_OFF)
-		return;
 	switch (r->op) {
 	case HP_WALK: {
 		char *out = p->path[0];
@@ -224,6 +245,19 @@ void helper_audit_begin(const struct helper_ctx *c, struct audit_pre *p)
 	default:
 		break;
 	}
+}
+
+void helper_audit_begin(const struct helper_ctx *c, struct audit_pre *p)
+{
+	p->path[0][0] = p->path[1][0] = '\0';
+	p->deferred = false;
+	if (audit.level == AUDIT_OFF)
+		return;
+	if (audit.level == AUDIT_CHANGES && audit_may_defer(c->req)) {
+		p->deferred = true;
+		return;
+	}
+	audit_paths(c, p);
 }
 
 /* ---- the JSON line ---- */
@@ -587,7 +621,7 @@ static void op_args(struct jbuf *j, const struct hp_req *r)
 }
 
 void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned int flags,
-		     const struct audit_pre *p)
+		     struct audit_pre *p)
 {
 	const struct hp_req *r = c->req;
 	char line[AUDIT_LINE_MAX], name[64], ebuf[16];
@@ -602,6 +636,8 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 	}
 	if (!wanted(c, flags))
 		return;
+	if (p->deferred)
+		audit_paths(c, p);	/* nothing moved: a read-only request */
 	jb_begin(&j);
 	if (r->op == HP_SESSION_START || r->op == HP_SESSION_END) {
 		const struct p9_str *peer = &r->u.session_start.peer;

@@ -179,6 +179,7 @@ int helper_do_walk(struct helper_ctx *c)
 	const struct hp_walk *w = &c->req->u.walk;
 	struct hp_r_walk *r = &c->rep->u.walk;
 	struct helper_node *cur = hnode_get(c->h[0]), *next;
+	struct stat st;
 	int err = 0;
 
 	if (w->nwname > P9_MAXWELEM) {
@@ -190,7 +191,12 @@ int helper_do_walk(struct helper_ctx *c)
 	for (unsigned int i = 0; i < w->nwname; i++) {
 		err = walk_one(c->env, cur, w->wname[i], &next);
 		if (!err) {
-			err = obj_qid(next->self, &r->wqid[i]);
+			/* st stays the last object's, for its attributes below */
+			err = helper_fstat(next->self->fd, &st);
+			if (!err && mx_on() && S_ISREG(st.st_mode))
+				mx_overlay_fd(next->self->fd, &st);	/* as obj_qid() */
+			if (!err)
+				err = qid_from_stat(&st, &r->wqid[i]);
 			if (err)
 				hnode_put(next);
 		}
@@ -203,8 +209,21 @@ int helper_do_walk(struct helper_ctx *c)
 	if (r->nwqid == 0 && w->nwname > 0)
 		goto put_cur;	/* the first name failed: an error reply */
 	err = 0;		/* a later one: fewer qids, no handle */
-	if (r->nwqid == w->nwname)
-		err = handles_add(cur, &r->handle);
+	if (r->nwqid == w->nwname) {
+		/* The attributes too: the client's Tgetattr usually follows. */
+		if (w->nwname == 0) {
+			err = helper_fstat(cur->self->fd, &st);
+			if (!err && mx_on() && S_ISREG(st.st_mode))
+				mx_overlay_fd(cur->self->fd, &st);
+		}
+		/* Exactly what helper_do_getattr() would answer. */
+		if (!err)
+			err = attr_from_stat(&st, &r->attr);
+		if (!err)
+			hidmap_attr_to_guest(&r->attr);	/* host owner -> guest */
+		if (!err)
+			err = handles_add(cur, &r->handle);
+	}
 put_cur:
 	hnode_put(cur);
 	return err;

@@ -15,6 +15,8 @@
  *   ATTACH    aname[s]            handle[4] qid
  *   WALK      handle[4] nwname[2] nwname*name[s]
  *                                 nwqid[2] nwqid*qid handle[4]
+ *                                 [attr, as GETATTR's reply, when
+ *                                 handle != HP_NOHANDLE: the walked object]
  *   RELEASE   handle[4]           (no reply is ever sent)
  *   GETATTR   handle[4]           qid mode[4] uid[4] gid[4] nlink[8] rdev[8]
  *                                 size[8] blksize[8] blocks[8] atime[8+8]
@@ -470,6 +472,8 @@ static void rep_body(struct hp_cur *c, struct hp_rep *r)
 		for (unsigned int i = 0; i < r->u.walk.nwqid && !c->err; i++)
 			c_qid(c, &r->u.walk.wqid[i]);
 		c_u32(c, &r->u.walk.handle);
+		if (!c->err && r->u.walk.handle != HP_NOHANDLE)
+			c_attr(c, &r->u.walk.attr);
 		break;
 	case HP_GETATTR:
 		c_attr(c, &r->u.attr.attr);

@@ -31,7 +31,8 @@
 #include <stdint.h>
 #include "p9_codec.h"
 
-#define HP_VERSION	2	/* 2: session[4] in the request header */
+/* 2: session[4] in the request header; 3: WALK's reply carries the attributes */
+#define HP_VERSION	3
 #define HP_MAX_MSG	(72u * 1024u)	/* > XATTR_SIZE_MAX (64 KiB) + headers */
 #define HP_MAX_NAME	255
 #define HP_MAX_XATTR_NAME 255
@@ -176,6 +177,7 @@ struct hp_r_walk {
 	uint16_t nwqid;
 	struct p9_qid wqid[P9_MAXWELEM];
 	uint32_t handle;	/* HP_NOHANDLE unless nwqid == nwname (or nwname 0) */
+	struct hp_attr attr;	/* of the walked object, when handle != HP_NOHANDLE */
 };
 struct hp_r_attr { struct hp_attr attr; };		/* GETATTR */
 struct hp_r_open { struct p9_qid qid; uint32_t iounit; };	/* + fd */

@@ -397,6 +397,8 @@ static const struct area {
 	{ "caps", test_process_caps },
 	{ "create", test_create },
 	{ "setattr", test_setattr },
+	{ "getattr", test_getattr_after_change },
+	{ "clone", test_clone_walk },
 	{ "setgid", test_setgid_dir },
 	{ "xattr", test_xattr },
 	{ "rename", test_rename_link },

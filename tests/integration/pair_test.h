@@ -102,6 +102,8 @@ int pt_unlinkat(struct p9_client *c, uint32_t dfid, const char *name, uint32_t f
 /* The areas, one file each. */
 void test_create(void);			/* pair_test_create.c */
 void test_setattr(void);		/* pair_test_meta.c */
+void test_getattr_after_change(void);	/* pair_test_meta.c */
+void test_clone_walk(void);		/* pair_test_meta.c */
 void test_setgid_dir(void);
 void test_xattr(void);
 void test_rename_link(void);		/* pair_test_names.c */

@@ -190,6 +190,86 @@ out:
 	release_fid(pt_c, u0fid);
 }
 
+/*
+ * The frontend answers the Tgetattr that follows a Twalk with the
+ * attributes the walk saw, unless something changed meanwhile: a change
+ * through another fid between the two must show.
+ */
+void test_getattr_after_change(void)
+{
+	struct p9_tsetattr sa = { 0 };
+	struct p9_rgetattr a;
+	uint32_t wfid, cfid;
+	int rc;
+
+	if (host_write_file(hpath("m/fresh"), "abc", 0644, PT_UID_USER, PT_GID_USER) < 0) {
+		check(false, "host: prepare m/fresh: %s", strerror(errno));
+		return;
+	}
+	cfid = walk_new(pt_c, pt_root1, "m/fresh", &rc);
+	wfid = walk_new(pt_c, pt_root1, "m/fresh", &rc);
+	if (cfid == P9_NOFID || wfid == P9_NOFID) {
+		check(false, "walk to m/fresh: %s", rcs(rc));
+		goto out;
+	}
+	sa.mode = 0600;
+	sa.size = 1;
+	rc = setattr(cfid, P9_SETATTR_MODE | P9_SETATTR_SIZE, &sa);
+	check(rc == 0, "chmod 0600 + truncate to 1 byte through another fid: %s", rcs(rc));
+	rc = p9c_getattr(pt_c, wfid, P9_GETATTR_BASIC, &a);
+	check(rc == 0 && a.mode == (S_IFREG | 0600) && a.size == 1,
+	      "Tgetattr of a fid walked before the change sees it: %s; mode 0%o size %llu",
+	      rcs(rc), a.mode, (unsigned long long)a.size);
+	release_fid(pt_c, wfid);
+	wfid = walk_new(pt_c, pt_root1, "m/fresh", &rc);
+	rc = p9c_getattr(pt_c, wfid, P9_GETATTR_BASIC, &a);
+	check(rc == 0 && a.mode == (S_IFREG | 0600) && a.size == 1,
+	      "Tgetattr right after a new walk: %s; mode 0%o size %llu", rcs(rc), a.mode,
+	      (unsigned long long)a.size);
+out:
+	release_fid(pt_c, wfid);
+	release_fid(pt_c, cfid);
+}
+
+/*
+ * A Twalk with no names shares the helper handle of its fid: each clone
+ * must still behave as a fid of its own (one becomes a created file, the
+ * others keep naming the directory, clunks in any order).
+ */
+void test_clone_walk(void)
+{
+	uint32_t dfid, c1, c2, ffid;
+	struct p9_qid q;
+	int rc;
+
+	if (mkdir(hpath("m/cl"), 0777) < 0 || chmod(hpath("m/cl"), 0777) < 0) {
+		check(false, "host: mkdir m/cl: %s", strerror(errno));
+		return;
+	}
+	dfid = walk_new(pt_c, pt_root1, "m/cl", &rc);
+	c1 = walk_new(pt_c, dfid, "", &rc);
+	c2 = walk_new(pt_c, c1, "", &rc);
+	check(dfid != P9_NOFID && c1 != P9_NOFID && c2 != P9_NOFID, "clone a fid twice: %s",
+	      rcs(rc));
+	if (dfid == P9_NOFID || c1 == P9_NOFID || c2 == P9_NOFID)
+		goto out;
+	rc = p9c_lcreate(pt_c, c1, "f", P9_DOTL_RDWR | P9_DOTL_CREATE | P9_DOTL_EXCL, 0644,
+			 PT_GID_USER, &q, NULL);
+	check(rc == 0 && q.type == P9_QTFILE, "Tlcreate through the first clone: %s", rcs(rc));
+	release_fid(pt_c, dfid);
+	dfid = P9_NOFID;
+	ffid = walk_new(pt_c, c2, "f", &rc);
+	check(ffid != P9_NOFID,
+	      "the second clone still names the directory after the first became a file and the "
+	      "original was clunked: walk to f: %s",
+	      rcs(rc));
+	release_fid(pt_c, ffid);
+out:
+	release_fid(pt_c, c2);
+	release_fid(pt_c, c1);
+	release_fid(pt_c, dfid);
+}
+
 void test_setgid_dir(void)
 {
 	struct stat st;
