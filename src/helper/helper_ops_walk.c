@@ -211,12 +211,12 @@ int helper_do_walk(struct helper_ctx *c)
 	err = 0;		/* a later one: fewer qids, no handle */
 	if (r->nwqid == w->nwname) {
 		/* The attributes too: the client's Tgetattr usually follows. */
-		if (w->nwname == 0) {
+		if (w->nwname == 0)
 			err = helper_fstat(cur->self->fd, &st);
-			if (!err && mx_on() && S_ISREG(st.st_mode))
-				mx_overlay_fd(cur->self->fd, &st);
-		}
-		/* Exactly what helper_do_getattr() would answer. */
+		/* Exactly what helper_do_getattr() would answer (the overlay
+		 * again for a regular file: it replaces, so twice is once). */
+		if (!err && mx_on())
+			mx_overlay_fd(cur->self->fd, &st);
 		if (!err)
 			err = attr_from_stat(&st, &r->attr);
 		if (!err)
