@@ -144,18 +144,11 @@ helper_pids() {
 		echo "${p%/cmdline}"
 	done
 }
-# check DESCRIPTION COMMAND...: pass if COMMAND succeeds.
-check() {
-	desc=$1
-	shift
-	if "$@" >/dev/null 2>&1; then pass "$desc"; else fail "$desc"; fi
-}
 # start_pair EXPORT LOG: the real frontend in the background (it execs the
 # helper).  Its standard error is a pipe: a file inherited from this shell
 # would be revalidated against the profile at exec (and denied).
 start_pair() {
 	rm -f /run/p9guard/vm.sock /run/p9guard/p9guard.pid
-	# shellcheck disable=SC2086 # EXTRA is a word list
 	/usr/sbin/p9guard --export "$1" --listen unix:/run/p9guard/vm.sock --user nobody \
 		--helper "$helper" --pidfile /run/p9guard/p9guard.pid \
 		--audit file:/var/log/p9guard/audit.jsonl --log-level info </dev/null 2>&1 |
@@ -201,7 +194,7 @@ else
 
 	start_pair /srv/p9guard /tmp/p9guard.log
 	i=0
-	while [ $i -lt 100 ] && [ ! -S /run/p9guard/vm.sock ]; do sleep 0.2; i=$((i + 1)); done
+	while [ $i -lt 150 ] && [ ! -S /run/p9guard/vm.sock ]; do sleep 0.2; i=$((i + 1)); done
 	sleep 0.5
 	fpid=$(cat /run/p9guard/p9guard.pid 2>/dev/null)
 	hpid=$(helper_pids | head -n 1)
@@ -233,7 +226,7 @@ else
 		/run/p9guard/vm.sock /mnt 2>/tmp/mount.err; then
 		pass "mount -t 9p -o trans=unix /run/p9guard/vm.sock /mnt"
 		ex=/srv/p9guard/wl
-		mkdir /mnt/wl && [ -d $ex ] && pass "workload: mkdir (on the export: $ex)" || fail "workload: mkdir"
+		if mkdir /mnt/wl && [ -d $ex ]; then pass "workload: mkdir (on the export: $ex)"; else fail "workload: mkdir"; fi
 		printf 'p9guard under apparmor\n' >/mnt/wl/f
 		if [ "$(cat /mnt/wl/f)" = 'p9guard under apparmor' ] &&
 			[ "$(cat $ex/f)" = 'p9guard under apparmor' ]; then
@@ -293,7 +286,7 @@ else
 	base=$(dmesg | wc -l)
 	start_pair /srv/p9guardx /tmp/p9guardx.log
 	i=0
-	while [ $i -lt 100 ] && [ ! -S /run/p9guard/vm.sock ]; do sleep 0.2; i=$((i + 1)); done
+	while [ $i -lt 150 ] && [ ! -S /run/p9guard/vm.sock ]; do sleep 0.2; i=$((i + 1)); done
 	if mount -t 9p -o trans=unix,version=9p2000.L,access=client /run/p9guard/vm.sock /mnt 2>/dev/null; then
 		echo x 2>/dev/null >/mnt/f
 		mkdir /mnt/d 2>/dev/null
