@@ -60,4 +60,17 @@ if [ -n "$builddir" ]; then
 	done
 	[ -n "$(find "$out/sysroot" -name 'libc.so*')" ] || { echo "ldd named no libc" >&2; exit 1; }
 fi
+# aa-exec (Debian package apparmor; libapparmor is linked in), for the
+# guest's "aa-exec -p p9guard-helper -- cat /etc/shadow".
+aaexec=$(command -v aa-exec || true)
+if [ -n "$aaexec" ] && [ -n "$builddir" ]; then
+	mkdir -p "$out/sysroot/usr/bin"
+	cp "$aaexec" "$out/sysroot/usr/bin/aa-exec"
+	ldd "$aaexec" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p' |
+		while read -r lib; do
+			[ -e "$out/sysroot$lib" ] && continue
+			mkdir -p "$out/sysroot$(dirname "$lib")"
+			cp -L "$lib" "$out/sysroot$lib"
+		done
+fi
 echo "apparmor-guest-prep: $out ready (exports: $exports${builddir:+, daemons from $builddir})"

@@ -14,7 +14,8 @@
 # unlink) passes with no AppArmor denial; a directory the tunable does not
 # list cannot be served.
 # Part 3: a process in the helper's (and the frontend's) profile cannot
-# read /etc/shadow, and the kernel's DENIED line for it is checked.
+# read /etc/shadow (aa-probe in PROFILE, and aa-exec -p p9guard-helper --
+# cat when prep copied aa-exec), and the kernel's DENIED line is checked.
 #
 # DIR (default: this script's directory) is what
 # tests/policy/apparmor-guest-prep.sh wrote on the host: aa-probe,
@@ -318,6 +319,23 @@ for p in p9guard-helper p9guard; do
 		fail "kernel logged an AppArmor DENIED line for $p reading /etc/shadow" "$(denials_since "$base")"
 	fi
 done
+# The same with AppArmor's own aa-exec and cat, when prep copied aa-exec.
+if [ -x /usr/bin/aa-exec ]; then
+	base=$(dmesg | wc -l)
+	if out=$(/usr/bin/aa-exec -p p9guard-helper -- cat /etc/shadow 2>&1); then
+		fail "aa-exec -p p9guard-helper -- cat /etc/shadow fails" "it printed: $out"
+	else
+		pass "aa-exec -p p9guard-helper -- cat /etc/shadow fails ($out)"
+	fi
+	out=$(denials_since "$base" | grep 'operation="open" profile="p9guard-helper" name="/etc/shadow"' | head -n 1)
+	if [ -n "$out" ]; then
+		pass "kernel logged the denial: ${out#*audit: }"
+	else
+		fail "kernel logged an AppArmor DENIED line for aa-exec -p p9guard-helper cat /etc/shadow" "$(denials_since "$base")"
+	fi
+else
+	skip "aa-exec -p p9guard-helper -- cat /etc/shadow" "no aa-exec in the guest (host package apparmor, and a BUILDDIR)"
+fi
 
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
