@@ -13,9 +13,15 @@
  *   aa-probe mkdir PATH
  *   aa-probe socket inet|unix      socket(AF_INET, SOCK_STREAM) / AF_UNIX
  *   aa-probe exec PATH [ARG...]    execv PATH ARG...
+ *   aa-probe setxattr PATH NAME VALUE
+ *   aa-probe getxattr PATH NAME    prints the value (or the errno name)
+ *   aa-probe in PROFILE OP ARG...  enter PROFILE (change_profile, as
+ *                                  aa-exec -p does, but without an exec),
+ *                                  then run OP ARG... confined by it
  *
  * Prints "ok" or the errno name and exits 0 / 1; exec prints only when
- * execv fails.  Usage errors exit 2.
+ * execv fails.  Usage errors exit 2.  A failed change_profile prints
+ * "changeprofile: ERRNO" and exits 3.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +30,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static int report(int rc)
@@ -60,9 +67,45 @@ static int print_label(void)
 	return report(-1);
 }
 
+/* The "changeprofile" command of the AppArmor kernel interface, written
+ * to the task's own attr file: from then on this process is confined. */
+static int change_profile(const char *profile)
+{
+	static const char *const paths[] = { "/proc/self/attr/apparmor/current",
+					     "/proc/self/attr/current" };
+	char cmd[256];
+	int len = snprintf(cmd, sizeof(cmd), "changeprofile %s", profile);
+
+	if (len < 0 || (size_t)len >= sizeof(cmd)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		int fd = open(paths[i], O_WRONLY | O_CLOEXEC);
+		ssize_t n;
+
+		if (fd < 0)
+			continue;
+		n = write(fd, cmd, (size_t)len);
+		close(fd);
+		return n == len ? 0 : -1;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
+
+	if (argc >= 4 && !strcmp(argv[1], "in")) {
+		if (change_profile(argv[2]) < 0) {
+			printf("changeprofile: %s\n", strerrorname_np(errno) ? strerrorname_np(errno) : "E?");
+			return 3;
+		}
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+	}
 
 	if (argc == 2 && !strcmp(argv[1], "label"))
 		return print_label();
@@ -71,7 +114,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 3) {
-		fputs("usage: aa-probe label | hold | write|read|mkdir PATH | socket inet|unix | exec PATH [ARG...]\n",
+		fputs("usage: aa-probe [in PROFILE] label | hold | write|read|mkdir PATH | socket inet|unix |\n"
+		      "       setxattr PATH NAME VALUE | getxattr PATH NAME | exec PATH [ARG...]\n",
 		      stderr);
 		return 2;
 	}
@@ -98,6 +142,18 @@ int main(int argc, char **argv)
 		if (fd < 0)
 			return report(-1);
 		return report(close(fd));
+	}
+	if (!strcmp(argv[1], "setxattr") && argc == 5)
+		return report(setxattr(argv[2], argv[3], argv[4], strlen(argv[4]), 0));
+	if (!strcmp(argv[1], "getxattr") && argc == 4) {
+		char val[256];
+		ssize_t n = getxattr(argv[2], argv[3], val, sizeof(val) - 1);
+
+		if (n < 0)
+			return report(-1);
+		val[n] = '\0';
+		puts(val);
+		return 0;
 	}
 	if (!strcmp(argv[1], "exec")) {
 		execv(argv[2], argv + 2);

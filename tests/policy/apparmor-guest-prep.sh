@@ -1,7 +1,7 @@
 #!/bin/bash
 # apparmor-guest-prep.sh - host side of tests/policy/apparmor-guest.sh.
 #
-#   tests/policy/apparmor-guest-prep.sh OUTDIR [EXPORTS]
+#   tests/policy/apparmor-guest-prep.sh OUTDIR [EXPORTS [BUILDDIR]]
 #
 # Writes into OUTDIR what the guest needs to enforce the p9guard profiles
 # without any AppArmor userspace in the initramfs:
@@ -12,6 +12,10 @@
 #   OUTDIR/profiles/                the text profiles, tunable and abstraction,
 #                                   for a guest that does ship apparmor_parser
 #   OUTDIR/apparmor-guest.sh        the guest script
+#   OUTDIR/daemons/p9guard          the real binaries from BUILDDIR, if given
+#   OUTDIR/daemons/p9guard-helper
+#   OUTDIR/sysroot/                 the shared libraries they load (ldd),
+#                                   at the host's paths, for the guest's /
 # Profiles are generated for sbindir=/usr/sbin, libexecdir=/usr/libexec;
 # EXPORTS (default "/srv/p9guard/") sets @{P9GUARD_EXPORTS}.
 # Needs: gcc (static glibc: libc6-dev), apparmor (apparmor_parser).
@@ -19,8 +23,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 srcdir=$(cd "$here/../.." && pwd)
-out=${1:?usage: apparmor-guest-prep.sh OUTDIR [EXPORTS]}
+out=${1:?usage: apparmor-guest-prep.sh OUTDIR [EXPORTS [BUILDDIR]]}
 exports=${2:-/srv/p9guard/}
+builddir=${3:-}
 abi=/etc/apparmor.d/abi/3.0
 
 command -v apparmor_parser >/dev/null || { echo "apparmor_parser missing (apt-get install apparmor)" >&2; exit 1; }
@@ -39,4 +44,33 @@ done
 ${CC:-gcc} -static -O2 -Wall -Wextra -Werror -o "$out/aa-probe" "$here/aa-probe.c"
 cp "$here/apparmor-guest.sh" "$out/apparmor-guest.sh"
 chmod 0755 "$out/apparmor-guest.sh"
-echo "apparmor-guest-prep: $out ready (exports: $exports)"
+
+# The real daemons and every shared object ldd names for them (libc,
+# libseccomp, libcap-ng and the loader), copied to the same absolute
+# paths below sysroot/: the profiles' library rules match those paths.
+if [ -n "$builddir" ]; then
+	mkdir -p "$out/daemons" "$out/sysroot"
+	for b in p9guard p9guard-helper; do
+		[ -x "$builddir/$b" ] || { echo "no $builddir/$b (build p9guard first)" >&2; exit 1; }
+		cp "$builddir/$b" "$out/daemons/$b"
+		ldd "$builddir/$b" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'
+	done | sort -u | while read -r lib; do
+		mkdir -p "$out/sysroot$(dirname "$lib")"
+		cp -L "$lib" "$out/sysroot$lib"
+	done
+	[ -n "$(find "$out/sysroot" -name 'libc.so*')" ] || { echo "ldd named no libc" >&2; exit 1; }
+fi
+# aa-exec (Debian package apparmor; libapparmor is linked in), for the
+# guest's "aa-exec -p p9guard-helper -- cat /etc/shadow".
+aaexec=$(command -v aa-exec || true)
+if [ -n "$aaexec" ] && [ -n "$builddir" ]; then
+	mkdir -p "$out/sysroot/usr/bin"
+	cp "$aaexec" "$out/sysroot/usr/bin/aa-exec"
+	ldd "$aaexec" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p' |
+		while read -r lib; do
+			[ -e "$out/sysroot$lib" ] && continue
+			mkdir -p "$out/sysroot$(dirname "$lib")"
+			cp -L "$lib" "$out/sysroot$lib"
+		done
+fi
+echo "apparmor-guest-prep: $out ready (exports: $exports${builddir:+, daemons from $builddir})"

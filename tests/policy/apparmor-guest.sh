@@ -1,18 +1,30 @@
 #!/bin/sh
 # apparmor-guest.sh - inside a guest booted with AppArmor (Debian kernel,
 # "apparmor=1 security=apparmor"), load the p9guard profiles and show they
-# are enforced: the helper may write in the export and nowhere else, has
-# no inet socket and executes nothing; the frontend execs the helper into
-# its profile.  POSIX sh: runs under busybox.
+# are enforced.  POSIX sh: runs under busybox.
 #
 #   apparmor-guest.sh [DIR]
+#
+# Part 1, a stand-in probe under each profile: the helper may write in the
+# export and nowhere else, has no inet socket and executes nothing; the
+# frontend execs the helper into its profile.
+# Part 2, the real daemon pair: p9guard and p9guard-helper run under their
+# profiles on a guest-local export, the guest's own v9fs client mounts it
+# (trans=unix) and a workload (create, write, read, chown, xattr, rename,
+# unlink) passes with no AppArmor denial; a directory the tunable does not
+# list cannot be served.
+# Part 3: a process in the helper's (and the frontend's) profile cannot
+# read /etc/shadow (aa-probe in PROFILE, and aa-exec -p p9guard-helper --
+# cat when prep copied aa-exec), and the kernel's DENIED line is checked.
 #
 # DIR (default: this script's directory) is what
 # tests/policy/apparmor-guest-prep.sh wrote on the host: aa-probe,
 # p9guard-helper.bin, p9guard.bin (and profiles/ for a guest with
-# apparmor_parser).  The profiles attach to /usr/sbin/p9guard and
-# /usr/libexec/p9guard-helper, so the probe is copied to those paths; the
-# export is /srv/p9guard/ unless prep was given another.
+# apparmor_parser), daemons/ (the real binaries; their shared libraries are
+# already in the guest's /lib) and modules/ with modules.load (9p, 9pnet_fd
+# and their dependencies, written by apparmor-vm.sh).  The profiles attach
+# to /usr/sbin/p9guard and /usr/libexec/p9guard-helper; the probe and then
+# the daemons are copied to those paths.  The export is /srv/p9guard/.
 # Must run as root.  Prints one line per test and "N passed, N failed";
 # exits 0 if all passed, 1 if any failed, 77 if AppArmor is not available.
 set -u
@@ -23,7 +35,8 @@ npass=0
 nfail=0
 
 pass() { npass=$((npass + 1)); echo "PASS: $1"; }
-fail() { nfail=$((nfail + 1)); echo "FAIL: $1"; }
+fail() { nfail=$((nfail + 1)); echo "FAIL: $1"; [ $# -lt 2 ] || printf '%s\n' "$2" | sed 's/^/    /'; }
+skip() { echo "SKIP: $1 ($2)"; }
 skip_all() { echo "SKIP: apparmor-guest: $1"; echo "0 passed, 0 failed, 1 skipped"; exit 77; }
 
 # expect DESCRIPTION WANTED COMMAND...: WANTED is a pattern for the probe's line.
@@ -44,6 +57,9 @@ expect() {
 [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] ||
 	skip_all "AppArmor is not enabled in this kernel"
 [ -x "$dir/aa-probe" ] || skip_all "$dir/aa-probe missing (run apparmor-guest-prep.sh on the host)"
+# Every denial must reach the kernel log: the audit records of a guest
+# without auditd are printk_ratelimit()ed (10 per 5 s) unless this is 0.
+echo 0 >/proc/sys/kernel/printk_ratelimit
 
 # ---- load ------------------------------------------------------------------
 loaded=1
@@ -112,6 +128,214 @@ expect "frontend execs the helper into p9guard-helper" 'p9guard-helper*enforce*'
 	label_of $frontend exec $helper
 mkdir -p /run/p9guard
 expect "frontend writes in /run/p9guard" ok $frontend write /run/p9guard/p9guard.pid
+
+# ---- the real daemon pair ----------------------------------------------------
+# denials_since N: the AppArmor DENIED lines the kernel logged after its
+# first N log lines.
+denials_since() { dmesg | tail -n +"$(($1 + 1))" | grep 'apparmor="DENIED"' || true; }
+# label_pid PID: the AppArmor label of PID, read from outside.
+label_pid() { cat "/proc/$1/attr/apparmor/current" 2>/dev/null || cat "/proc/$1/attr/current" 2>/dev/null; }
+# status_field PID FIELD: a field of /proc/PID/status (first number).
+status_field() { sed -n "s/^$2:[[:space:]]*\\([0-9]*\\).*/\\1/p" "/proc/$1/status" 2>/dev/null; }
+# helper_pids: pids whose command is the installed helper.
+helper_pids() {
+	for c in /proc/[0-9]*/cmdline; do
+		[ "$(tr '\0' '\n' 2>/dev/null <"$c" | head -n 1)" = "$helper" ] || continue
+		p=${c#/proc/}
+		echo "${p%/cmdline}"
+	done
+}
+# start_pair EXPORT LOG: the real frontend in the background (it execs the
+# helper).  Its standard error is a pipe: a file inherited from this shell
+# would be revalidated against the profile at exec (and denied).
+start_pair() {
+	rm -f /run/p9guard/vm.sock /run/p9guard/p9guard.pid
+	/usr/sbin/p9guard --export "$1" --listen unix:/run/p9guard/vm.sock --user nobody \
+		--helper "$helper" --pidfile /run/p9guard/p9guard.pid \
+		--audit file:/var/log/p9guard/audit.jsonl --log-level info </dev/null 2>&1 |
+		cat >"$2" &
+}
+# stop_pair: TERM the frontend; the helper exits when its socket closes.
+stop_pair() {
+	fpid=$(cat /run/p9guard/p9guard.pid 2>/dev/null)
+	[ -n "$fpid" ] && kill "$fpid" 2>/dev/null
+	i=0
+	while [ $i -lt 50 ] && { [ -n "$fpid" ] && [ -d "/proc/$fpid" ] || [ -n "$(helper_pids)" ]; }; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ -z "$(helper_pids)" ] && { [ -z "$fpid" ] || [ ! -d "/proc/$fpid" ]; }
+}
+
+if [ ! -x "$dir/daemons/p9guard" ] || [ ! -x "$dir/daemons/p9guard-helper" ]; then
+	skip "real daemon pair under the profiles" "no p9guard build was given to apparmor-guest-prep.sh"
+elif [ ! -s "$dir/modules.load" ]; then
+	skip "real daemon pair under the profiles" "no 9p modules in $dir/modules (apparmor-vm.sh puts them there)"
+else
+	# Any module already loaded (or built in) is fine: insmod then says EEXIST.
+	while read -r m; do
+		insmod "$dir/modules/$m" 2>/dev/null || grep -q "^${m%.ko} " /proc/modules ||
+			fail "insmod $m"
+	done <"$dir/modules.load"
+	cp "$dir/daemons/p9guard" "$frontend"
+	cp "$dir/daemons/p9guard-helper" "$helper"
+	chmod 0755 "$frontend" "$helper"
+	mkdir -p /run/p9guard /var/log/p9guard /mnt
+	rm -f /var/log/p9guard/audit.jsonl
+	# The export: a guest-local ext2 (loop) file system, because the
+	# initramfs's tmpfs has no user.* xattrs on this kernel.
+	if dd if=/dev/zero of=/tmp/export.img bs=1M count=16 2>/dev/null &&
+		mke2fs -F -I 256 /tmp/export.img >/dev/null 2>&1 &&
+		mount -o loop /tmp/export.img /srv/p9guard; then
+		pass "export /srv/p9guard: a loop-mounted ext2 (user xattrs)"
+	else
+		fail "export /srv/p9guard: a loop-mounted ext2" "$(dmesg | tail -n 5)"
+	fi
+	base=$(dmesg | wc -l)
+
+	start_pair /srv/p9guard /tmp/p9guard.log
+	i=0
+	while [ $i -lt 150 ] && [ ! -S /run/p9guard/vm.sock ]; do sleep 0.2; i=$((i + 1)); done
+	sleep 0.5
+	fpid=$(cat /run/p9guard/p9guard.pid 2>/dev/null)
+	hpid=$(helper_pids | head -n 1)
+	if [ -S /run/p9guard/vm.sock ] && [ -n "$fpid" ] && [ -n "$hpid" ]; then
+		pass "the real p9guard starts under its profile and listens on /run/p9guard/vm.sock (frontend $fpid, helper $hpid)"
+	else
+		fail "the real p9guard starts under its profile" "$(cat /tmp/p9guard.log; denials_since "$base")"
+	fi
+	got=$(label_pid "$fpid")
+	case $got in
+	'p9guard (enforce)') pass "frontend process $fpid runs as 'p9guard (enforce)' (/proc/PID/attr/current)" ;;
+	*) fail "frontend process runs as 'p9guard (enforce)': got '$got'" ;;
+	esac
+	got=$(label_pid "$hpid")
+	case $got in
+	'p9guard-helper (enforce)') pass "helper process $hpid runs as 'p9guard-helper (enforce)' (/proc/PID/attr/current)" ;;
+	*) fail "helper process runs as 'p9guard-helper (enforce)': got '$got'" ;;
+	esac
+	if [ -n "$hpid" ] && [ "$(status_field "$hpid" PPid)" = "$fpid" ] &&
+		[ "$(status_field "$fpid" Uid)" = 65534 ] && [ "$(status_field "$hpid" Uid)" = 0 ]; then
+		pass "the helper is the frontend's child (exec'd through the Px rule); frontend uid 65534, helper uid 0"
+	else
+		fail "helper is the frontend's child; frontend nobody, helper root" \
+			"helper PPid $(status_field "$hpid" PPid) frontend $fpid; uids $(status_field "$fpid" Uid) $(status_field "$hpid" Uid)"
+	fi
+
+	# The guest's own v9fs client, over the unix socket.
+	if mount -t 9p -o trans=unix,version=9p2000.L,access=client,msize=262144 \
+		/run/p9guard/vm.sock /mnt 2>/tmp/mount.err; then
+		pass "mount -t 9p -o trans=unix /run/p9guard/vm.sock /mnt"
+		ex=/srv/p9guard/wl
+		if mkdir /mnt/wl && [ -d $ex ]; then pass "workload: mkdir (on the export: $ex)"; else fail "workload: mkdir"; fi
+		printf 'p9guard under apparmor\n' >/mnt/wl/f
+		if [ "$(cat /mnt/wl/f)" = 'p9guard under apparmor' ] &&
+			[ "$(cat $ex/f)" = 'p9guard under apparmor' ]; then
+			pass "workload: create, write, read back (same bytes in the export)"
+		else
+			fail "workload: create, write, read back" "mount: '$(cat /mnt/wl/f 2>&1)' export: '$(cat $ex/f 2>&1)'"
+		fi
+		chown 4711:4712 /mnt/wl/f
+		got=$(stat -c %u:%g $ex/f)
+		if [ "$got" = 4711:4712 ] && [ "$(stat -c %u:%g /mnt/wl/f)" = 4711:4712 ]; then
+			pass "workload: chown 4711:4712 (owner in the export: $got)"
+		else
+			fail "workload: chown 4711:4712" "export: $got"
+		fi
+		"$dir/aa-probe" setxattr /mnt/wl/f user.p9guard confined >/dev/null
+		got=$("$dir/aa-probe" getxattr $ex/f user.p9guard)
+		if [ "$got" = confined ] && [ "$("$dir/aa-probe" getxattr /mnt/wl/f user.p9guard)" = confined ]; then
+			pass "workload: setxattr/getxattr user.p9guard (in the export: $got)"
+		else
+			fail "workload: setxattr/getxattr user.p9guard" "export: $got"
+		fi
+		mv /mnt/wl/f /mnt/wl/g
+		if [ ! -e $ex/f ] && [ "$(cat $ex/g 2>&1)" = 'p9guard under apparmor' ]; then
+			pass "workload: rename f -> g"
+		else
+			fail "workload: rename f -> g" "$(ls -la $ex)"
+		fi
+		rm /mnt/wl/g && rmdir /mnt/wl
+		if [ ! -e $ex ]; then pass "workload: unlink, rmdir"; else fail "workload: unlink, rmdir" "$(ls -la $ex)"; fi
+		umount /mnt || fail "umount /mnt"
+	else
+		fail "mount -t 9p -o trans=unix /run/p9guard/vm.sock /mnt" "$(cat /tmp/mount.err /tmp/p9guard.log)"
+	fi
+	log=/var/log/p9guard/audit.jsonl
+	out=""
+	for op in mkdir lcreate chown xattrset renameat unlinkat; do
+		grep "\"op\":\"$op\"" $log 2>/dev/null | grep -q '"path":"/wl' || out="$out $op"
+	done
+	if [ -z "$out" ]; then
+		pass "the helper appended its audit trail to $log ($(wc -l <$log) records: mkdir, lcreate, chown, xattrset, renameat, unlinkat on /wl...)"
+	else
+		fail "the helper appended its audit trail to $log: no record of$out" \
+			"$(grep -o '"op":"[a-z_]*"' $log 2>&1 | sort | uniq -c)"
+	fi
+	if stop_pair; then pass "both daemons exit on SIGTERM to the frontend"; else fail "both daemons exit on SIGTERM"; fi
+	out=$(denials_since "$base")
+	if [ -z "$out" ]; then
+		pass "no AppArmor denial while the confined pair served the workload"
+	else
+		fail "no AppArmor denial while the confined pair served the workload" "$out"
+	fi
+
+	# A directory the tunable does not list: the pair starts (opening a
+	# directory O_PATH is not mediated), but the helper's profile refuses
+	# every file operation in it, and the kernel logs each refusal.
+	mkdir -p /srv/p9guardx
+	base=$(dmesg | wc -l)
+	start_pair /srv/p9guardx /tmp/p9guardx.log
+	i=0
+	while [ $i -lt 150 ] && [ ! -S /run/p9guard/vm.sock ]; do sleep 0.2; i=$((i + 1)); done
+	if mount -t 9p -o trans=unix,version=9p2000.L,access=client /run/p9guard/vm.sock /mnt 2>/dev/null; then
+		echo x 2>/dev/null >/mnt/f
+		mkdir /mnt/d 2>/dev/null
+		umount /mnt
+	fi
+	stop_pair >/dev/null
+	out=$(denials_since "$base" | grep 'profile="p9guard-helper" name="/srv/p9guardx/')
+	if [ -z "$(ls -A /srv/p9guardx)" ] && [ -n "$out" ]; then
+		pass "serving /srv/p9guardx (not in @{P9GUARD_EXPORTS}): nothing created, denial logged: $(printf '%s\n' "$out" | head -n 1 | sed 's/.*apparmor=/apparmor=/')"
+	else
+		fail "serving /srv/p9guardx (not in @{P9GUARD_EXPORTS}): nothing created, denials logged" \
+			"$(ls -la /srv/p9guardx; cat /tmp/p9guardx.log; denials_since "$base")"
+	fi
+fi
+
+# ---- /etc/shadow, what aa-exec -p would show ----------------------------------
+# aa-probe "in PROFILE" changes into the profile (the kernel's changeprofile,
+# as aa-exec -p does before its exec) and then opens the file itself.
+printf 'root:*:19000:0:99999:7:::\n' >/etc/shadow
+chmod 0640 /etc/shadow
+expect "an unconfined process reads /etc/shadow (DAC allows it)" ok "$dir/aa-probe" read /etc/shadow
+for p in p9guard-helper p9guard; do
+	base=$(dmesg | wc -l)
+	expect "in profile $p: open /etc/shadow is denied" "$denied" "$dir/aa-probe" in "$p" read /etc/shadow
+	out=$(denials_since "$base" | grep "operation=\"open\" profile=\"$p\" name=\"/etc/shadow\"" | head -n 1)
+	if [ -n "$out" ]; then
+		pass "kernel logged the denial: ${out#*audit: }"
+	else
+		fail "kernel logged an AppArmor DENIED line for $p reading /etc/shadow" "$(denials_since "$base")"
+	fi
+done
+# The same with AppArmor's own aa-exec and cat, when prep copied aa-exec.
+if [ -x /usr/bin/aa-exec ]; then
+	base=$(dmesg | wc -l)
+	if out=$(/usr/bin/aa-exec -p p9guard-helper -- cat /etc/shadow 2>&1); then
+		fail "aa-exec -p p9guard-helper -- cat /etc/shadow fails" "it printed: $out"
+	else
+		pass "aa-exec -p p9guard-helper -- cat /etc/shadow fails ($out)"
+	fi
+	out=$(denials_since "$base" | grep 'operation="open" profile="p9guard-helper" name="/etc/shadow"' | head -n 1)
+	if [ -n "$out" ]; then
+		pass "kernel logged the denial: ${out#*audit: }"
+	else
+		fail "kernel logged an AppArmor DENIED line for aa-exec -p p9guard-helper cat /etc/shadow" "$(denials_since "$base")"
+	fi
+else
+	skip "aa-exec -p p9guard-helper -- cat /etc/shadow" "no aa-exec in the guest (host package apparmor, and a BUILDDIR)"
+fi
 
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]

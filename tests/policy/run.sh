@@ -16,9 +16,16 @@
 # profiles `make` generated (apparmor/p9guard), those are parsed as well.
 # Then, if tests/vm/fetch.sh cached a guest kernel and QEMU is installed,
 # tests/policy/apparmor-vm.sh boots it with AppArmor and checks that the
-# profiles are enforced (writes outside the export denied, and so on).
+# profiles are enforced: a probe under each profile, then the real daemon
+# pair serving a guest-local export to the guest's own 9p mount, and the
+# kernel's DENIED lines checked.
 #
-# P9GUARD_POLICY_ONLY=selinux|apparmor runs one half.
+# make install: a fresh tree configured with --prefix=/usr --sysconfdir=/etc
+# installs (DESTDIR) the module under /usr/share/selinux/packages/, the
+# profiles, tunable and abstraction under /etc/apparmor.d/ and the man page.
+# The guest runs the real p9guard and p9guard-helper: from
+# $P9GUARD_BUILDDIR, BUILDDIR, build-ci/, build/, or that fresh tree.
+# P9GUARD_POLICY_ONLY=selinux|install|apparmor runs one part.
 # One line per test (PASS/FAIL/SKIP), then "N passed, N failed, N skipped";
 # exit 1 if any failed.  A test is skipped only when a tool is missing, and
 # says which Debian package provides it.
@@ -211,6 +218,34 @@ selinux_tests() {
 		pass "selinux: p9guard_helper_t writes files only of export types, its log and its own /proc"
 	else
 		fail "selinux: p9guard_helper_t writes only export/log files" "$(echo $extra)"
+	fi
+
+	# 5b. What the helper (and the frontend) may read outside the exports.
+	# sesearch -t also matches rules on attributes that hold the type.
+	local t fileish='^allow [^ ]* [^ :]*:(file|dir|lnk_file) '
+	for t in shadow_t user_home_t user_home_dir_t ssh_home_t; do
+		out=$({ se -A -s p9guard_helper_t -t "$t"; se -A -s p9guard_t -t "$t"; } | grep -E "$fileish" || true)
+		if [ -z "$out" ] && seinfo -t "$t" "$pol" 2>/dev/null | grep -q "$t"; then
+			pass "selinux: neither p9guard_helper_t nor p9guard_t has any file/dir/symlink rule on $t (no read, open, write...)"
+		else
+			fail "selinux: no file/dir/symlink rule on $t for the p9guard domains" "$out"
+		fi
+	done
+	perms=$(se -A -s p9guard_helper_t -t etc_t | grep -E "$fileish" | se_perms)
+	extra=$(set_minus "$perms" "$(set_of getattr ioctl lock open read search)")
+	if [ -n "$perms" ] && [ -z "$extra" ]; then
+		pass "selinux: p9guard_helper_t only reads etc_t (/etc/passwd, /etc/group: {$(echo $perms)})"
+	else
+		fail "selinux: p9guard_helper_t on etc_t: read only" "perms: $(echo $perms); extra: $(echo $extra)"
+	fi
+	out=$(se -A -s p9guard_helper_t -c file -p read,open | se_targets)
+	extra=$(set_minus "$out" "$(set_of p9guard_exports p9guard_export_t virt_content_t svirt_image_t virt_image_t \
+		p9guard_log_t p9guard_helper_exec_t p9guard_helper_t etc_t ld_so_t ld_so_cache_t lib_t textrel_shlib_t \
+		cpu_online_t sysctl_kernel_t sysctl_crypto_t)")
+	if grep -qx etc_t <<<"$out" && [ -z "$extra" ]; then
+		pass "selinux: p9guard_helper_t opens/reads files only of export types, its log, /etc, loader, libraries, own /proc, sysctl"
+	else
+		fail "selinux: p9guard_helper_t reads unexpected file types" "$(echo $extra)"
 	fi
 
 	# 6. The helper creates no network socket.
@@ -530,12 +565,115 @@ apparmor_tests() {
 	fi
 }
 
+############################################################################
+# make install
+############################################################################
+
+# A fresh build tree configured like a distribution package (prefix /usr,
+# sysconfdir /etc), `make selinux` when the policy devel files are there,
+# then `make install DESTDIR=...`: the module, the profiles, their tunable
+# and abstraction and the policy man page land where docs/policies.md
+# says, and the installed profiles name the installed binaries.
+install_tests() {
+	local b=$work/inst/build d=$work/inst/dest aa=$work/inst/dest/etc/apparmor.d out f missing=""
+	if [ ! -x "$srcdir/configure" ]; then
+		skip "install: make install DESTDIR" "no $srcdir/configure (run autoreconf -fi)"
+		return
+	fi
+	if [ -f "$srcdir/config.status" ]; then
+		skip "install: make install DESTDIR" "$srcdir is configured in-tree; a second build tree cannot be made"
+		return
+	fi
+	mkdir -p "$b" "$d"
+	if ! (cd "$b" && "$srcdir/configure" --prefix=/usr --sysconfdir=/etc --libexecdir=/usr/libexec \
+		--localstatedir=/var >configure.log 2>&1); then
+		fail "install: configure --prefix=/usr --sysconfdir=/etc" "$(tail -20 "$b/configure.log")"
+		return
+	fi
+	if [ -f /usr/share/selinux/devel/Makefile ]; then
+		if (cd "$b" && ulimit -v 4000000 && make selinux >selinux.log 2>&1); then
+			pass "install: make selinux (prefix /usr) builds selinux/p9guard.pp"
+		else
+			fail "install: make selinux" "$(tail -20 "$b/selinux.log")"
+		fi
+	fi
+	if (cd "$b" && make -j2 install DESTDIR="$d" >install.log 2>&1); then
+		pass "install: make install DESTDIR=... (prefix /usr, sysconfdir /etc)"
+	else
+		fail "install: make install DESTDIR=..." "$(tail -20 "$b/install.log")"
+		return
+	fi
+	if [ -f /usr/share/selinux/devel/Makefile ]; then
+		# A policy module package starts with its magic, 0xf97cff8f (LE).
+		f=$d/usr/share/selinux/packages/p9guard.pp
+		if [ -s "$f" ] && [ "$(od -An -tx4 -N4 "$f" | tr -d ' ')" = f97cff8f ] && cmp -s "$f" "$b/selinux/p9guard.pp"; then
+			pass "install: p9guard.pp installed as /usr/share/selinux/packages/p9guard.pp (module package magic)"
+		else
+			fail "install: /usr/share/selinux/packages/p9guard.pp" "$(cd "$d" && find . -name '*.pp')"
+		fi
+	else
+		skip "install: p9guard.pp under /usr/share/selinux/packages/" "no /usr/share/selinux/devel/Makefile (selinux-policy-dev)"
+	fi
+	for f in p9guard p9guard-helper tunables/p9guard abstractions/p9guard-base; do
+		[ -s "$aa/$f" ] || missing="$missing /etc/apparmor.d/$f"
+	done
+	if [ -z "$missing" ]; then
+		pass "install: /etc/apparmor.d/{p9guard,p9guard-helper,tunables/p9guard,abstractions/p9guard-base} installed"
+	else
+		fail "install: AppArmor files under /etc/apparmor.d" "missing:$missing; found: $(cd "$d" && find . -path '*apparmor*' -type f)"
+	fi
+	if command -v apparmor_parser >/dev/null && [ -z "$missing" ]; then
+		# The installed tunable and abstraction first, the system's global ones after.
+		out=$(for f in p9guard p9guard-helper; do
+			apparmor_parser -p -I "$aa" -I /etc/apparmor.d "$aa/$f" 2>&1 | sed -n 's/^profile \([^ ]*\) \([^ ]*\) .*/\1 \2/p'
+		done)
+		if [ "$(echo $out)" = "p9guard /usr/sbin/p9guard p9guard-helper /usr/libexec/p9guard-helper" ] &&
+			grep -qE '^ */usr/libexec/p9guard-helper +Px -> p9guard-helper,' "$aa/p9guard" &&
+			[ -x "$d/usr/sbin/p9guard" ] && [ -x "$d/usr/libexec/p9guard-helper" ] &&
+			apparmor_parser -Q -K -I "$aa" -I /etc/apparmor.d "$aa/p9guard-helper" "$aa/p9guard" >/dev/null 2>&1; then
+			pass "install: installed profiles parse and attach to the installed /usr/sbin/p9guard, /usr/libexec/p9guard-helper (Px)"
+		else
+			fail "install: installed profiles attach to the installed binaries" "$out"
+		fi
+	fi
+	f=$d/usr/share/man/man7/p9guard-policy.7
+	if [ -s "$f" ] && grep -q 'semodule' "$f" && grep -q 'apparmor_parser' "$f"; then
+		pass "install: man page p9guard-policy(7) installed as /usr/share/man/man7/p9guard-policy.7"
+	else
+		fail "install: man page p9guard-policy(7)" "$(cd "$d" && find . -path '*man*' -type f)"
+	fi
+	if (cd "$b" && make uninstall DESTDIR="$d" >uninstall.log 2>&1) &&
+		[ -z "$(cd "$d" && find . -type f \( -name '*.pp' -o -path '*apparmor.d*' -o -name 'p9guard-policy.7' \))" ]; then
+		pass "install: make uninstall removes the module, the profiles and the man page"
+	else
+		fail "install: make uninstall" "$(cd "$d" && find . -type f)"
+	fi
+	inst_builddir=$b
+}
+
+# The build whose binaries run in the guest: $P9GUARD_BUILDDIR, the
+# directory given to this script, build-ci/ or build/ in the source tree,
+# else the tree install_tests built.
+inst_builddir=
+find_builddir() {
+	local d
+	for d in "${P9GUARD_BUILDDIR:-}" "$target" "$srcdir/build-ci" "$srcdir/build" "$inst_builddir"; do
+		if [ -n "$d" ] && [ -x "$d/p9guard" ] && [ -x "$d/p9guard-helper" ]; then
+			echo "$d"
+			return
+		fi
+	done
+}
+
 # Enforcement in a real kernel: tests/policy/apparmor-vm.sh boots the guest
 # kernel tests/vm/fetch.sh cached, with AppArmor on, and runs
-# apparmor-guest.sh.  Each guest line becomes a test here.
+# apparmor-guest.sh (the probe, then the real daemon pair).  Each guest
+# line becomes a test here.
 apparmor_guest_tests() {
-	local out rc line
-	out=$(bash "$here/apparmor-vm.sh" 2>&1) && rc=0 || rc=$?
+	local out rc line bd start=$SECONDS
+	bd=$(find_builddir)
+	[ -n "$bd" ] || echo "note: no p9guard build found (P9GUARD_BUILDDIR, $target, build-ci, build): the guest skips the daemon pair"
+	out=$(bash "$here/apparmor-vm.sh" $bd 2>&1) && rc=0 || rc=$?
 	if [ "$rc" = 77 ]; then
 		skip "apparmor(guest): enforcement in a guest kernel" "$(sed -n 's/^SKIP: apparmor-vm: //p' <<<"$out")"
 		return
@@ -551,12 +689,16 @@ apparmor_guest_tests() {
 	if [ "$rc" != 0 ] && ! grep -q '^FAIL: ' <<<"$out"; then
 		fail "apparmor(guest): the guest run failed (exit $rc)" "$(tail -n 20 <<<"$out")"
 	fi
+	echo "    (guest stage: $((SECONDS - start)) s${bd:+, daemons from $bd})"
 }
 
-# P9GUARD_POLICY_ONLY=selinux or =apparmor runs one half (a stated skip for the other).
+# P9GUARD_POLICY_ONLY=selinux, =apparmor or =install runs one part (a
+# stated skip for the others).
 only=${P9GUARD_POLICY_ONLY:-}
 echo "== SELinux"
 if [ -z "$only" ] || [ "$only" = selinux ]; then selinux_tests; else skip "selinux: all" "P9GUARD_POLICY_ONLY=$only"; fi
+echo "== make install"
+if [ -z "$only" ] || [ "$only" = install ]; then install_tests; else skip "install: all" "P9GUARD_POLICY_ONLY=$only"; fi
 echo "== AppArmor"
 if [ -z "$only" ] || [ "$only" = apparmor ]; then
 	apparmor_tests
