@@ -49,7 +49,9 @@ chmod 0755 "$root/init"
 # ---- kernel modules ------------------------------------------------------
 # What we need, by name. Anything built into this kernel (=y) is simply not
 # found in modules.dep and skipped; anything missing from both is an error.
-wanted=(virtio_pci virtio_net 9pnet_fd 9p)
+# 9pnet_virtio is not used (the guest mounts trans=tcp) but ships with the
+# 9p modules so that a trans=virtio mount can be tried in the same guest.
+wanted=(virtio_pci virtio_net 9pnet_fd 9pnet_virtio 9p)
 builtin=$moddir/modules.builtin
 
 declare -A seen=()
