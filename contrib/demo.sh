@@ -115,9 +115,17 @@ setsid "$bdir/p9guard" --export "$dir" --listen "unix:$sock" \
 	--socket-owner "$quser" --socket-mode 0600 --user nobody \
 	>"$scratch/p9guard.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
-[ -S "$sock" ] || { cat "$scratch/p9guard.log"; die "p9guard did not start"; }
-grep -E 'confinement:' "$scratch/p9guard.log" | sed 's/^/   /'
+# The socket is made before the frontend confines itself; "ready" comes after.
+for _ in $(seq 100); do
+	grep -q ': ready$' "$scratch/p9guard.log" && break
+	kill -0 "$server_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [ ! -S "$sock" ] || ! grep -q ': ready$' "$scratch/p9guard.log"; then
+	cat "$scratch/p9guard.log"
+	die "p9guard did not start"
+fi
+grep -E 'confinement:' "$scratch/p9guard.log" | sed 's/^/   /' || true
 
 say "4. Boot a guest with QEMU as the unprivileged user '$quser' (TCG); it mounts the socket over guestfwd"
 echo "   -netdev user,restrict=on,guestfwd=tcp:10.0.2.100:564-unix:$sock"
