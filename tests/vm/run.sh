@@ -68,6 +68,23 @@ if [ "$(id -u)" != 0 ]; then
     exit 77
 fi
 
+# ---- configurations ----------------------------------------------------------
+default_configs="msize=1048576,cache=none,bigdir=10000 msize=8192,cache=none,bigdir=1000"
+default_configs="$default_configs msize=1048576,cache=loose,bigdir=1000"
+default_configs="$default_configs msize=8192,cache=loose,bigdir=1000"
+read -r -a configs <<< "${P9G_VM_CONFIGS:-$default_configs}"
+[ "${#configs[@]}" -gt 0 ] || die "P9G_VM_CONFIGS is empty"
+[ -n "$only" ] && configs=("${configs[0]}")
+for c in "${configs[@]}"; do    # check them all before the first boot
+    for kv in ${c//,/ }; do
+        case $kv in
+        msize=[0-9]*|bigdir=[0-9]*) ;;
+        cache=[a-z]*) ;;
+        *) die "configuration '$c': '$kv' is not msize=N, cache=MODE or bigdir=N" ;;
+        esac
+    done
+done
+
 "$here/fetch.sh"
 
 if ! id -u "$quser" >/dev/null 2>&1; then
@@ -202,23 +219,6 @@ case $server in
 diod|p9guard) ;;
 *) die "unknown server '$server' (diod or p9guard)" ;;
 esac
-
-# ---- configurations ----------------------------------------------------------
-default_configs="msize=1048576,cache=none,bigdir=10000 msize=8192,cache=none,bigdir=1000"
-default_configs="$default_configs msize=1048576,cache=loose,bigdir=1000"
-default_configs="$default_configs msize=8192,cache=loose,bigdir=1000"
-read -r -a configs <<< "${P9G_VM_CONFIGS:-$default_configs}"
-[ "${#configs[@]}" -gt 0 ] || die "P9G_VM_CONFIGS is empty"
-[ -n "$only" ] && configs=("${configs[0]}")
-for c in "${configs[@]}"; do    # check them all before the first boot
-    for kv in ${c//,/ }; do
-        case $kv in
-        msize=[0-9]*|bigdir=[0-9]*) ;;
-        cache=[a-z]*) ;;
-        *) die "configuration '$c': '$kv' is not msize=N, cache=MODE or bigdir=N" ;;
-        esac
-    done
-done
 
 # ---- xfail list (one per server) ---------------------------------------------
 xfail_file=$here/xfail-$server.txt
