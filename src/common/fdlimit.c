@@ -28,24 +28,43 @@ bool fdlimit_errno(int err)
 	return err == EMFILE || err == ENFILE;
 }
 
-void fdlimit_warn(struct fdlimit_ratelimit *rl, const char *what, int err)
+void fdlimit_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("cannot raise RLIMIT_NOFILE to its hard limit: %m");
+	}
+}
+
+bool fdlimit_ratelimit_pass(struct fdlimit_ratelimit *rl, unsigned long *more)
 {
 	struct timespec ts;
 	long long now, last;
-	unsigned long more;
-	char again[64] = "";
 
-	if (err < 0)
-		err = -err;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (long long)ts.tv_sec;
 	last = atomic_load(&rl->last_s);
 	if (now - last < FDLIMIT_WARN_SECONDS ||
 	    !atomic_compare_exchange_strong(&rl->last_s, &last, now)) {
 		atomic_fetch_add(&rl->suppressed, 1);
-		return;
+		return false;
 	}
-	more = atomic_exchange(&rl->suppressed, 0);
+	*more = atomic_exchange(&rl->suppressed, 0);
+	return true;
+}
+
+void fdlimit_warn(struct fdlimit_ratelimit *rl, const char *what, int err)
+{
+	unsigned long more;
+	char again[64] = "";
+
+	if (err < 0)
+		err = -err;
+	if (!fdlimit_ratelimit_pass(rl, &more))
+		return;
 	if (more)
 		snprintf(again, sizeof(again), " (%lu more since the last warning)", more);
 	if (err == ENFILE)

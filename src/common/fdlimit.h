@@ -22,6 +22,9 @@ struct fdlimit_ratelimit {
 };
 #define FDLIMIT_RATELIMIT_INIT {-FDLIMIT_WARN_SECONDS, 0}
 
+/* Raise the soft RLIMIT_NOFILE to the hard one (each fid may hold a
+ * descriptor); call before sandboxing and before fdlimit_init(). */
+void fdlimit_raise(void);
 /* Read RLIMIT_NOFILE for later messages; call before sandboxing. */
 void fdlimit_init(void);
 /* err (either sign) is EMFILE or ENFILE. */
@@ -30,5 +33,8 @@ bool fdlimit_errno(int err);
  * ENFILE's equivalent; err of either sign), at most once per
  * FDLIMIT_WARN_SECONDS per rl, counting the ones left out. */
 void fdlimit_warn(struct fdlimit_ratelimit *rl, const char *what, int err);
+/* True at most once per FDLIMIT_WARN_SECONDS per rl (then *more is the
+ * number of calls left out since); for other rate-limited warnings. */
+bool fdlimit_ratelimit_pass(struct fdlimit_ratelimit *rl, unsigned long *more);
 
 #endif

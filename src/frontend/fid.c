@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fdlimit.h"
+#include "common/log.h"
 #include "frontend/fid.h"
 #include "frontend/helper_client.h"
 
@@ -52,6 +54,22 @@ static void fid_free(struct fid_table *t, struct fid *f)
 	free(f->xname);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
+}
+
+/* A client at --max-fids gets EMFILE; the operator gets a line saying why. */
+static void fid_warn_limit(unsigned int max)
+{
+	static struct fdlimit_ratelimit rl = FDLIMIT_RATELIMIT_INIT;
+	unsigned long more;
+
+	if (!fdlimit_ratelimit_pass(&rl, &more))
+		return;
+	if (more)
+		log_warn("a connection reached --max-fids %u: new fids get EMFILE until it "
+			 "clunks some (%lu more refused since the last warning)", max, more);
+	else
+		log_warn("a connection reached --max-fids %u: new fids get EMFILE until it "
+			 "clunks some", max);
 }
 
 static struct fid **fid_slot(struct fid_table *t, uint32_t num)
@@ -116,6 +134,7 @@ int fid_insert(struct fid_table *t, struct fid *f, bool replace)
 	if (t->count >= t->max) {
 		pthread_mutex_unlock(&t->lock);
 		fid_put(t, old);
+		fid_warn_limit(t->max);
 		return -EMFILE;
 	}
 	f->hnext = t->bucket[fid_hash(f->num)];

@@ -63,7 +63,8 @@ int main(int argc, char **argv)
 	 * the sandbox forbids.  The main arena grows with brk and mmap only.
 	 */
 	mallopt(M_ARENA_MAX, 1);
-	fdlimit_init(); /* getrlimit is not allowed once sandboxed */
+	fdlimit_raise(); /* an open fid holds a descriptor: take what we may */
+	fdlimit_init();	 /* getrlimit is not allowed once sandboxed */
 	struct sandbox_opts so;
 
 	sandbox_opts_init(&so);	/* ids kept: launcher_drop_privileges() set them */

@@ -42,7 +42,7 @@ const char options_help_text[] =
     "  --threads N             worker threads, in each process (1-64, default 4)\n"
     "  --msize N               largest 9P message accepted (4096-1048576, default 1048576)\n"
     "  --max-connections N     clients served at once (1-4096, default 64)\n"
-    "  --max-fids N            fids per connection (16-1048576, default 16384)\n"
+    "  --max-fids N            fids per connection (16-1048576, default 65536)\n"
     "  --max-requests N        requests in flight per connection (1-65535, default 64)\n"
     "  --max-buffered SIZE     request and reply bytes one connection may hold before\n"
     "                          its requests wait (64K-1G, suffix K/M/G; default 8M)\n"

@@ -21,7 +21,7 @@
 /* Resource limits: what one client may make the frontend hold (p9guard(8)). */
 #define OPT_DEFAULT_MAX_CONNS 64
 #define OPT_MAX_MAX_CONNS 4096
-#define OPT_DEFAULT_MAX_FIDS 16384
+#define OPT_DEFAULT_MAX_FIDS 65536
 #define OPT_MAX_MAX_FIDS (1024u * 1024u)
 #define OPT_DEFAULT_MAX_REQUESTS 64
 #define OPT_MAX_MAX_REQUESTS 65535

@@ -139,6 +139,7 @@ static const struct {
 	{"inflight", ft_inflight, "inflight SOCK ROUND [FRONTEND-PID HELPER-PID]"},
 	{"enospc", ft_enospc, "enospc SOCK"},
 	{"nofile", ft_nofile, "nofile SOCK NFILES"},
+	{"maxfids", ft_maxfids, "maxfids SOCK MAX"},
 };
 
 int main(int argc, char **argv)
@@ -152,6 +153,6 @@ int main(int argc, char **argv)
 				fprintf(stderr, "usage: fault_client %s\n", cmds[i].usage);
 			return rc ? rc : ft_failures() ? 1 : 0;
 		}
-	fprintf(stderr, "usage: fault_client workload|verify|inflight|enospc|nofile ARGS...\n");
+	fprintf(stderr, "usage: fault_client workload|verify|inflight|enospc|nofile|maxfids ARGS...\n");
 	return 2;
 }

@@ -13,6 +13,12 @@
  *    (its connection closed) or waits; it is never left hanging once
  *    descriptors are free again.
  *  - After the fids are clunked, the same walks and opens all succeed.
+ *
+ * maxfids SOCK MAX: run.sh starts p9guard with --max-fids MAX (and the
+ * usual descriptor limits).  The attach fid and MAX-1 clones of it are
+ * granted, every further walk is answered EMFILE (run.sh checks the log has
+ * one warning naming --max-fids, not one per refusal), and after one clunk
+ * a walk succeeds again.
  */
 #include "config.h"
 
@@ -185,6 +191,53 @@ int ft_nofile(int argc, char **argv)
 	check(rc == 0, "nofile: a new client is served once the fids are clunked: %s", rcs(rc));
 	if (rc == 0)
 		p9c_close(c2);
+	p9c_close(c);
+	return 0;
+}
+
+int ft_maxfids(int argc, char **argv)
+{
+	static uint32_t fids[NF_MAX];
+	struct p9_client *c;
+	unsigned int max, n, refused = 0;
+	uint32_t root;
+	int err = 0;
+
+	if (argc != 2)
+		return 2;
+	max = (unsigned int)atoi(argv[1]);
+	if (max < 2 || max > NF_MAX)
+		return 2;
+	if (!check(ft_connect(argv[0], 0, &c, &root) == 0, "maxfids: connect and attach"))
+		return 1;
+	for (n = 0; n < max; n++) {
+		fids[n] = ft_walk1(c, root, NULL, &err);
+		if (fids[n] == P9_NOFID)
+			break;
+	}
+	check(n == max - 1 && err == -EMFILE,
+	      "maxfids: --max-fids %u: the attach fid and %u clones granted, then %s (want %u "
+	      "clones, then EMFILE)",
+	      max, n, rcs(err), max - 1);
+	for (unsigned int i = 0; i < NF_REPEAT; i++) {
+		uint32_t fid = ft_walk1(c, root, NULL, &err);
+
+		ft_clunk(c, fid);
+		refused += err == -EMFILE;
+	}
+	check(refused == NF_REPEAT, "maxfids: %u more walks at the limit: %u EMFILE", NF_REPEAT,
+	      refused);
+	if (n > 0) {
+		uint32_t fid;
+
+		ft_clunk(c, fids[--n]);
+		fid = ft_walk1(c, root, NULL, &err);
+		check(fid != P9_NOFID, "maxfids: after one clunk a walk is granted again: %s",
+		      rcs(err));
+		ft_clunk(c, fid);
+	}
+	while (n > 0)
+		ft_clunk(c, fids[--n]);
 	p9c_close(c);
 	return 0;
 }

@@ -10,6 +10,7 @@
  *   inflight  fault_inflight.c  a client vanishing with requests in flight
  *   enospc    fault_enospc.c    a full tmpfs export
  *   nofile    fault_nofile.c    the daemon under a low RLIMIT_NOFILE
+ *   maxfids   fault_nofile.c    a connection at --max-fids
  * Each prints "PASS: ..." and "FAIL: ..." lines (run.sh counts them) and
  * exits 1 when a check failed, 2 on bad usage.
  */
@@ -48,5 +49,6 @@ int ft_verify(int argc, char **argv);
 int ft_inflight(int argc, char **argv);
 int ft_enospc(int argc, char **argv);
 int ft_nofile(int argc, char **argv);
+int ft_maxfids(int argc, char **argv);
 
 #endif

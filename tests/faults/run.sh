@@ -16,6 +16,9 @@
 #     log a line naming the limit (rate-limited), a new client is
 #     turned away rather than left hanging (and the frontend does not spin
 #     on accept), and everything works again once the fids are clunked.
+#  5. maxfids: --max-fids 16: the 17th fid of a connection is refused with
+#     EMFILE, repeatedly, with one rate-limited warning naming --max-fids;
+#     a clunk makes room again.
 # Prints PASS/FAIL (and SKIP) lines and "N passed, N failed"; exits non-zero
 # on any failure.  P9G_KEEP=1 keeps the work directory.
 set -uo pipefail
@@ -85,14 +88,17 @@ helper_of() {
 
 # start_daemon NAME EXPORT [PREFIX...]: p9guard on $work/NAME.sock, log in
 # $work/NAME.log; sets pid (the frontend) and helper.  PREFIX (e.g. prlimit
-# ...) runs it; it must exec p9guard in the same process.
+# ...) runs it; it must exec p9guard in the same process.  More p9guard
+# options: the array daemon_args.
+daemon_args=()
 start_daemon() {
 	local name=$1 export_dir=$2
 	shift 2
 	sock=$work/$name.sock log=$work/$name.log
 	P9GUARD_HELPER=$B/p9guard-helper "$@" "$B/p9guard" --export "$export_dir" \
 		--listen "unix:$sock" --user nobody --socket-mode 0666 \
-		--pidfile "$work/$name.pid" --log-level info >"$log" 2>&1 &
+		--pidfile "$work/$name.pid" --log-level info ${daemon_args[@]+"${daemon_args[@]}"} \
+		>"$log" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 100); do
 		[ -S "$sock" ] && [ -s "$work/$name.pid" ] && break
@@ -272,6 +278,25 @@ if start_daemon nofile "$exp" prlimit --nofile=$nofile:$nofile; then
 	stop_daemon
 	[ "$stop_rc" = 0 ] || result FAIL "nofile: frontend exit" "status $stop_rc after SIGTERM"
 fi
+
+# ---- 5. a connection at --max-fids ----
+maxfids=16
+exp=$work/maxfids
+mkdir -m 0755 -p "$exp"
+daemon_args=(--max-fids "$maxfids")
+if start_daemon maxfids "$exp"; then
+	client 60 "$work/maxfids.out" maxfids "$sock" "$maxfids"
+	n=$(grep -c "warning: a connection reached --max-fids $maxfids" "$log")
+	if [ "$n" = 1 ]; then
+		result OK "maxfids: one warning naming --max-fids $maxfids for $((1 + 50)) refusals"
+	else
+		result FAIL "maxfids: log" "$n warnings naming --max-fids $maxfids (want 1)"
+	fi
+	alive maxfids
+	stop_daemon
+	[ "$stop_rc" = 0 ] || result FAIL "maxfids: frontend exit" "status $stop_rc after SIGTERM"
+fi
+daemon_args=()
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

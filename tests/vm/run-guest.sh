@@ -27,7 +27,8 @@
 #
 # Env: P9G_VM_CACHE, P9G_QEMU_USER (default p9g-qemu), P9G_VM_TIMEOUT
 # (seconds, default 600), P9G_VM_MEM (MiB, default 512), P9G_VM_FWD,
-# P9G_VM_BIGDIR (entries in bigdir_10000, default 10000; for quick runs).
+# P9G_VM_BIGDIR (entries in bigdir_10000, default 10000; for quick runs),
+# P9G_VM_INITRD (an initramfs made by mkinitramfs.sh, instead of making one).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -64,7 +65,11 @@ mkdir -p "$rundir"
 # QEMU must traverse RUNDIR and read the two boot files; nothing else.
 chmod 0711 "$rundir"
 install -m 0644 "$cache/kernel/$kver/boot/vmlinuz-$kver" "$rundir/vmlinuz"
-"$here/mkinitramfs.sh" "$rundir/initrd.cpio.gz"
+if [ -n "${P9G_VM_INITRD:-}" ]; then   # built once by run.sh for several boots
+    install -m 0644 "$P9G_VM_INITRD" "$rundir/initrd.cpio.gz"
+else
+    "$here/mkinitramfs.sh" "$rundir/initrd.cpio.gz"
+fi
 chmod 0644 "$rundir/initrd.cpio.gz"
 # The socket's own directory must be searchable by QEMU too.
 setpriv --reuid="$quid" --regid="$qgid" --clear-groups -- test -w "$sock" \

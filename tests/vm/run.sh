@@ -6,22 +6,45 @@
 #   tests/vm/run.sh p9guard    # the project's server (needs a build)
 #   tests/vm/run.sh SERVER TEST   # just one root-phase test (debugging)
 #
-# Steps: fetch.sh (tools + guest kernel, cached) -> start SERVER on a fresh
-# export -> run-guest.sh (boot, mount, suite as root and two other uids) ->
-# check-host.sh (the host sees exactly the guest's owners/modes) -> summary.
-# The server is always stopped (trap); nothing is left running.
+# Steps, once per configuration: start SERVER on a fresh export ->
+# run-guest.sh (boot, mount, suite as root and two other uids) ->
+# check-host.sh (the host sees exactly the guest's owners/modes) -> stop the
+# server -> a "config ...: N passed, N failed" line. fetch.sh runs first
+# (tools + guest kernel, cached). The server is always stopped (trap);
+# nothing is left running.
 #
-# Final line: "N passed, N failed". Exit 0 only when nothing failed, 77
-# (skip) when not run as root, 1 otherwise.
+# Configurations (P9G_VM_CONFIGS, space-separated; each a comma list of
+# msize=BYTES, cache=none|loose|mmap|..., bigdir=ENTRIES). The default is
+# the CI matrix: both msizes the issue names (8192, 1 MiB) with both cache
+# modes (none, loose), four boots. The 10 000-entry directory test is most
+# of a run's time, so it runs full size once, with cache=none (~60-150 s),
+# and with 1000 entries in the other three (still many Treaddir rounds with
+# 256-byte buffers and resumes from cookies):
+#     msize=1048576,cache=none,bigdir=10000  msize=8192,cache=none,bigdir=1000
+#     msize=1048576,cache=loose,bigdir=1000  msize=8192,cache=loose,bigdir=1000
+# Not in the matrix, by cost: cache=loose with 10 000 entries (the client
+# holds ~20 000 fids; it passes, but its creates alone took 250 s of TCG on
+# a loaded 2-core host). Run it with
+#     P9G_VM_CONFIGS=msize=8192,cache=loose,bigdir=10000
+# With a TEST argument only the first configuration runs.
+#
+# Final line: "N passed, N failed" over all configurations. Exit 0 only when
+# nothing failed, 77 (skip) when not run as root, 1 otherwise.
 # Tests listed in tests/vm/xfail-SERVER.txt (with the reason) are expected
 # failures of that server: reported as XFAIL, not counted as failed, unless
 # P9G_VM_STRICT=1. An expected failure that passes is reported as XPASS.
 #
 # Env:
+#   P9G_VM_CONFIGS  configurations (see above)
+#   P9G_VM_BUDGET   seconds all configurations may take together (default
+#                   840: the CI stage must stay under 15 minutes). Each
+#                   boot's timeout is cut to what is left; a configuration
+#                   with under 60 s left is not started and counts as failed.
 #   P9G_VM_WORKDIR  scratch dir (default: mktemp under /tmp); kept on failure
 #   P9G_VM_KEEP=1   keep the scratch dir also on success
-#   P9G_VM_MOUNT_EXTRA  extra guest mount options (comma-separated)
-#   P9G_VM_MSIZE    msize (default 262144)
+#   P9G_VM_MOUNT_EXTRA  extra guest mount options for every configuration
+#   P9G_VM_BIGDIR   entries of the big-directory test in every configuration
+#                   (development loops; overrides bigdir=)
 #   BUILDDIR / P9GUARD / P9GUARD_HELPER / P9GUARD_ARGS  (p9guard server)
 #   P9G_DIOD_ARGS   extra diod options (e.g. "-d 1" to log the 9P traffic)
 #   plus those of fetch.sh and run-guest.sh.
@@ -45,6 +68,23 @@ if [ "$(id -u)" != 0 ]; then
     exit 77
 fi
 
+# ---- configurations ----------------------------------------------------------
+default_configs="msize=1048576,cache=none,bigdir=10000 msize=8192,cache=none,bigdir=1000"
+default_configs="$default_configs msize=1048576,cache=loose,bigdir=1000"
+default_configs="$default_configs msize=8192,cache=loose,bigdir=1000"
+read -r -a configs <<< "${P9G_VM_CONFIGS:-$default_configs}"
+[ "${#configs[@]}" -gt 0 ] || die "P9G_VM_CONFIGS is empty"
+[ -n "$only" ] && configs=("${configs[0]}")
+for c in "${configs[@]}"; do    # check them all before the first boot
+    for kv in ${c//,/ }; do
+        case $kv in
+        msize=[0-9]*|bigdir=[0-9]*) ;;
+        cache=[a-z]*) ;;
+        *) die "configuration '$c': '$kv' is not msize=N, cache=MODE or bigdir=N" ;;
+        esac
+    done
+done
+
 "$here/fetch.sh"
 
 if ! id -u "$quser" >/dev/null 2>&1; then
@@ -56,19 +96,15 @@ fi
 work=${P9G_VM_WORKDIR:-$(mktemp -d /tmp/p9g-vm.XXXXXX)}
 mkdir -p "$work"
 chmod 0711 "$work"          # QEMU traverses it to reach the socket
-export_dir=$work/export
-sock=$work/9p.sock
-server_log=$work/server.log
-rm -rf "$export_dir" "$sock"
-mkdir -m 0755 "$export_dir"
+# Per configuration (set_config_dirs): $work/cN/{export,9p.sock,server.log}
+export_dir="" sock="" server_log=""
 
 server_pid=
 ok_to_clean=
-cleanup() {
-    local rc=$?
-    # The server runs in its own process group (setsid, see below), so a
-    # helper it forked (p9guard-helper) is stopped with it. We only ever
-    # signal that group, which we created.
+# The server runs in its own process group (setsid, see below), so a
+# helper it forked (p9guard-helper) is stopped with it. We only ever
+# signal that group, which we created.
+stop_server() {
     if [ -n "$server_pid" ] && kill -0 -- "-$server_pid" 2>/dev/null; then
         kill -TERM -- "-$server_pid" 2>/dev/null || true
         for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -79,8 +115,13 @@ cleanup() {
             log "server group $server_pid ignored SIGTERM; killing it"
             kill -KILL -- "-$server_pid" 2>/dev/null || true
         fi
-        wait "$server_pid" 2>/dev/null || true
     fi
+    [ -n "$server_pid" ] && { wait "$server_pid" 2>/dev/null || true; }
+    server_pid=
+}
+cleanup() {
+    local rc=$?
+    stop_server
     if [ -n "$ok_to_clean" ] && [ "${P9G_VM_KEEP:-0}" != 1 ]; then
         rm -rf "$work"
     else
@@ -148,10 +189,10 @@ start_server_diod() {
 }
 
 # ======================================================================
-# p9guard — the server under test. UNTESTED until p9guard serves; option
-# names as agreed with the p9guard engineers (src/frontend/options.c).
+# p9guard — the server under test (options: man 8 p9guard).
 # Binary: $P9GUARD, else $BUILDDIR/p9guard, else <top>/build/p9guard;
-# helper: $P9GUARD_HELPER, else next to the binary.
+# helper: $P9GUARD_HELPER, else next to the binary. Its log is checked for
+# warnings after each configuration (a limit reached shows up there).
 # ======================================================================
 start_server_p9guard() {
     local builddir=${BUILDDIR:-$top/build}
@@ -178,35 +219,8 @@ case $server in
 diod|p9guard) ;;
 *) die "unknown server '$server' (diod or p9guard)" ;;
 esac
-server_mount_opts=
-log "starting $server on $sock, export $export_dir"
-"start_server_$server"
 
-# access=client: per-uid attaches, permission checks by the guest (needed
-# for posixacl). locktimeout=1: the client re-sends a BLOCKED Tlock after
-# 1s instead of 30s (servers must not block in Tlock).
-mopts="trans=tcp,port=564,version=9p2000.L,access=client,posixacl"
-mopts="$mopts,msize=${P9G_VM_MSIZE:-262144},locktimeout=1"
-[ -n "$server_mount_opts" ] && mopts="$mopts,$server_mount_opts"
-[ -n "${P9G_VM_MOUNT_EXTRA:-}" ] && mopts="$mopts,$P9G_VM_MOUNT_EXTRA"
-
-guest_ok=1
-"$here/run-guest.sh" "$sock" "$work" "$mopts" "$only" || guest_ok=
-
-results=$work/results.txt
-if [ -z "$only" ] && [ -n "$guest_ok" ]; then
-    "$here/check-host.sh" "$export_dir" | tee -a "$results" \
-        | grep -v '^P9G-RESULT:' >&2 || true
-    grep '^P9G-RESULT: [a-zA-Z]* host/' "$results" || true
-fi
-
-if [ -n "$server_pid" ] && ! kill -0 "$server_pid" 2>/dev/null; then
-    log "FAILED: $server died during the run"
-    tail -n 20 "$server_log" >&2 || true
-    guest_ok=
-fi
-
-# ---- summary ---------------------------------------------------------------
+# ---- xfail list (one per server) ---------------------------------------------
 xfail_file=$here/xfail-$server.txt
 declare -A xfail=()
 if [ -f "$xfail_file" ] && [ "${P9G_VM_STRICT:-0}" != 1 ]; then
@@ -215,31 +229,119 @@ if [ -f "$xfail_file" ] && [ "${P9G_VM_STRICT:-0}" != 1 ]; then
         xfail[$name]=1
     done < "$xfail_file"
 fi
-pass=0 failn=0 skipn=0 xf=0
-xpass=()
-while read -r _ verdict name _; do
-    case $verdict in
-    ok)   pass=$((pass + 1))
-          [ -n "${xfail[$name]:-}" ] && xpass+=("$name") ;;
-    skip) skipn=$((skipn + 1)) ;;
-    *)    if [ -n "${xfail[$name]:-}" ]; then xf=$((xf + 1)); else failn=$((failn + 1)); fi ;;
-    esac
-done < <(grep '^P9G-RESULT: ' "$results" || true)
 
-echo "---- $server: $((pass + failn + skipn + xf)) results in $work" >&2
-while read -r _ _ name rest; do
-    if [ -n "${xfail[$name]:-}" ]; then
-        echo "XFAIL $name $rest"
-    else
-        echo "FAIL  $name $rest"
+# run_config N CONFIG: one boot of the suite; adds to the totals below and
+# prints "config CONFIG: N passed, N failed (S s)" (not in the form
+# tests/run-suite.sh counts: only the final line is counted).
+total_pass=0 total_fail=0 total_skip=0 total_xf=0
+summary=()
+run_config() {
+    local n=$1 cfg=$2 msize=262144 cache=none bigdir=10000 kv t0 guest_ok=1
+    for kv in ${cfg//,/ }; do
+        case $kv in
+        msize=*)  msize=${kv#msize=} ;;
+        cache=*)  cache=${kv#cache=} ;;
+        bigdir=*) bigdir=${kv#bigdir=} ;;
+        esac
+    done
+    bigdir=${P9G_VM_BIGDIR:-$bigdir}
+    local name="msize=$msize,cache=$cache,bigdir=$bigdir"
+    local dir=$work/c$n
+    export_dir=$dir/export sock=$dir/9p.sock server_log=$dir/server.log
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    chmod 0711 "$dir"
+    mkdir -m 0755 "$export_dir"
+    t0=$(date +%s)
+    echo "==== config $n: $name ($dir)" >&2
+
+    server_mount_opts=
+    log "starting $server on $sock, export $export_dir"
+    "start_server_$server"
+
+    # access=client: per-uid attaches, permission checks by the guest (needed
+    # for posixacl). locktimeout=1: the client re-sends a BLOCKED Tlock after
+    # 1s instead of 30s (servers must not block in Tlock).
+    local mopts="trans=tcp,port=564,version=9p2000.L,access=client,posixacl"
+    mopts="$mopts,msize=$msize,cache=$cache,locktimeout=1"
+    [ -n "$server_mount_opts" ] && mopts="$mopts,$server_mount_opts"
+    [ -n "${P9G_VM_MOUNT_EXTRA:-}" ] && mopts="$mopts,$P9G_VM_MOUNT_EXTRA"
+
+    local left=$((budget - ($(date +%s) - start_all)))
+    local tmo=${P9G_VM_TIMEOUT:-600}
+    [ "$left" -lt "$tmo" ] && tmo=$left
+    P9G_VM_TIMEOUT=$tmo P9G_VM_BIGDIR=$bigdir \
+        "$here/run-guest.sh" "$sock" "$dir" "$mopts" "$only" || guest_ok=
+
+    local results=$dir/results.txt
+    if [ -z "$only" ] && [ -n "$guest_ok" ]; then
+        "$here/check-host.sh" "$export_dir" | tee -a "$results" \
+            | grep -v '^P9G-RESULT:' >&2 || true
+        grep '^P9G-RESULT: [a-zA-Z]* host/' "$results" || true
     fi
-done < <(grep '^P9G-RESULT: FAIL' "$results" || true)
-[ "${#xpass[@]}" -gt 0 ] && echo "XPASS (listed in $(basename "$xfail_file") but passed): ${xpass[*]}"
-[ "$skipn" -gt 0 ] && echo "$skipn skipped"
-[ "$xf" -gt 0 ] && echo "$xf expected failures of $server (see $(basename "$xfail_file"))"
-[ -n "$guest_ok" ] || { echo "the guest run was incomplete (see above)"; failn=$((failn + 1)); }
-echo "$pass passed, $failn failed"
-if [ "$failn" = 0 ]; then
+    if [ -n "$server_pid" ] && ! kill -0 "$server_pid" 2>/dev/null; then
+        log "FAILED: $server died during the run"
+        tail -n 20 "$server_log" >&2 || true
+        guest_ok=
+    fi
+    stop_server
+    # What the server warned about (a limit reached, a descriptor shortage).
+    grep -iE 'warn' "$server_log" | head -n 5 | sed "s/^/run: $server: /" >&2 || true
+
+    local pass=0 failn=0 skipn=0 xf=0 verdict tname rest
+    local xpass=()
+    while read -r _ verdict tname _; do
+        case $verdict in
+        ok)   pass=$((pass + 1))
+              [ -n "${xfail[$tname]:-}" ] && xpass+=("$tname") ;;
+        skip) skipn=$((skipn + 1)) ;;
+        *)    if [ -n "${xfail[$tname]:-}" ]; then xf=$((xf + 1)); else failn=$((failn + 1)); fi ;;
+        esac
+    done < <(grep '^P9G-RESULT: ' "$results" || true)
+    while read -r _ _ tname rest; do
+        if [ -n "${xfail[$tname]:-}" ]; then
+            echo "XFAIL [$name] $tname $rest"
+        else
+            echo "FAIL  [$name] $tname $rest"
+        fi
+    done < <(grep '^P9G-RESULT: FAIL' "$results" || true)
+    [ "${#xpass[@]}" -gt 0 ] && echo "XPASS [$name] (listed in $(basename "$xfail_file") but passed): ${xpass[*]}"
+    [ -n "$guest_ok" ] || { echo "[$name] the guest run was incomplete (see above)"; failn=$((failn + 1)); }
+    local line="config $name: $pass passed, $failn failed"
+    [ "$skipn" -gt 0 ] && line="$line, $skipn skipped"
+    [ "$xf" -gt 0 ] && line="$line, $xf expected failures"
+    line="$line ($(($(date +%s) - t0)) s)"
+    echo "$line"
+    summary+=("$line")
+    total_pass=$((total_pass + pass)) total_fail=$((total_fail + failn))
+    total_skip=$((total_skip + skipn)) total_xf=$((total_xf + xf))
+}
+
+budget=${P9G_VM_BUDGET:-840}
+start_all=$(date +%s)
+# One initramfs for every boot (run-guest.sh copies it).
+"$here/mkinitramfs.sh" "$work/initrd.cpio.gz"
+export P9G_VM_INITRD=$work/initrd.cpio.gz
+i=0
+for c in "${configs[@]}"; do
+    i=$((i + 1))
+    if [ $((budget - ($(date +%s) - start_all))) -lt 60 ]; then
+        line="config $c: not run, the ${budget} s budget (P9G_VM_BUDGET) is spent"
+        echo "$line"
+        summary+=("$line")
+        total_fail=$((total_fail + 1))
+        continue
+    fi
+    run_config "$i" "$c"
+done
+
+# ---- summary ---------------------------------------------------------------
+echo "---- $server: ${#configs[@]} configuration(s), $(($(date +%s) - start_all)) s, in $work"
+printf '%s\n' "${summary[@]}"
+[ "$total_skip" -gt 0 ] && echo "$total_skip skipped"
+[ "$total_xf" -gt 0 ] && echo "$total_xf expected failures of $server (see $(basename "$xfail_file"))"
+echo "$total_pass passed, $total_fail failed"
+if [ "$total_fail" = 0 ]; then
     ok_to_clean=1
     exit 0
 fi
