@@ -120,10 +120,28 @@ static int caps_drop_groups(void)
 	return 0;
 }
 
+/*
+ * The end of confining a process left with no capability: not dumpable
+ * (another process of the same uid can neither ptrace it nor read its
+ * /proc files, and it leaves no core), and desc = "uid=... caps=none".
+ */
+static int caps_none_finish(char *desc, size_t len)
+{
+	char idtext[128];
+
+	if (ids_describe(idtext, sizeof(idtext)) < 0)
+		return -1;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		log_err("sandbox: cannot clear dumpable: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(desc, len, "%s caps=none", idtext);
+	return 0;
+}
+
 int sandbox_caps_frontend(const struct sandbox_opts *o, char *desc, size_t len)
 {
 	struct caps_state cs;
-	char idtext[128];
 	bool change = o->uid != (uid_t)SANDBOX_ID_KEEP || o->gid != (gid_t)SANDBOX_ID_KEEP;
 
 	if (change) {
@@ -187,18 +205,7 @@ int sandbox_caps_frontend(const struct sandbox_opts *o, char *desc, size_t len)
 		    "sandbox: supplementary groups left (pass the uid/gid so they are dropped)");
 		return -1;
 	}
-	if (ids_describe(idtext, sizeof(idtext)) < 0)
-		return -1;
-	/*
-	 * Not dumpable: another process of the same --user can neither
-	 * ptrace this one nor read its /proc files.
-	 */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-		log_err("sandbox: cannot clear dumpable: %s", strerror(errno));
-		return -1;
-	}
-	snprintf(desc, len, "%s caps=none", idtext);
-	return 0;
+	return caps_none_finish(desc, len);
 }
 
 /* What the helper's operations need (DESIGN §5); see sandbox.h. */
@@ -247,7 +254,6 @@ static uint64_t caps_helper_wanted(const struct sandbox_opts *o)
 static int caps_helper_unprivileged(const struct sandbox_opts *o, char *desc, size_t len)
 {
 	struct caps_state cs;
-	char idtext[128];
 
 	if (!o->no_creds_switch && !o->mapped_metadata) {
 		log_err("sandbox: the helper is not root (uid %u); only --security-model none "
@@ -269,15 +275,7 @@ static int caps_helper_unprivileged(const struct sandbox_opts *o, char *desc, si
 		log_err("sandbox: a helper that is not root must have no supplementary groups");
 		return -1;
 	}
-	if (ids_describe(idtext, sizeof(idtext)) < 0)
-		return -1;
-	/* Same uid as no one else should be; still, no ptrace, no core. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-		log_err("sandbox: cannot clear dumpable: %s", strerror(errno));
-		return -1;
-	}
-	snprintf(desc, len, "%s caps=none", idtext);
-	return 0;
+	return caps_none_finish(desc, len);
 }
 
 int sandbox_caps_helper(const struct sandbox_opts *o, char *desc, size_t len)
