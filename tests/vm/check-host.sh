@@ -15,11 +15,28 @@
 # the guest's — a server that creates as root and chowns later, applies its
 # own umask, or loses the set-group-ID inheritance shows up here.
 #
+# With --mapped-xattr FMODE DMODE UID:GID (the server ran with
+# --security-model mapped-xattr): the guest's owner, group and full mode
+# (type included) must instead be exactly the user.virtfs.uid/gid/mode
+# xattrs of the host file (4 bytes, little-endian, read with getfattr),
+# and a device's major:minor its user.virtfs.rdev (8 bytes); the host file
+# itself must be the server's: owner UID:GID, a directory for a directory
+# with mode DMODE, else a regular file with mode FMODE (symlinks hold
+# their target as content, nodes are empty).
+#
 # Prints one P9G-RESULT line per manifest (like the guest does) and a
 # P9G-HOST-MISMATCH line per difference. Exit 0 when all match.
 set -euo pipefail
 
-export_dir=${1:?usage: check-host.sh EXPORT}
+usage="usage: check-host.sh [--mapped-xattr FMODE DMODE UID:GID] EXPORT"
+mapped=
+if [ "${1:-}" = --mapped-xattr ]; then
+    [ $# = 5 ] || { echo "$usage" >&2; exit 2; }
+    mapped=1 mx_fmode=$((8#$2)) mx_dmode=$((8#$3)) mx_owner=$4
+    shift 4
+    command -v getfattr >/dev/null || { echo "check-host: no getfattr (package attr)" >&2; exit 2; }
+fi
+export_dir=${1:?$usage}
 base=$export_dir/p9g-test
 status=0
 
@@ -39,6 +56,67 @@ type_letter() {
 
 hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 
+# st_mode file type bits of our one-letter types
+type_bits() {
+    case $1 in
+    f) echo $((8#100000)) ;; d) echo $((8#40000)) ;; l) echo $((8#120000)) ;;
+    c) echo $((8#20000)) ;; b) echo $((8#60000)) ;; p) echo $((8#10000)) ;;
+    s) echo $((8#140000)) ;; *) echo 0 ;;
+    esac
+}
+
+# A little-endian getfattr hex value (0x...) of exactly BYTES bytes as a
+# decimal number; "bad" for another size.
+le_value() {
+    local h=${1#0x} bytes=$2 v=
+    [ "${#h}" = $((2 * bytes)) ] || { echo bad; return; }
+    while [ -n "$h" ]; do v=${h:0:2}$v; h=${h:2}; done
+    echo $((16#$v))
+}
+
+# check_mapped TYPE PERM UID GID EXTRA PATH: mapped-xattr's view of one
+# manifest entry; prints a mismatch line and returns 1 when it differs.
+check_mapped() {
+    local type=$1 perm=$2 uid=$3 gid=$4 extra=$5 path=$6 host=$export_dir/$6
+    local st hf ha hu hg hs want_f want_a line name val
+    local xu=none xg=none xm=none xr=none hx=-
+    if ! st=$(stat -c '%F|%a|%u|%g|%s' -- "$host" 2>&1); then
+        echo "P9G-HOST-MISMATCH: $path: $st"
+        return 1
+    fi
+    IFS='|' read -r hf ha hu hg hs <<< "$st"
+    hf=$(type_letter "$hf")
+    if [ "$type" = d ]; then want_f=d want_a=$mx_dmode; else want_f=f want_a=$mx_fmode; fi
+    while IFS= read -r line; do
+        name=${line%%=*} val=${line#*=}
+        case $name in
+        user.virtfs.uid) xu=$(le_value "$val" 4) ;;
+        user.virtfs.gid) xg=$(le_value "$val" 4) ;;
+        user.virtfs.mode) xm=$(le_value "$val" 4) ;;
+        user.virtfs.rdev) xr=$(le_value "$val" 8) ;;
+        esac
+    done < <(getfattr -h -d -m '^user\.virtfs\.' -e hex -- "$host" 2>/dev/null | grep '^user\.')
+    case $type in
+    f) hx=$hs ;;
+    l) hx=$(od -An -v -tx1 < "$host" | tr -d ' \n') ;;
+    c|b) if [ "$xr" != none ] && [ "$xr" != bad ]; then   # glibc's major()/minor()
+             hx=$(( ((xr >> 8) & 0xfff) | ((xr >> 32) & 0xfffff000) )):$(( (xr & 0xff) | ((xr >> 12) & 0xffffff00) ))
+         else
+             hx="rdev:$xr"
+         fi ;;
+    esac
+    if [ "$hf" != "$want_f" ] || [ "$((8#$ha))" != "$want_a" ] || [ "$hu:$hg" != "$mx_owner" ] \
+        || [ "$xu" != "$uid" ] || [ "$xg" != "$gid" ] \
+        || [ "$xm" != $(($(type_bits "$type") | 8#$perm)) ] || [ "$hx" != "$extra" ]; then
+        printf 'P9G-HOST-MISMATCH: %s: guest %s %s %s:%s %s, want host %s %04o %s; host %s %04o %s:%s, user.virtfs uid %s gid %s mode %s, %s\n' \
+            "$path" "$type" "$perm" "$uid" "$gid" "$extra" \
+            "$want_f" "$want_a" "$mx_owner" "$hf" "$((8#$ha))" "$hu" "$hg" \
+            "$xu" "$xg" "$([ "$xm" = none ] || [ "$xm" = bad ] && echo "$xm" || printf '%o' "$xm")" "$hx"
+        return 1
+    fi
+    return 0
+}
+
 for phase in root u4711 u4712; do
     manifest=$base/$phase/MANIFEST
     if [ ! -f "$manifest" ]; then
@@ -56,6 +134,10 @@ for phase in root u4711 u4712; do
                 echo "P9G-HOST-MISMATCH: $path: guest mtime $extra, host $hm"
                 bad=$((bad + 1))
             fi
+            continue
+        fi
+        if [ -n "$mapped" ]; then
+            check_mapped "$type" "$perm" "$uid" "$gid" "$extra" "$path" || bad=$((bad + 1))
             continue
         fi
         if ! st=$(stat -c '%F|%a|%u|%g|%s|%t|%T' -- "$host" 2>&1); then

@@ -35,6 +35,8 @@ command -v cpio >/dev/null || need_pkgs+=(cpio)
 dpkg-query -W -f='${Status}' libc6-dev 2>/dev/null | grep -q 'ok installed' \
     || need_pkgs+=(libc6-dev)
 command -v gcc >/dev/null || need_pkgs+=(gcc)
+# getfattr: check-host.sh reads the user.virtfs.* xattrs (mapped-xattr).
+command -v getfattr >/dev/null || need_pkgs+=(attr)
 # depmod indexes the unpacked guest modules (the .deb ships no modules.dep).
 command -v depmod >/dev/null || [ -x /usr/sbin/depmod ] || [ -x /sbin/depmod ] \
     || need_pkgs+=(kmod)

@@ -28,6 +28,7 @@
 # Env: P9G_VM_CACHE, P9G_QEMU_USER (default p9g-qemu), P9G_VM_TIMEOUT
 # (seconds, default 600), P9G_VM_MEM (MiB, default 512), P9G_VM_FWD,
 # P9G_VM_BIGDIR (entries in bigdir_10000, default 10000; for quick runs),
+# P9G_VM_MODEL (the server's security model, passed to the guest suite),
 # P9G_VM_INITRD (an initramfs made by mkinitramfs.sh, instead of making one).
 set -euo pipefail
 
@@ -85,6 +86,9 @@ esac
 cmdline="console=ttyS0 panic=-1 loglevel=4 edd=off p9g.opts=$mopts"
 [ -n "$only" ] && cmdline="$cmdline p9g.only=$only"
 [ -n "${P9G_VM_BIGDIR:-}" ] && cmdline="$cmdline p9g.bigdir=$P9G_VM_BIGDIR"
+# P9G_VM_MODEL: the server's security model; the suite expects its
+# documented behaviour where it differs from passthrough.
+[ -n "${P9G_VM_MODEL:-}" ] && cmdline="$cmdline p9g.model=$P9G_VM_MODEL"
 # P9G_VM_DEMO=1: the README demo (guest/demo.sh) instead of the suite.
 [ -n "${P9G_VM_DEMO:-}" ] && cmdline="$cmdline p9g.demo=1"
 

@@ -14,14 +14,23 @@
 # nothing is left running.
 #
 # Configurations (P9G_VM_CONFIGS, space-separated; each a comma list of
-# msize=BYTES, cache=none|loose|mmap|..., bigdir=ENTRIES). The default is
-# the CI matrix: both msizes the issue names (8192, 1 MiB) with both cache
-# modes (none, loose), four boots. The 10 000-entry directory test is most
+# msize=BYTES, cache=none|loose|mmap|..., bigdir=ENTRIES and optionally
+# model=passthrough|mapped-xattr, p9guard's --security-model, default
+# passthrough). The default is the CI matrix: both msizes the issue names
+# (8192, 1 MiB) with both cache modes (none, loose), and for p9guard
+# mapped-xattr once, five boots. The 10 000-entry directory test is most
 # of a run's time, so it runs full size once, with cache=none (~60-150 s),
-# and with 1000 entries in the other three (still many Treaddir rounds with
+# and with 1000 entries in the others (still many Treaddir rounds with
 # 256-byte buffers and resumes from cookies):
 #     msize=1048576,cache=none,bigdir=10000  msize=8192,cache=none,bigdir=1000
 #     msize=1048576,cache=loose,bigdir=1000  msize=8192,cache=loose,bigdir=1000
+#     msize=1048576,cache=none,bigdir=1000,model=mapped-xattr
+# mapped-xattr: p9guard gets --security-model mapped-xattr --fmode 0640
+# --dmode 0750 (not the defaults, so that the host check sees them
+# applied), the guest suite p9g.model=mapped-xattr (it then expects the
+# model's documented behaviour, man 8 p9guard), and check-host.sh
+# --mapped-xattr compares the guest's view with the user.virtfs.* xattrs
+# and the host files with the helper's owner and those modes.
 # Not in the matrix, by cost: cache=loose with 10 000 entries (the client
 # holds ~20 000 fids; it passes, but its creates alone took 250 s of TCG on
 # a loaded 2-core host). Run it with
@@ -72,6 +81,9 @@ fi
 default_configs="msize=1048576,cache=none,bigdir=10000 msize=8192,cache=none,bigdir=1000"
 default_configs="$default_configs msize=1048576,cache=loose,bigdir=1000"
 default_configs="$default_configs msize=8192,cache=loose,bigdir=1000"
+# diod has no mapped-xattr model: its default matrix is the first four.
+[ "$server" = p9guard ] \
+    && default_configs="$default_configs msize=1048576,cache=none,bigdir=1000,model=mapped-xattr"
 read -r -a configs <<< "${P9G_VM_CONFIGS:-$default_configs}"
 [ "${#configs[@]}" -gt 0 ] || die "P9G_VM_CONFIGS is empty"
 [ -n "$only" ] && configs=("${configs[0]}")
@@ -80,7 +92,10 @@ for c in "${configs[@]}"; do    # check them all before the first boot
         case $kv in
         msize=[0-9]*|bigdir=[0-9]*) ;;
         cache=[a-z]*) ;;
-        *) die "configuration '$c': '$kv' is not msize=N, cache=MODE or bigdir=N" ;;
+        model=passthrough) ;;
+        model=mapped-xattr)
+            [ "$server" = p9guard ] || die "configuration '$c': $server has no $kv" ;;
+        *) die "configuration '$c': '$kv' is not msize=N, cache=MODE, bigdir=N or model=passthrough|mapped-xattr" ;;
         esac
     done
 done
@@ -98,6 +113,7 @@ mkdir -p "$work"
 chmod 0711 "$work"          # QEMU traverses it to reach the socket
 # Per configuration (set_config_dirs): $work/cN/{export,9p.sock,server.log}
 export_dir="" sock="" server_log=""
+server_model_args=()         # --security-model etc. of the configuration
 
 server_pid=
 ok_to_clean=
@@ -209,6 +225,7 @@ start_server_p9guard() {
         --user nobody \
         --helper "$helper" \
         --allow-devices \
+        ${server_model_args[@]+"${server_model_args[@]}"} \
         ${P9GUARD_ARGS:-} > "$server_log" 2>&1 &
     server_pid=$!
     wait_for_socket
@@ -236,16 +253,26 @@ fi
 total_pass=0 total_fail=0 total_skip=0 total_xf=0
 summary=()
 run_config() {
-    local n=$1 cfg=$2 msize=262144 cache=none bigdir=10000 kv t0 guest_ok=1
+    local n=$1 cfg=$2 msize=262144 cache=none bigdir=10000 model=passthrough kv t0 guest_ok=1
     for kv in ${cfg//,/ }; do
         case $kv in
         msize=*)  msize=${kv#msize=} ;;
         cache=*)  cache=${kv#cache=} ;;
         bigdir=*) bigdir=${kv#bigdir=} ;;
+        model=*)  model=${kv#model=} ;;
         esac
     done
     bigdir=${P9G_VM_BIGDIR:-$bigdir}
     local name="msize=$msize,cache=$cache,bigdir=$bigdir"
+    # The model's server options and host check (see the header).
+    local check_args=()
+    server_model_args=()
+    if [ "$model" = mapped-xattr ]; then
+        name="$name,model=$model"
+        server_model_args=(--security-model mapped-xattr --fmode 0640 --dmode 0750)
+        # The helper runs as root (this script's ids): host files are its.
+        check_args=(--mapped-xattr 0640 0750 "$(id -u):$(id -g)")
+    fi
     local dir=$work/c$n
     export_dir=$dir/export sock=$dir/9p.sock server_log=$dir/server.log
     rm -rf "$dir"
@@ -270,12 +297,12 @@ run_config() {
     local left=$((budget - ($(date +%s) - start_all)))
     local tmo=${P9G_VM_TIMEOUT:-600}
     [ "$left" -lt "$tmo" ] && tmo=$left
-    P9G_VM_TIMEOUT=$tmo P9G_VM_BIGDIR=$bigdir \
+    P9G_VM_TIMEOUT=$tmo P9G_VM_BIGDIR=$bigdir P9G_VM_MODEL=$model \
         "$here/run-guest.sh" "$sock" "$dir" "$mopts" "$only" || guest_ok=
 
     local results=$dir/results.txt
     if [ -z "$only" ] && [ -n "$guest_ok" ]; then
-        "$here/check-host.sh" "$export_dir" | tee -a "$results" \
+        "$here/check-host.sh" ${check_args[@]+"${check_args[@]}"} "$export_dir" | tee -a "$results" \
             | grep -v '^P9G-RESULT:' >&2 || true
         grep '^P9G-RESULT: [a-zA-Z]* host/' "$results" || true
     fi

@@ -23,6 +23,8 @@ fatal() {
 # Options come from the kernel command line (no spaces in them):
 #   p9g.opts=<mount -o string>   p9g.only=<root test name>
 #   p9g.bigdir=<entries in the big-directory test>
+#   p9g.model=<the server's security model> (exported as P9G_MODEL: the
+#                suite expects the model's documented behaviour)
 #   p9g.demo=1  run the README demo (contrib/demo.sh) instead of the suite
 #   p9g.interop=write|read  QEMU mapped-xattr interop (interop.sh) on the
 #                virtio 9p share tagged "ix", no network
@@ -36,10 +38,18 @@ for w in $cmdline; do
 	p9g.opts=*) opts=${w#p9g.opts=} ;;
 	p9g.only=*) only=${w#p9g.only=} ;;
 	p9g.bigdir=*) export P9G_BIGDIR="${w#p9g.bigdir=}" ;;
+	p9g.model=*) export P9G_MODEL="${w#p9g.model=}" ;;
 	p9g.demo=1) demo=1 ;;
 	p9g.interop=*) interop=${w#p9g.interop=} ;;
 	esac
 done
+
+# The client's cache mode (some expectations depend on it; see tests.c).
+P9G_CACHE=none
+case ,$opts, in
+*,cache=*) P9G_CACHE=${opts#*cache=}; P9G_CACHE=${P9G_CACHE%%,*} ;;
+esac
+export P9G_CACHE
 
 while read -r m; do
 	insmod "/lib/modules/$m" || fatal "insmod $m failed"
