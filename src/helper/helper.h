@@ -104,6 +104,7 @@ enum helper_op_flags {
 	HOP_NOCREDS = 1u << 2,	/* runs without switching credentials */
 	HOP_CREATE = 1u << 3,	/* creates an entry: fsgid is the request's gid */
 	HOP_MODIFIES = 1u << 4,	/* changes the export (audit; read-only exports) */
+	HOP_NOHANDLE_OK = 1u << 5, /* HP_NOHANDLE may stand for "no handle" (REFUSED) */
 };
 /* Runs one decoded request; returns true when a reply is to be sent. */
 bool helper_dispatch(struct helper_ctx *c);
@@ -291,6 +292,7 @@ int helper_do_xattrset(struct helper_ctx *c);
 int helper_do_xattrremove(struct helper_ctx *c);
 int helper_do_session_start(struct helper_ctx *c);
 int helper_do_session_end(struct helper_ctx *c);
+int helper_do_refused(struct helper_ctx *c);
 
 /* helper_ops_open.c: P9_DOTL_* -> host open flags; EINVAL on a bad access mode. */
 int open_flags_from_dotl(uint32_t dotl, bool create, int *flags);

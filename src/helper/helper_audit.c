@@ -203,6 +203,10 @@ static void audit_paths(const struct helper_ctx *c, struct audit_pre *p)
 		}
 		break;
 	}
+	case HP_REFUSED:	/* the fid's object: the directory, mostly */
+		if (c->h[0])
+			node_path(c->h[0], p->path[0], sizeof(p->path[0]));
+		break;
 	case HP_GETATTR:
 	case HP_SETATTR:
 	case HP_OPEN:
@@ -435,7 +439,8 @@ static bool wanted(const struct helper_ctx *c, unsigned int flags)
 		return true;
 	/* changes: modifications, sessions, and failures (but not a lookup of
 	 * a name that does not exist, the most ordinary thing a client does) */
-	if (flags & HOP_MODIFIES || r->op == HP_SESSION_START || r->op == HP_SESSION_END)
+	if (flags & HOP_MODIFIES || r->op == HP_SESSION_START || r->op == HP_SESSION_END ||
+	    r->op == HP_REFUSED)
 		return true;
 	if (r->op == HP_OPEN && open_writes(r->u.open.flags))
 		return true;
@@ -620,6 +625,45 @@ static void op_args(struct jbuf *j, const struct hp_req *r)
 	}
 }
 
+/* The ids a request asked for, as host ids (uid, and gid unless default). */
+static void request_ids(const struct hp_req *r, uint32_t *uid, uint32_t *gid)
+{
+	*uid = r->uid == (uint32_t)-1 ? r->uid : hidmap_uid_to_host(r->uid, NULL);
+	*gid = r->gid == HP_GID_DEFAULT ? r->gid : hidmap_gid_to_host(r->gid, NULL);
+}
+
+/*
+ * A 9P request the frontend refused for a name the helper protocol cannot
+ * carry.  Everything in it is the frontend's report: the op is the 9P
+ * message's, the result the errno the client got; the name is the bytes
+ * the client sent (jb_str escapes NUL and other controls; '/' is kept).
+ */
+static void audit_refused(const struct helper_ctx *c, struct jbuf *j, const struct audit_pre *p)
+{
+	const struct hp_req *r = c->req;
+	const struct hp_refused *a = &r->u.refused;
+	const char *t = p9_type_name(a->p9type);
+	char ebuf[16];
+	uint32_t uid, gid;
+
+	jb_u64(j, "session", r->session);
+	jb_cstr(j, "op", t && t[0] == 'T' ? t + 1 : "?");
+	if (p->path[0][0])
+		jb_cstr(j, "path", p->path[0]);
+	request_ids(r, &uid, &gid);
+	if (r->uid != (uint32_t)-1) {	/* -1: no such fid, no Tattach uid */
+		jb_u64(j, "uid", uid);
+		if (hidmap_active())
+			jb_u64(j, "guest_uid", r->uid);
+	}
+	jb_str(j, "name", a->name, a->len);
+	jb_u64(j, "name_len", a->namelen);
+	jb_cstr(j, "result", errno_name(a->error, ebuf));
+	jb_cstr(j, "refused_by", "frontend");
+	if (c->rep->error)	/* a handle this helper never issued */
+		jb_cstr(j, "note", "unknown handle");
+}
+
 void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned int flags,
 		     struct audit_pre *p)
 {
@@ -654,6 +698,12 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		emit(line, j.len);
 		return;
 	}
+	if (r->op == HP_REFUSED) {
+		audit_refused(c, &j, p);
+		jb_end(&j);
+		emit(line, j.len);
+		return;
+	}
 	jb_u64(&j, "session", r->session);
 	if (r->op == HP_SETATTR) {
 		setattr_name(r->u.setattr.valid, name, sizeof(name));
@@ -671,8 +721,7 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		uid = c->env->own_uid;
 		gid = c->env->own_gid;
 	} else if (!c->creds_switched || !creds_current(&uid, &gid)) {
-		uid = r->uid == (uint32_t)-1 ? r->uid : hidmap_uid_to_host(r->uid, NULL);
-		gid = r->gid == HP_GID_DEFAULT ? r->gid : hidmap_gid_to_host(r->gid, NULL);
+		request_ids(r, &uid, &gid);
 	}
 	jb_u64(&j, "uid", uid);
 	if (gid != HP_GID_DEFAULT)

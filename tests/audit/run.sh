@@ -24,9 +24,11 @@
 #   - mknod, Trename, utimes (allowed and EPERM), open for write (allowed and
 #     EACCES) over tcp: exactly the expected records, the session's peer
 #     tcp:127.0.0.1:PORT, the file made with --audit-file-mode 0640; names
-#     holding '/' are refused by the frontend (EINVAL), create nothing, do
-#     not disturb the helper and have no record (the helper protocol cannot
-#     carry them);
+#     holding '/', empty or of 300 bytes in Tlcreate, Tmkdir, Twalk (and a
+#     Tmkdir name holding a NUL) are
+#     refused by the frontend (EINVAL, ENAMETOOLONG), create nothing, do not
+#     disturb the helper, and each has exactly one record "refused_by":
+#     "frontend" with the name (cut to 255 bytes) and its length;
 #   - --audit syslog: every record reaches /dev/log as authpriv.notice
 #     (a datagram listener bound there in p9guard's private mount
 #     namespace, made with unshare);
@@ -388,9 +390,20 @@ expected = [
     R(op="utimes", path="/m/f2", atime="set", mtime="set", result="EPERM", **user),
     R(op="open", path="/m/f2", flags="wronly", result="ok", **root),
     R(op="open", path="/m/f2", flags="wronly", result="EACCES", **user),
+]
+# Names the frontend refuses: one record each, reported by the frontend.
+F = lambda **kw: dict(kw, refused_by="frontend")
+for name, err in (("a/b", "EINVAL"), ("", "EINVAL"), ("x" * 300, "ENAMETOOLONG")):
+    short = dict(name=name[:255], name_len=len(name), result=err)
+    expected += [F(op="lcreate", path="/m", uid=0, **short),
+                 F(op="mkdir", path="/", uid=1000, **short),
+                 F(op="walk", path="/m", uid=0, **short)]
+expected += [
+    F(op="walk", path="/m", uid=0, name="a/b", name_len=3, result="EINVAL"),
+    F(op="mkdir", path="/m", uid=0, name="x\0/y", name_len=4, result="EINVAL"),
     R(op="session_end", result="ok"),
 ]
-got = [r for r in recs if r["op"] not in ("walk", "attach", "getattr")]
+got = [r for r in recs if r["op"] not in ("walk", "attach", "getattr") or "refused_by" in r]
 bad = 0
 session = recs[0].get("session")
 if len(got) != len(expected):
@@ -413,13 +426,15 @@ check "the mknod made a fifo of mode 0640 on the host" \
 	test "$(stat -c '%F %a' "$TMP/more/m/p")" = "fifo 640"
 check "the utimes set the times (mtime 1200000000.000000007)" \
 	test "$(stat -c %.9Y "$TMP/more/m/f2")" = "1200000000.000000007"
-check "the names holding '/' created nothing (/m holds p and f2 only)" \
-	test "$(find "$TMP/more/m" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ')" = "f2 p "
-# The frontend refuses names with '/' (and empty names) itself: the helper
-# protocol cannot carry them (hp_codec refuses them as a protocol violation,
-# section 5), so they have no audit record; see p9guard-audit(1).
-check "the names holding '/' reached no audit record" \
-	bash -c "! grep -q 'a/b' '$AUD2'"
+check "the refused names created nothing (/m holds p and f2 only, / holds m)" \
+	test "$(find "$TMP/more" -mindepth 1 -printf '%P\n' | sort | tr '\n' ' ')" = "m m/f2 m/p "
+# The frontend refuses these names itself (the helper protocol cannot carry
+# them in an operation: section 5) and reports each refusal (HP_REFUSED).
+n=$("$AUDIT" --json failures "$AUD2" | grep -c '"refused_by":"frontend"' || true)
+check "p9guard-audit failures lists the 11 refusals" test "$n" = 11
+check "a NUL in a refused name is recorded as \\u0000" grep -qF '"name":"x\u0000/y"' "$AUD2"
+check "p9guard-audit path /m shows a refused name readably" \
+	bash -c "'$AUDIT' path /m '$AUD2' | grep -q 'lcreate /m uid=0 name=a/b name_len=3 refused_by=frontend EINVAL'"
 
 # ---- 8. --audit syslog: the records reach /dev/log ----
 # In a private mount namespace (p9guard's own, made by unshare), /dev is a
