@@ -270,6 +270,7 @@ struct jbuf {
 	char *b;
 	size_t len, cap;
 	bool truncated;
+	struct audit_text *t;	/* the syslog form, built alongside; or NULL */
 };
 
 static void jb_raw(struct jbuf *j, const char *s, size_t n)
@@ -282,8 +283,7 @@ static void jb_raw(struct jbuf *j, const char *s, size_t n)
 	j->len += n;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t audit_utf8_len(const unsigned char *s, size_t n)
 {
 	uint32_t cp;
 	size_t len;
@@ -323,11 +323,13 @@ static void jb_str(struct jbuf *j, const char *key, const char *v, size_t n)
 	size_t limit = j->cap > AUDIT_RESERVE ? j->cap - AUDIT_RESERVE : 0;
 	char esc[8];
 
+	if (j->t)
+		audit_text_str(j->t, key, v, n);
 	jb_raw(j, ",\"", 2);
 	jb_raw(j, key, strlen(key));
 	jb_raw(j, "\":\"", 3);
 	for (size_t i = 0; i < n;) {
-		size_t u = utf8_len(s + i, n - i);
+		size_t u = audit_utf8_len(s + i, n - i);
 
 		if (j->len + 6 >= limit) {
 			j->truncated = true;
@@ -363,6 +365,8 @@ static void jb_u64(struct jbuf *j, const char *key, uint64_t v)
 	char num[48];
 	int n = snprintf(num, sizeof(num), ",\"%s\":%" PRIu64, key, v);
 
+	if (j->t)
+		audit_text_u64(j->t, key, v);
 	jb_raw(j, num, (size_t)n);
 }
 
@@ -499,8 +503,11 @@ static void audit_reopen(void)
 	log_info("audit: reopened %s", audit.file_name);
 }
 
-static void emit(const char *line, size_t len)
+/* The JSON line (len bytes, '\n' included) and, with syslog, j->t's line. */
+static void emit(const struct jbuf *j)
 {
+	const char *line = j->b;
+	size_t len = j->len;
 	ssize_t n;
 
 	pthread_mutex_lock(&audit.lock);
@@ -516,8 +523,8 @@ static void emit(const char *line, size_t len)
 				n < 0 ? strerror(errno) : "short write");
 	}
 	pthread_mutex_unlock(&audit.lock);
-	if (audit.to_syslog)
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit: %.*s", (int)len - 1, line);
+	if (audit.to_syslog && j->t)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit: %s", j->t->b);
 	if (audit.to_stderr)
 		do
 			n = write(STDERR_FILENO, line, len);
@@ -529,12 +536,15 @@ static void jb_begin(struct jbuf *j)
 {
 	struct timespec ts;
 	struct tm tm;
-	char t[64];
+	char t[32], when[80];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	j->len = (size_t)snprintf(j->b, j->cap, "{\"time\":\"%s.%06ldZ\"", t, ts.tv_nsec / 1000);
+	snprintf(when, sizeof(when), "%s.%06ldZ", t, ts.tv_nsec / 1000);
+	j->len = (size_t)snprintf(j->b, j->cap, "{\"time\":\"%s\"", when);
+	if (j->t)
+		audit_text_begin(j->t, j->t->b, j->t->cap, when);
 }
 
 static void jb_end(struct jbuf *j)
@@ -546,6 +556,8 @@ static void jb_end(struct jbuf *j)
 	}
 	j->b[j->len++] = '}';
 	j->b[j->len++] = '\n';
+	if (j->t)
+		audit_text_end(j->t);
 }
 
 static void op_args(struct jbuf *j, const struct hp_req *r)
@@ -668,8 +680,9 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		     struct audit_pre *p)
 {
 	const struct hp_req *r = c->req;
-	char line[AUDIT_LINE_MAX], name[64], ebuf[16];
-	struct jbuf j = { .b = line, .cap = sizeof(line) };
+	char line[AUDIT_LINE_MAX], text[AUDIT_LINE_MAX], name[64], ebuf[16];
+	struct audit_text t = { .b = text, .cap = sizeof(text) };
+	struct jbuf j = { .b = line, .cap = sizeof(line), .t = audit.to_syslog ? &t : NULL };
 	uint32_t uid, gid;
 
 	if (audit.level == AUDIT_OFF) {
@@ -695,13 +708,13 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		}
 		jb_cstr(&j, "result", errno_name(c->rep->error, ebuf));
 		jb_end(&j);
-		emit(line, j.len);
+		emit(&j);
 		return;
 	}
 	if (r->op == HP_REFUSED) {
 		audit_refused(c, &j, p);
 		jb_end(&j);
-		emit(line, j.len);
+		emit(&j);
 		return;
 	}
 	jb_u64(&j, "session", r->session);
@@ -738,13 +751,14 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 	if (c->audit_note)
 		jb_cstr(&j, "note", c->audit_note);
 	jb_end(&j);
-	emit(line, j.len);
+	emit(&j);
 }
 
 void helper_audit_violation(const char *what)
 {
-	char line[2048];
-	struct jbuf j = { .b = line, .cap = sizeof(line) };
+	char line[2048], text[2048];
+	struct audit_text t = { .b = text, .cap = sizeof(text) };
+	struct jbuf j = { .b = line, .cap = sizeof(line), .t = audit.to_syslog ? &t : NULL };
 
 	if (audit.level == AUDIT_OFF)
 		return;
@@ -753,5 +767,5 @@ void helper_audit_violation(const char *what)
 	jb_cstr(&j, "detail", what);
 	jb_cstr(&j, "result", "EPROTO");
 	jb_end(&j);
-	emit(line, j.len);
+	emit(&j);
 }
