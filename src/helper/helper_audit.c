@@ -9,7 +9,8 @@
  *
  * A record is one JSON object on one line, written with ONE write(2) to
  * the audit file (opened O_APPEND by the launcher: appends from the worker
- * threads never interleave), and/or sent as one syslog message, and/or
+ * threads never interleave), and/or sent as one syslog message (the same
+ * fields as one readable line: helper_audit_text.c), and/or
  * written with one write(2) to standard error.  Field names are stable and
  * documented in p9guard-audit(1).
  *
