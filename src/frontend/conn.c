@@ -708,15 +708,14 @@ static void conn_wait_sent(struct conn *c)
 
 /*
  * The names check of a request: 0 or the -errno to answer.  A string with
- * a NUL (name_err) that is not one of the checked names (Tattach's uname)
- * is refused too, with no name to report.
+ * a NUL (name_err) that is not one of the checked names (Tattach's or
+ * Tauth's uname) is refused too, with no name to report (why->found false).
  */
 static int names_refusal(const struct p9_req *req, int name_err, struct p9_name_refusal *why)
 {
 	int rc;
 
-	why->fid = P9_NOFID;
-	why->name = (struct p9_str){ 0 };
+	*why = (struct p9_name_refusal){ .fid = P9_NOFID };
 	rc = p9_msg_names_refusal(&req->in, why);
 	return rc < 0 ? rc : name_err;
 }
@@ -733,11 +732,11 @@ static void conn_report_refusal(struct conn *c, const struct p9_msg *m, int err,
 	struct fid *f;
 	uint32_t handle = HP_NOHANDLE, uid = (uint32_t)-1;
 
-	/* A NUL in a string no names check covers (Tauth's): nothing to name. */
-	if (why->fid == P9_NOFID && m->type != P9_TATTACH)
+	/* A NUL in a string that names nothing (a uname): nothing to report. */
+	if (!why->found)
 		return;
 	/* Tattach's fid is the one it would make: no handle yet. */
-	f = m->type != P9_TATTACH && why->fid != P9_NOFID ? fid_get(&c->fids, why->fid) : NULL;
+	f = m->type != P9_TATTACH ? fid_get(&c->fids, why->fid) : NULL;
 	if (f) {
 		handle = f->handle;
 		uid = f->uid;

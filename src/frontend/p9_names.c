@@ -52,6 +52,7 @@ static int path_check(struct p9_str s)
 static int note(int rc, uint32_t fid, struct p9_str s, struct p9_name_refusal *why)
 {
 	if (rc < 0 && why) {
+		why->found = true;
 		why->fid = fid;
 		why->name = s;
 	}

@@ -24,6 +24,8 @@
 #ifndef P9G_FE_P9_NAMES_H
 #define P9G_FE_P9_NAMES_H
 
+#include <stdbool.h>
+
 #include "p9_codec.h"
 
 #define P9_NAME_MAX 255	 /* NAME_MAX; the helper's HP_MAX_NAME and HP_MAX_XATTR_NAME */
@@ -39,6 +41,7 @@ int p9_msg_names_check(const struct p9_msg *m);
  * (the directory's for entry names, the file's for xattr names and symlink
  * targets, the new fid for an aname). */
 struct p9_name_refusal {
+	bool found;	/* set with the two below on a refusal */
 	uint32_t fid;
 	struct p9_str name;
 };

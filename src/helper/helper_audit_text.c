@@ -144,14 +144,15 @@ void audit_text_u64(struct audit_text *t, const char *key, uint64_t v)
 	char num[64];
 	int n;
 
-	if (!strcmp(key, "session") || is_cred(key)) {
+	if (!strcmp(key, "session")) {	/* first: the credentials go after it */
+		n = snprintf(num, sizeof(num), " session %" PRIu64, v);
+		put(t, num, (size_t)n);
+		t->ins = t->len;
+		return;
+	}
+	if (is_cred(key)) {
 		n = snprintf(num, sizeof(num), " %s %" PRIu64, key, v);
-		if (!strcmp(key, "session"))
-			put(t, num, (size_t)n);
-		else
-			put_at_ins(t, num, (size_t)n);
-		if (!strcmp(key, "session"))
-			t->ins = t->len;
+		put_at_ins(t, num, (size_t)n);
 		return;
 	}
 	n = snprintf(num, sizeof(num), " %s=%" PRIu64, key, v);

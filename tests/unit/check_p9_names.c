@@ -148,6 +148,7 @@ START_TEST(t_refusal)
 
 	m.u.trenameat = (struct p9_trenameat){3, p9_str_c("a"), 4, p9_str_c("b/c")};
 	ck_assert_int_eq(p9_msg_names_refusal(&m, &why), -EINVAL);
+	ck_assert(why.found);
 	ck_assert_uint_eq(why.fid, 4);
 	ck_assert_uint_eq(why.name.len, 3);
 	ck_assert_mem_eq(why.name.s, "b/c", 3);
@@ -174,9 +175,10 @@ START_TEST(t_refusal)
 	ck_assert_uint_eq(why.name.len, 2);
 
 	/* Nothing refused: *why is left alone. */
-	why.fid = 77;
+	why = (struct p9_name_refusal){.fid = 77};
 	m.u.tmkdir.name = p9_str_c("fine");
 	ck_assert_int_eq(p9_msg_names_refusal(&m, &why), 0);
+	ck_assert(!why.found);
 	ck_assert_uint_eq(why.fid, 77);
 }
 END_TEST
