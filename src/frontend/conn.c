@@ -706,11 +706,57 @@ static void conn_wait_sent(struct conn *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * The names check of a request: 0 or the -errno to answer.  A string with
+ * a NUL (name_err) that is not one of the checked names (Tattach's or
+ * Tauth's uname) is refused too, with no name to report (why->found false).
+ */
+static int names_refusal(const struct p9_req *req, int name_err, struct p9_name_refusal *why)
+{
+	int rc;
+
+	*why = (struct p9_name_refusal){ .fid = P9_NOFID };
+	rc = p9_msg_names_refusal(&req->in, why);
+	return rc < 0 ? rc : name_err;
+}
+
+/*
+ * Tell the helper, for its audit trail, that a request was refused for a
+ * name: the names never reach the helper protocol (p9_names.h), so this is
+ * the only record of the attempt.  Synchronous, so the record is written
+ * before the client gets its Rlerror (as for every other operation).
+ */
+static void conn_report_refusal(struct conn *c, const struct p9_msg *m, int err,
+				const struct p9_name_refusal *why)
+{
+	struct fid *f;
+	uint32_t handle = HP_NOHANDLE, uid = (uint32_t)-1;
+
+	/* A NUL in a string that names nothing (a uname): nothing to report. */
+	if (!why->found)
+		return;
+	/* Tattach's fid is the one it would make: no handle yet. */
+	f = m->type != P9_TATTACH ? fid_get(&c->fids, why->fid) : NULL;
+	if (f) {
+		handle = f->handle;
+		uid = f->uid;
+	} else if (m->type == P9_TATTACH) {
+		uid = m->u.tattach.n_uname;	/* the fid is the one being made */
+	}
+	if (helper_call_refused(c->srv->helper, c->session, uid, handle, m->type, err,
+				why->name) < 0)
+		log_warn("session %u: the helper did not take the refusal of a T%s", c->session,
+			 p9_type_name(m->type) ? p9_type_name(m->type) + 1 : "?");
+	if (f)
+		fid_put(&c->fids, f);
+}
+
 /* Handle one frame.  -1 closes the connection (malformed input). */
 static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 {
 	const struct p9_op *op;
 	struct p9_req *req;
+	struct p9_name_refusal why;
 	int rc, name_err = 0, nreqs;
 
 	req = calloc(1, sizeof(*req));
@@ -726,10 +772,12 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 	rc = p9_decode(frame, len, c->msize, &req->in);
 	if ((rc == P9_E_TYPE || rc == P9_E_STRNUL) && len >= P9_HDR_SIZE) {
 		/* Well framed but unknown, or a string with a NUL (a name no
-		 * file can have): answer it, keep the connection. */
+		 * file can have): answer it, keep the connection.  After a NUL
+		 * the fields up to that string are kept, to report the name. */
 		if (rc == P9_E_STRNUL)
 			name_err = -EINVAL;
-		memset(&req->in, 0, sizeof(req->in));
+		else
+			memset(&req->in, 0, sizeof(req->in));
 		req->in.type = frame[4];
 		req->in.tag = wire_load16(frame + 5);
 		rc = P9_OK;
@@ -757,10 +805,12 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 		p9_respond_error(req, EOPNOTSUPP);
 	} else if (!c->versioned && !(op->flags & P9_OP_NOSESSION)) {
 		p9_respond_error(req, EPROTO);
-	} else if ((rc = name_err ? name_err : p9_msg_names_check(&req->in)) < 0) {
-		/* The client's mistake: an answer, no louder than debug. */
+	} else if ((rc = names_refusal(req, name_err, &why)) < 0) {
+		/* The client's mistake: an answer, no louder than debug; and a
+		 * record in the audit trail, written before the answer. */
 		log_debug("session %u tag %u: T%s with a bad name: %s", c->session, req->tag,
 			  op->name, strerror(-rc));
+		conn_report_refusal(c, &req->in, -rc, &why);
 		p9_respond_error(req, rc);
 	} else if ((op->flags & P9_OP_INLINE) || (op->quick && op->quick(req))) {
 		p9_dispatch(req);

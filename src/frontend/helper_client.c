@@ -928,3 +928,19 @@ int helper_call_session_end(struct helper *h, uint32_t session)
 	c.req.u.session_end.session = session;
 	return call_noresult(h, &c);
 }
+
+int helper_call_refused(struct helper *h, uint32_t session, uint32_t uid, uint32_t handle,
+			uint8_t p9type, int err, struct p9_str name)
+{
+	struct hp_call c;
+
+	call_init(&c, HP_REFUSED, uid, HP_GID_DEFAULT);
+	c.req.session = session;
+	c.req.u.refused.handle = handle;
+	c.req.u.refused.p9type = p9type;
+	c.req.u.refused.error = (uint32_t)err;
+	c.req.u.refused.namelen = name.len;
+	c.req.u.refused.len = name.len < HP_MAX_REFUSED_NAME ? name.len : HP_MAX_REFUSED_NAME;
+	c.req.u.refused.name = name.s;
+	return call_noresult(h, &c);
+}

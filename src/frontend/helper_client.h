@@ -93,5 +93,13 @@ int helper_call_xattrset(struct helper *h, uint32_t uid, uint32_t handle, struct
 int helper_call_xattrremove(struct helper *h, uint32_t uid, uint32_t handle, struct p9_str name);
 int helper_call_session_start(struct helper *h, uint32_t session, const char *peer);
 int helper_call_session_end(struct helper *h, uint32_t session);
+/*
+ * Report a request refused for its name (p9_names.c) for the audit trail:
+ * err is the positive errno the client is answered with; the name's first
+ * HP_MAX_REFUSED_NAME bytes travel.  Waits for the helper's empty reply, so
+ * the record is written before the client hears of the refusal.
+ */
+int helper_call_refused(struct helper *h, uint32_t session, uint32_t uid, uint32_t handle,
+			uint8_t p9type, int err, struct p9_str name);
 
 #endif

@@ -48,48 +48,69 @@ static int path_check(struct p9_str s)
 	return 0;
 }
 
-/* The first error of two checks. */
-static int first_err(int a, int b)
+/* Check one string of m; on refusal remember it and the fid it goes with. */
+static int note(int rc, uint32_t fid, struct p9_str s, struct p9_name_refusal *why)
 {
-	return a < 0 ? a : b;
+	if (rc < 0 && why) {
+		why->found = true;
+		why->fid = fid;
+		why->name = s;
+	}
+	return rc;
 }
 
-int p9_msg_names_check(const struct p9_msg *m)
+int p9_msg_names_refusal(const struct p9_msg *m, struct p9_name_refusal *why)
 {
+	const struct p9_tsymlink *sl = &m->u.tsymlink;
+	const struct p9_trenameat *ra = &m->u.trenameat;
 	int rc = 0;
 
 	switch (m->type) {
 	case P9_TATTACH:
-		return path_check(m->u.tattach.aname);
+		return note(path_check(m->u.tattach.aname), m->u.tattach.fid, m->u.tattach.aname,
+			    why);
 	case P9_TWALK:
 		/* Any bad element fails the whole walk: only a broken or hostile
 		 * client sends one, so a partial Rwalk would help no one. */
 		for (uint16_t i = 0; i < m->u.twalk.nwname && i < P9_MAXWELEM && !rc; i++)
-			rc = p9_name_check(m->u.twalk.wname[i]);
+			rc = note(p9_name_check(m->u.twalk.wname[i]), m->u.twalk.fid,
+				  m->u.twalk.wname[i], why);
 		return rc;
 	case P9_TLCREATE:
-		return p9_name_check(m->u.tlcreate.name);
+		return note(p9_name_check(m->u.tlcreate.name), m->u.tlcreate.fid,
+			    m->u.tlcreate.name, why);
 	case P9_TMKDIR:
-		return p9_name_check(m->u.tmkdir.name);
+		return note(p9_name_check(m->u.tmkdir.name), m->u.tmkdir.dfid, m->u.tmkdir.name,
+			    why);
 	case P9_TSYMLINK:
-		return first_err(p9_name_check(m->u.tsymlink.name),
-				 path_check(m->u.tsymlink.symtgt));
+		rc = note(p9_name_check(sl->name), sl->fid, sl->name, why);
+		return rc < 0 ? rc : note(path_check(sl->symtgt), sl->fid, sl->symtgt, why);
 	case P9_TMKNOD:
-		return p9_name_check(m->u.tmknod.name);
+		return note(p9_name_check(m->u.tmknod.name), m->u.tmknod.dfid, m->u.tmknod.name,
+			    why);
 	case P9_TLINK:
-		return p9_name_check(m->u.tlink.name);
+		return note(p9_name_check(m->u.tlink.name), m->u.tlink.dfid, m->u.tlink.name, why);
 	case P9_TRENAME:
-		return p9_name_check(m->u.trename.name);
+		return note(p9_name_check(m->u.trename.name), m->u.trename.dfid, m->u.trename.name,
+			    why);
 	case P9_TRENAMEAT:
-		return first_err(p9_name_check(m->u.trenameat.oldname),
-				 p9_name_check(m->u.trenameat.newname));
+		rc = note(p9_name_check(ra->oldname), ra->olddirfid, ra->oldname, why);
+		return rc < 0 ? rc : note(p9_name_check(ra->newname), ra->newdirfid, ra->newname, why);
 	case P9_TUNLINKAT:
-		return p9_name_check(m->u.tunlinkat.name);
+		return note(p9_name_check(m->u.tunlinkat.name), m->u.tunlinkat.dirfid,
+			    m->u.tunlinkat.name, why);
 	case P9_TXATTRWALK:
-		return xattr_name_check(m->u.txattrwalk.name, true);
+		return note(xattr_name_check(m->u.txattrwalk.name, true), m->u.txattrwalk.fid,
+			    m->u.txattrwalk.name, why);
 	case P9_TXATTRCREATE:
-		return xattr_name_check(m->u.txattrcreate.name, false);
+		return note(xattr_name_check(m->u.txattrcreate.name, false), m->u.txattrcreate.fid,
+			    m->u.txattrcreate.name, why);
 	default:
 		return 0;
 	}
+}
+
+int p9_msg_names_check(const struct p9_msg *m)
+{
+	return p9_msg_names_refusal(m, NULL);
 }

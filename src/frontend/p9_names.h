@@ -12,14 +12,19 @@
  * attach names: no NUL, at most P9_PATH_MAX bytes (ENAMETOOLONG).
  *
  * A refused name is the client's mistake, answered with Rlerror and logged
- * at debug level only; it never reaches the helper protocol encoder.  It
- * cannot: hp_codec refuses an empty name or one holding '/' on both sides,
- * and the helper takes such a request for a protocol violation and exits.
- * So these refusals have no audit record (p9guard-audit(1) says so); the
- * names the helper itself refuses (".", "..") are recorded.
+ * at debug level only; the request itself never reaches the helper protocol
+ * encoder.  It cannot: hp_codec refuses an empty name or one holding '/' on
+ * both sides, and the helper takes such a request for a protocol violation
+ * and exits.  Instead the frontend reports the refusal with HP_REFUSED (the
+ * 9P message, the fid's handle, its Tattach uid, the errno, the name's raw
+ * bytes cut to HP_MAX_REFUSED_NAME and its full length), and the helper
+ * records it, marked "refused_by":"frontend" (p9guard-audit(1)).  The names
+ * the helper itself refuses (".", "..") are recorded as ordinary failures.
  */
 #ifndef P9G_FE_P9_NAMES_H
 #define P9G_FE_P9_NAMES_H
+
+#include <stdbool.h>
 
 #include "p9_codec.h"
 
@@ -31,5 +36,16 @@ int p9_name_check(struct p9_str name);
 
 /* Every name in a decoded T-message: 0 or the -errno to answer with. */
 int p9_msg_names_check(const struct p9_msg *m);
+
+/* What p9_msg_names_refusal() refused: the string, and the fid it goes with
+ * (the directory's for entry names, the file's for xattr names and symlink
+ * targets, the new fid for an aname). */
+struct p9_name_refusal {
+	bool found;	/* set with the two below on a refusal */
+	uint32_t fid;
+	struct p9_str name;
+};
+/* As p9_msg_names_check(), filling *why (may be NULL) on a refusal. */
+int p9_msg_names_refusal(const struct p9_msg *m, struct p9_name_refusal *why);
 
 #endif

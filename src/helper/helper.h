@@ -104,6 +104,7 @@ enum helper_op_flags {
 	HOP_NOCREDS = 1u << 2,	/* runs without switching credentials */
 	HOP_CREATE = 1u << 3,	/* creates an entry: fsgid is the request's gid */
 	HOP_MODIFIES = 1u << 4,	/* changes the export (audit; read-only exports) */
+	HOP_NOHANDLE_OK = 1u << 5, /* HP_NOHANDLE may stand for "no handle" (REFUSED) */
 };
 /* Runs one decoded request; returns true when a reply is to be sent. */
 bool helper_dispatch(struct helper_ctx *c);
@@ -265,6 +266,24 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		     struct audit_pre *p);
 /* Record a protocol violation (the helper exits next). */
 void helper_audit_violation(const char *what);
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+size_t audit_utf8_len(const unsigned char *s, size_t n);
+
+/* ---- helper_audit_text.c: the readable syslog form of a record ---- */
+#define AUDIT_TEXT_TAIL 160	/* kept free for " truncated -> RESULT at TIME" */
+struct audit_text {
+	char *b;
+	size_t len, cap, ins;	/* ins: where the credentials go */
+	bool truncated;
+	char time[80];
+	char result[48];
+};
+void audit_text_begin(struct audit_text *t, char *buf, size_t cap, const char *time);
+/* Each field of the record, in the JSON form's order. */
+void audit_text_str(struct audit_text *t, const char *key, const char *v, size_t n);
+void audit_text_u64(struct audit_text *t, const char *key, uint64_t v);
+/* Finish the line (NUL-terminated); returns its length. */
+size_t audit_text_end(struct audit_text *t);
 
 /* ---- helper_ops_*.c: one handler per operation; 0 or a positive errno ---- */
 int helper_do_hello(struct helper_ctx *c);
@@ -291,6 +310,7 @@ int helper_do_xattrset(struct helper_ctx *c);
 int helper_do_xattrremove(struct helper_ctx *c);
 int helper_do_session_start(struct helper_ctx *c);
 int helper_do_session_end(struct helper_ctx *c);
+int helper_do_refused(struct helper_ctx *c);
 
 /* helper_ops_open.c: P9_DOTL_* -> host open flags; EINVAL on a bad access mode. */
 int open_flags_from_dotl(uint32_t dotl, bool create, int *flags);

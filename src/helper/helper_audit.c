@@ -9,7 +9,8 @@
  *
  * A record is one JSON object on one line, written with ONE write(2) to
  * the audit file (opened O_APPEND by the launcher: appends from the worker
- * threads never interleave), and/or sent as one syslog message, and/or
+ * threads never interleave), and/or sent as one syslog message (the same
+ * fields as one readable line: helper_audit_text.c), and/or
  * written with one write(2) to standard error.  Field names are stable and
  * documented in p9guard-audit(1).
  *
@@ -203,6 +204,10 @@ static void audit_paths(const struct helper_ctx *c, struct audit_pre *p)
 		}
 		break;
 	}
+	case HP_REFUSED:	/* the fid's object: the directory, mostly */
+		if (c->h[0])
+			node_path(c->h[0], p->path[0], sizeof(p->path[0]));
+		break;
 	case HP_GETATTR:
 	case HP_SETATTR:
 	case HP_OPEN:
@@ -266,6 +271,7 @@ struct jbuf {
 	char *b;
 	size_t len, cap;
 	bool truncated;
+	struct audit_text *t;	/* the syslog form, built alongside; or NULL */
 };
 
 static void jb_raw(struct jbuf *j, const char *s, size_t n)
@@ -278,8 +284,7 @@ static void jb_raw(struct jbuf *j, const char *s, size_t n)
 	j->len += n;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t audit_utf8_len(const unsigned char *s, size_t n)
 {
 	uint32_t cp;
 	size_t len;
@@ -319,11 +324,13 @@ static void jb_str(struct jbuf *j, const char *key, const char *v, size_t n)
 	size_t limit = j->cap > AUDIT_RESERVE ? j->cap - AUDIT_RESERVE : 0;
 	char esc[8];
 
+	if (j->t)
+		audit_text_str(j->t, key, v, n);
 	jb_raw(j, ",\"", 2);
 	jb_raw(j, key, strlen(key));
 	jb_raw(j, "\":\"", 3);
 	for (size_t i = 0; i < n;) {
-		size_t u = utf8_len(s + i, n - i);
+		size_t u = audit_utf8_len(s + i, n - i);
 
 		if (j->len + 6 >= limit) {
 			j->truncated = true;
@@ -359,6 +366,8 @@ static void jb_u64(struct jbuf *j, const char *key, uint64_t v)
 	char num[48];
 	int n = snprintf(num, sizeof(num), ",\"%s\":%" PRIu64, key, v);
 
+	if (j->t)
+		audit_text_u64(j->t, key, v);
 	jb_raw(j, num, (size_t)n);
 }
 
@@ -435,7 +444,8 @@ static bool wanted(const struct helper_ctx *c, unsigned int flags)
 		return true;
 	/* changes: modifications, sessions, and failures (but not a lookup of
 	 * a name that does not exist, the most ordinary thing a client does) */
-	if (flags & HOP_MODIFIES || r->op == HP_SESSION_START || r->op == HP_SESSION_END)
+	if (flags & HOP_MODIFIES || r->op == HP_SESSION_START || r->op == HP_SESSION_END ||
+	    r->op == HP_REFUSED)
 		return true;
 	if (r->op == HP_OPEN && open_writes(r->u.open.flags))
 		return true;
@@ -494,8 +504,11 @@ static void audit_reopen(void)
 	log_info("audit: reopened %s", audit.file_name);
 }
 
-static void emit(const char *line, size_t len)
+/* The JSON line (len bytes, '\n' included) and, with syslog, j->t's line. */
+static void emit(const struct jbuf *j)
 {
+	const char *line = j->b;
+	size_t len = j->len;
 	ssize_t n;
 
 	pthread_mutex_lock(&audit.lock);
@@ -511,8 +524,8 @@ static void emit(const char *line, size_t len)
 				n < 0 ? strerror(errno) : "short write");
 	}
 	pthread_mutex_unlock(&audit.lock);
-	if (audit.to_syslog)
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit: %.*s", (int)len - 1, line);
+	if (audit.to_syslog && j->t)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit: %s", j->t->b);
 	if (audit.to_stderr)
 		do
 			n = write(STDERR_FILENO, line, len);
@@ -524,12 +537,15 @@ static void jb_begin(struct jbuf *j)
 {
 	struct timespec ts;
 	struct tm tm;
-	char t[64];
+	char t[32], when[80];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	j->len = (size_t)snprintf(j->b, j->cap, "{\"time\":\"%s.%06ldZ\"", t, ts.tv_nsec / 1000);
+	snprintf(when, sizeof(when), "%s.%06ldZ", t, ts.tv_nsec / 1000);
+	j->len = (size_t)snprintf(j->b, j->cap, "{\"time\":\"%s\"", when);
+	if (j->t)
+		audit_text_begin(j->t, j->t->b, j->t->cap, when);
 }
 
 static void jb_end(struct jbuf *j)
@@ -541,6 +557,8 @@ static void jb_end(struct jbuf *j)
 	}
 	j->b[j->len++] = '}';
 	j->b[j->len++] = '\n';
+	if (j->t)
+		audit_text_end(j->t);
 }
 
 static void op_args(struct jbuf *j, const struct hp_req *r)
@@ -620,12 +638,52 @@ static void op_args(struct jbuf *j, const struct hp_req *r)
 	}
 }
 
+/* The ids a request asked for, as host ids (uid, and gid unless default). */
+static void request_ids(const struct hp_req *r, uint32_t *uid, uint32_t *gid)
+{
+	*uid = r->uid == (uint32_t)-1 ? r->uid : hidmap_uid_to_host(r->uid, NULL);
+	*gid = r->gid == HP_GID_DEFAULT ? r->gid : hidmap_gid_to_host(r->gid, NULL);
+}
+
+/*
+ * A 9P request the frontend refused for a name the helper protocol cannot
+ * carry.  Everything in it is the frontend's report: the op is the 9P
+ * message's, the result the errno the client got; the name is the bytes
+ * the client sent (jb_str escapes NUL and other controls; '/' is kept).
+ */
+static void audit_refused(const struct helper_ctx *c, struct jbuf *j, const struct audit_pre *p)
+{
+	const struct hp_req *r = c->req;
+	const struct hp_refused *a = &r->u.refused;
+	const char *t = p9_type_name(a->p9type);
+	char ebuf[16];
+	uint32_t uid, gid;
+
+	jb_u64(j, "session", r->session);
+	jb_cstr(j, "op", t && t[0] == 'T' ? t + 1 : "?");
+	if (p->path[0][0])
+		jb_cstr(j, "path", p->path[0]);
+	request_ids(r, &uid, &gid);
+	if (r->uid != (uint32_t)-1) {	/* -1: no such fid, no Tattach uid */
+		jb_u64(j, "uid", uid);
+		if (hidmap_active())
+			jb_u64(j, "guest_uid", r->uid);
+	}
+	jb_str(j, "name", a->name, a->len);
+	jb_u64(j, "name_len", a->namelen);
+	jb_cstr(j, "result", errno_name(a->error, ebuf));
+	jb_cstr(j, "refused_by", "frontend");
+	if (c->rep->error)	/* a handle this helper never issued */
+		jb_cstr(j, "note", "unknown handle");
+}
+
 void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned int flags,
 		     struct audit_pre *p)
 {
 	const struct hp_req *r = c->req;
-	char line[AUDIT_LINE_MAX], name[64], ebuf[16];
-	struct jbuf j = { .b = line, .cap = sizeof(line) };
+	char line[AUDIT_LINE_MAX], text[AUDIT_LINE_MAX], name[64], ebuf[16];
+	struct audit_text t = { .b = text, .cap = sizeof(text) };
+	struct jbuf j = { .b = line, .cap = sizeof(line), .t = audit.to_syslog ? &t : NULL };
 	uint32_t uid, gid;
 
 	if (audit.level == AUDIT_OFF) {
@@ -651,7 +709,13 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		}
 		jb_cstr(&j, "result", errno_name(c->rep->error, ebuf));
 		jb_end(&j);
-		emit(line, j.len);
+		emit(&j);
+		return;
+	}
+	if (r->op == HP_REFUSED) {
+		audit_refused(c, &j, p);
+		jb_end(&j);
+		emit(&j);
 		return;
 	}
 	jb_u64(&j, "session", r->session);
@@ -671,8 +735,7 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		uid = c->env->own_uid;
 		gid = c->env->own_gid;
 	} else if (!c->creds_switched || !creds_current(&uid, &gid)) {
-		uid = r->uid == (uint32_t)-1 ? r->uid : hidmap_uid_to_host(r->uid, NULL);
-		gid = r->gid == HP_GID_DEFAULT ? r->gid : hidmap_gid_to_host(r->gid, NULL);
+		request_ids(r, &uid, &gid);
 	}
 	jb_u64(&j, "uid", uid);
 	if (gid != HP_GID_DEFAULT)
@@ -689,13 +752,14 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 	if (c->audit_note)
 		jb_cstr(&j, "note", c->audit_note);
 	jb_end(&j);
-	emit(line, j.len);
+	emit(&j);
 }
 
 void helper_audit_violation(const char *what)
 {
-	char line[2048];
-	struct jbuf j = { .b = line, .cap = sizeof(line) };
+	char line[2048], text[2048];
+	struct audit_text t = { .b = text, .cap = sizeof(text) };
+	struct jbuf j = { .b = line, .cap = sizeof(line), .t = audit.to_syslog ? &t : NULL };
 
 	if (audit.level == AUDIT_OFF)
 		return;
@@ -704,5 +768,5 @@ void helper_audit_violation(const char *what)
 	jb_cstr(&j, "detail", what);
 	jb_cstr(&j, "result", "EPROTO");
 	jb_end(&j);
-	emit(line, j.len);
+	emit(&j);
 }

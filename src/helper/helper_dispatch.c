@@ -79,6 +79,8 @@ static const struct helper_op helper_ops[HP_OP_MAX] = {
 	   CAPS_CREDS | CAPS_FS),
 	OP(HP_SESSION_START, session_start, HOP_NOCREDS, 0, 0, 0),
 	OP(HP_SESSION_END, session_end, HOP_NOCREDS, 0, 0, 0),
+	/* A refusal the frontend reports: nothing runs, the record is the point. */
+	OP(HP_REFUSED, refused, HOP_NOCREDS | HOP_NOHANDLE_OK, H(refused.handle), 0, 0),
 };
 
 void helper_ops_selfcheck(void)
@@ -166,6 +168,8 @@ bool helper_dispatch(struct helper_ctx *c)
 		uint32_t id;
 
 		memcpy(&id, (const char *)req + row->handle_off[i], sizeof(id));
+		if (id == HP_NOHANDLE && (row->flags & HOP_NOHANDLE_OK))
+			continue;
 		c->h[i] = handles_get(id);
 		if (!c->h[i])
 			err = EBADF;

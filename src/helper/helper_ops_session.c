@@ -1,4 +1,5 @@
-/* helper_ops_session.c - a client connected or went away (frontend-reported). */
+/* helper_ops_session.c - a client connected or went away, or the frontend
+ * refused one of its requests (all frontend-reported). */
 #include "config.h"
 
 #include "common/log.h"
@@ -25,5 +26,14 @@ int helper_do_session_start(struct helper_ctx *c)
 int helper_do_session_end(struct helper_ctx *c)
 {
 	log_info("session %u end", c->req->u.session_end.session);
+	return 0;
+}
+
+int helper_do_refused(struct helper_ctx *c)
+{
+	/* Nothing to do but the audit record (helper_audit.c): the request
+	 * never reached the export.  The handle, when given, was resolved by
+	 * the dispatcher, so the record can name the directory. */
+	(void)c;
 	return 0;
 }

@@ -45,6 +45,10 @@
  *   XATTRREMOVE handle[4] name[s]                           (empty)
  *   SESSION_START session[4] peer[s]                        (empty)
  *   SESSION_END   session[4]                                (empty)
+ *   REFUSED   handle[4] p9type[1] errno[4] namelen[4] len[2] name[len]
+ *                                                          (empty)
+ *             (name: raw bytes, any value; len == min(namelen, 255);
+ *             p9type one of the name-carrying T-messages; errno 1..4095)
  *
  * `has` is 0 when the request asked only for the length (size 0), 1 when the
  * data follows; any other value is malformed.
@@ -82,6 +86,7 @@ static const char *const hp_op_names[HP_OP_MAX] = {
 	[HP_XATTRREMOVE] = "xattrremove",
 	[HP_SESSION_START] = "session_start",
 	[HP_SESSION_END] = "session_end",
+	[HP_REFUSED] = "refused",
 };
 
 const char *hp_op_name(uint16_t op)
@@ -281,6 +286,46 @@ static void c_xname(struct hp_cur *c, struct p9_str *s)
 	c_str(c, s, HP_MAX_XATTR_NAME, STR_XNAME);
 }
 
+/* The 9P requests that carry a name the frontend may refuse (p9_names.c). */
+static bool refusable_p9type(uint8_t t)
+{
+	switch (t) {
+	case P9_TATTACH:
+	case P9_TWALK:
+	case P9_TLCREATE:
+	case P9_TMKDIR:
+	case P9_TSYMLINK:
+	case P9_TMKNOD:
+	case P9_TLINK:
+	case P9_TRENAME:
+	case P9_TRENAMEAT:
+	case P9_TUNLINKAT:
+	case P9_TXATTRWALK:
+	case P9_TXATTRCREATE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void c_refused(struct hp_cur *c, struct hp_refused *a)
+{
+	c_u32(c, &a->handle);
+	c_u8(c, &a->p9type);
+	if (!c->err && !refusable_p9type(a->p9type))
+		cur_fail(c, HP_E_COUNT);
+	c_u32_max(c, &a->error, 4095);
+	if (!c->err && a->error == 0)
+		cur_fail(c, HP_E_COUNT);
+	c_u32_max(c, &a->namelen, 65535);
+	c_u16(c, &a->len);
+	/* Exactly the prefix the frontend must send: no more, no less. */
+	if (!c->err && a->len != (a->namelen < HP_MAX_REFUSED_NAME ? a->namelen
+								    : HP_MAX_REFUSED_NAME))
+		cur_fail(c, HP_E_COUNT);
+	c_bytes(c, &a->name, a->len, HP_MAX_REFUSED_NAME);
+}
+
 /* ---- requests ---- */
 
 static void req_body(struct hp_cur *c, struct hp_req *r)
@@ -395,6 +440,9 @@ static void req_body(struct hp_cur *c, struct hp_req *r)
 		break;
 	case HP_SESSION_END:
 		c_u32(c, &r->u.session_end.session);
+		break;
+	case HP_REFUSED:
+		c_refused(c, &r->u.refused);
 		break;
 	default:
 		cur_fail(c, HP_E_OP);
@@ -520,6 +568,7 @@ static void rep_body(struct hp_cur *c, struct hp_rep *r)
 	case HP_XATTRREMOVE:
 	case HP_SESSION_START:
 	case HP_SESSION_END:
+	case HP_REFUSED:
 		break;
 	default:	/* includes HP_RELEASE, which is never answered */
 		cur_fail(c, HP_E_OP);

@@ -17,8 +17,8 @@
  *   create-type request, or HP_GID_DEFAULT for "the uid's host primary group").
  * Reply:   op[2] reqid[4] errno[4] results...   (results only when errno == 0)
  *
- * Every request except RELEASE gets exactly one reply (SESSION_START/END and
- * the other result-less operations get an empty one).  The byte layout of
+ * Every request except RELEASE gets exactly one reply (SESSION_START/END,
+ * REFUSED and the other result-less operations get an empty one).  The byte layout of
  * each message is tabulated at the top of hp_codec.c.
  *
  * Opcodes are numbered and never reused; HP_VERSION is bumped with every
@@ -31,8 +31,9 @@
 #include <stdint.h>
 #include "p9_codec.h"
 
-/* 2: session[4] in the request header; 3: WALK's reply carries the attributes */
-#define HP_VERSION	3
+/* 2: session[4] in the request header; 3: WALK's reply carries the attributes;
+ * 4: REFUSED */
+#define HP_VERSION	4
 #define HP_MAX_MSG	(72u * 1024u)	/* > XATTR_SIZE_MAX (64 KiB) + headers */
 #define HP_MAX_NAME	255
 #define HP_MAX_XATTR_NAME 255
@@ -40,6 +41,7 @@
 #define HP_MAX_SYMTGT	4095
 #define HP_MAX_ANAME	4095	/* ATTACH aname (any text without NUL) */
 #define HP_MAX_PEER	1024	/* SESSION_START peer description */
+#define HP_MAX_REFUSED_NAME 255	/* REFUSED: bytes of the refused name carried */
 #define HP_GID_DEFAULT	((uint32_t)~0)
 #define HP_NOHANDLE	((uint32_t)~0)
 #define HP_REQ_HDR_SIZE	18
@@ -70,7 +72,8 @@ enum hp_op {
 	HP_XATTRREMOVE = 22,
 	HP_SESSION_START = 23,	/* audit: a client connected (frontend-reported) */
 	HP_SESSION_END = 24,
-	HP_OP_MAX = 25,		/* one past the last opcode */
+	HP_REFUSED = 25,	/* audit: the frontend refused a 9P request's name */
+	HP_OP_MAX = 26,		/* one past the last opcode */
 };
 
 /* Decoder/encoder errors (the helper treats any as a protocol violation). */
@@ -140,6 +143,22 @@ struct hp_session_start {
 	struct p9_str peer;	/* "unix:uid=1000,pid=42" / "tcp:10.0.2.2:5555"; reported, not verified */
 };
 struct hp_session_end { uint32_t session; };
+/*
+ * The frontend answered a 9P request with Rlerror because of a name the
+ * helper protocol cannot carry (empty, '/' or NUL inside, too long): the
+ * helper records it (reported by the frontend, not verified) and answers
+ * with an empty reply.  The name is raw bytes (any byte, '/' and NUL
+ * included), cut to its first HP_MAX_REFUSED_NAME bytes; namelen is the
+ * length the client sent.
+ */
+struct hp_refused {
+	uint32_t handle;	/* the fid's handle, or HP_NOHANDLE (no such fid) */
+	uint8_t p9type;		/* P9_T*: one of the messages that carry names */
+	uint32_t error;		/* the errno answered, 1..4095 */
+	uint32_t namelen;	/* the name's length in the request, <= 65535 */
+	uint16_t len;		/* bytes of it carried: min(namelen, HP_MAX_REFUSED_NAME) */
+	const void *name;
+};
 
 struct hp_req {
 	uint16_t op;
@@ -167,6 +186,7 @@ struct hp_req {
 		struct hp_xattrremove xattrremove;
 		struct hp_session_start session_start;
 		struct hp_session_end session_end;
+		struct hp_refused refused;
 	} u;
 };
 

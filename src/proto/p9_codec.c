@@ -235,12 +235,11 @@ static void dec_str(struct p9_dec *d, struct p9_str *s)
 		return;
 	}
 	p = wire_getn(&d->r, len);
-	if (memchr(p, '\0', len)) {
-		dec_fail(d, P9_E_STRNUL);
-		return;
-	}
+	/* Set even when refused: the caller may report the refused name. */
 	s->s = p;
 	s->len = len;
+	if (memchr(p, '\0', len))
+		dec_fail(d, P9_E_STRNUL);
 }
 
 static void dec_qid(struct p9_dec *d, struct p9_qid *q)

@@ -337,7 +337,10 @@ int p9_frame_size(const void *buf, size_t len, uint32_t msize, uint32_t *size);
 /*
  * Decode one whole frame (buf, len) into *m.  `msize` is the negotiated
  * maximum (use P9_MAX_MSIZE before Tversion).  Returns P9_OK or a P9_E_* code;
- * on error *m is unspecified.  The frame must be exactly `len` bytes.
+ * on error *m is unspecified, except after P9_E_STRNUL: then the fields up
+ * to and including the string holding the NUL are decoded (later ones are
+ * zero), so that a server can say which name it refused.  The frame must
+ * be exactly `len` bytes.
  */
 int p9_decode(const void *buf, size_t len, uint32_t msize, struct p9_msg *m);
 

@@ -5,7 +5,8 @@
  *   audit_driver SOCK ops          a fixed script of operations (below);
  *                                  prints "did LABEL RESULT" per operation
  *   audit_driver SOCK more         a second script: mknod, Trename, utimes,
- *                                  open for write, names holding '/'
+ *                                  open for write, names the frontend
+ *                                  refuses ("a/b", "", 300 bytes, a NUL)
  *                                  (SOCK may be tcp:HOST:PORT for both)
  *   audit_driver SOCK burst PREFIX N   N mkdirs PREFIX-0 .. PREFIX-(N-1)
  *                                  in the export root, as uid 0
@@ -143,12 +144,41 @@ static void script(void)
 	p9c_clunk(c, 12);
 }
 
+/* Tmkdir in dfid of the name "x\0/y" (the library sends no NUL: a raw frame). */
+static int mkdir_nul(uint32_t dfid)
+{
+	uint8_t f[] = {
+		25, 0, 0, 0, P9_TMKDIR, 0, 0,	/* size, type, tag (the library's) */
+		0, 0, 0, 0,			/* dfid */
+		4, 0, 'x', 0, '/', 'y',		/* name */
+		0xed, 0x01, 0, 0, 0, 0, 0, 0,	/* mode 0755, gid 0 */
+	};
+	struct p9c_req *r;
+	int rc;
+
+	_Static_assert(sizeof(f) == 25, "size field");
+	f[7] = (uint8_t)dfid;
+	f[8] = (uint8_t)(dfid >> 8);
+	f[9] = (uint8_t)(dfid >> 16);
+	f[10] = (uint8_t)(dfid >> 24);
+	rc = p9c_start_raw(c, f, sizeof(f), &r);
+	if (rc < 0)
+		return rc;
+	rc = p9c_wait_sync(r);
+	if (rc == 0)
+		rc = p9c_result(r, NULL);
+	p9c_release(r);
+	return rc;
+}
+
 /* The second script: mknod, Trename, utimes, open for write, and names
- * holding '/' (refused before the helper). */
+ * refused by the frontend (reported to the helper). */
 static void script_more(void)
 {
 	uint32_t r0 = attach(1, 0), r1 = attach(2, UID_USER);
-	const char *slash[] = { "a/b" };
+	static char longname[301];	/* 300 bytes */
+	const char *names[] = { "a/b", "", longname };
+	const char *slash[] = { "f2", "a/b" };
 	struct p9_tsetattr sa;
 	uint32_t iounit;
 
@@ -181,11 +211,26 @@ static void script_more(void)
 	expect("open-wronly-by-other /m/f2", p9c_lopen(c, 15, P9_DOTL_WRONLY, NULL, NULL),
 	       -EACCES);
 	p9c_clunk(c, 15);
-	/* Names holding '/': refused (EINVAL) before they reach the helper. */
-	expect("lcreate /m/a/b", p9c_lcreate(c, 12, "a/b", P9_DOTL_RDWR | P9_DOTL_CREATE, 0644, 0,
-					      NULL, NULL),
-	       -EINVAL);
-	expect("walk /m/a/b", p9c_walk(c, 12, 16, 1, slash, NULL), -EINVAL);
+	/* Names the helper protocol cannot carry: holding '/', empty, longer
+	 * than NAME_MAX.  The frontend refuses them (EINVAL, ENAMETOOLONG)
+	 * and reports each refusal to the helper, which records it. */
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int want = i == 2 ? -ENAMETOOLONG : -EINVAL;
+		const char *walk1[] = { names[i] };
+
+		expect("lcreate-bad-name /m", p9c_lcreate(c, 12, names[i],
+							  P9_DOTL_RDWR | P9_DOTL_CREATE, 0644, 0,
+							  NULL, NULL),
+		       want);
+		/* As uid 1000, in the export root. */
+		expect("mkdir-bad-name /", p9c_mkdir(c, r1, names[i], 0755, 0, NULL), want);
+		expect("walk-bad-name /m", p9c_walk(c, 12, 16, 1, walk1, NULL), want);
+	}
+	/* A bad name second in a walk: the same record (the walk's fid). */
+	expect("walk /m/f2/a/b", p9c_walk(c, 12, 16, 2, slash, NULL), -EINVAL);
+	expect("mkdir-nul-name /m", mkdir_nul(12), -EINVAL);
 	p9c_clunk(c, 12);
 }
 

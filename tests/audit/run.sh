@@ -24,12 +24,15 @@
 #   - mknod, Trename, utimes (allowed and EPERM), open for write (allowed and
 #     EACCES) over tcp: exactly the expected records, the session's peer
 #     tcp:127.0.0.1:PORT, the file made with --audit-file-mode 0640; names
-#     holding '/' are refused by the frontend (EINVAL), create nothing, do
-#     not disturb the helper and have no record (the helper protocol cannot
-#     carry them);
-#   - --audit syslog: every record reaches /dev/log as authpriv.notice
-#     (a datagram listener bound there in p9guard's private mount
-#     namespace, made with unshare);
+#     holding '/', empty or of 300 bytes in Tlcreate, Tmkdir, Twalk (and a
+#     Tmkdir name holding a NUL) are
+#     refused by the frontend (EINVAL, ENAMETOOLONG), create nothing, do not
+#     disturb the helper, and each has exactly one record "refused_by":
+#     "frontend" with the name (cut to 255 bytes) and its length;
+#   - --audit syslog: every record reaches /dev/log as authpriv.notice, as
+#     one readable line holding exactly its JSON record's fields (a
+#     datagram listener bound there in p9guard's private mount namespace,
+#     made with unshare);
 #   - without --audit nothing is recorded;
 #   - with --uid-map a record shows the host uid used and the guest's uid;
 #     with --readonly a refused change is recorded as EROFS; with
@@ -388,9 +391,20 @@ expected = [
     R(op="utimes", path="/m/f2", atime="set", mtime="set", result="EPERM", **user),
     R(op="open", path="/m/f2", flags="wronly", result="ok", **root),
     R(op="open", path="/m/f2", flags="wronly", result="EACCES", **user),
+]
+# Names the frontend refuses: one record each, reported by the frontend.
+F = lambda **kw: dict(kw, refused_by="frontend")
+for name, err in (("a/b", "EINVAL"), ("", "EINVAL"), ("x" * 300, "ENAMETOOLONG")):
+    short = dict(name=name[:255], name_len=len(name), result=err)
+    expected += [F(op="lcreate", path="/m", uid=0, **short),
+                 F(op="mkdir", path="/", uid=1000, **short),
+                 F(op="walk", path="/m", uid=0, **short)]
+expected += [
+    F(op="walk", path="/m", uid=0, name="a/b", name_len=3, result="EINVAL"),
+    F(op="mkdir", path="/m", uid=0, name="x\0/y", name_len=4, result="EINVAL"),
     R(op="session_end", result="ok"),
 ]
-got = [r for r in recs if r["op"] not in ("walk", "attach", "getattr")]
+got = [r for r in recs if r["op"] not in ("walk", "attach", "getattr") or "refused_by" in r]
 bad = 0
 session = recs[0].get("session")
 if len(got) != len(expected):
@@ -413,13 +427,15 @@ check "the mknod made a fifo of mode 0640 on the host" \
 	test "$(stat -c '%F %a' "$TMP/more/m/p")" = "fifo 640"
 check "the utimes set the times (mtime 1200000000.000000007)" \
 	test "$(stat -c %.9Y "$TMP/more/m/f2")" = "1200000000.000000007"
-check "the names holding '/' created nothing (/m holds p and f2 only)" \
-	test "$(find "$TMP/more/m" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ')" = "f2 p "
-# The frontend refuses names with '/' (and empty names) itself: the helper
-# protocol cannot carry them (hp_codec refuses them as a protocol violation,
-# section 5), so they have no audit record; see p9guard-audit(1).
-check "the names holding '/' reached no audit record" \
-	bash -c "! grep -q 'a/b' '$AUD2'"
+check "the refused names created nothing (/m holds p and f2 only, / holds m)" \
+	test "$(find "$TMP/more" -mindepth 1 -printf '%P\n' | sort | tr '\n' ' ')" = "m m/f2 m/p "
+# The frontend refuses these names itself (the helper protocol cannot carry
+# them in an operation: section 5) and reports each refusal (HP_REFUSED).
+n=$("$AUDIT" --json failures "$AUD2" | grep -c '"refused_by":"frontend"' || true)
+check "p9guard-audit failures lists the 11 refusals" test "$n" = 11
+check "a NUL in a refused name is recorded as \\u0000" grep -qF '"name":"x\u0000/y"' "$AUD2"
+check "p9guard-audit path /m shows a refused name readably" \
+	bash -c "'$AUDIT' path /m '$AUD2' | grep -q 'lcreate /m uid=0 name=a/b name_len=3 refused_by=frontend EINVAL'"
 
 # ---- 8. --audit syslog: the records reach /dev/log ----
 # In a private mount namespace (p9guard's own, made by unshare), /dev is a
@@ -474,13 +490,72 @@ while True:
 	kill "$SYSLOGD" 2>/dev/null || true
 	wait "$SYSLOGD" 2>/dev/null || true
 	SYSLOGD=
-	n=$(grep -c 'p9guard-helper\[[0-9]*\]: audit: {"time":' "$TMP/syslog.out" || true)
+	n=$(grep -c 'p9guard-helper\[[0-9]*\]: audit: session [0-9]* ' "$TMP/syslog.out" || true)
 	check "--audit syslog: every record reached the syslog socket ($n = $(wc -l <"$AUD3"))" \
 		test "$n" = "$(wc -l <"$AUD3")" -a "$n" -gt 0
 	check "--audit syslog: as authpriv.notice (<85>)" \
-		bash -c "! grep 'audit: {' '$TMP/syslog.out' | grep -qv '^<85>'"
-	check "--audit syslog: the mknod's record is there" \
-		grep -q '"op":"mknod","path":"/m/p"' "$TMP/syslog.out"
+		bash -c "! grep 'audit: ' '$TMP/syslog.out' | grep -qv '^<85>'"
+	check "--audit syslog: readable lines, no JSON" bash -c "! grep -q 'audit: {' '$TMP/syslog.out'"
+	check "--audit syslog: the mknod's line" \
+		grep -Eq 'audit: session [0-9]+ uid 0 gid 0 mknod "/m/p" mode=010640 -> ok at [0-9T:.-]+Z$' \
+		"$TMP/syslog.out"
+	check "--audit syslog: the EPERM utimes' line" \
+		grep -Eq 'audit: session [0-9]+ uid 1000 gid 1000 utimes "/m/f2" atime=set mtime=set -> EPERM at ' \
+		"$TMP/syslog.out"
+	check "--audit syslog: a refused name with a NUL and '/'" \
+		grep -Fq ' uid 0 mkdir "/m" name="x\x00/y" name_len=4 refused_by=frontend -> EINVAL at ' \
+		"$TMP/syslog.out"
+	# Each line says what its JSON record says: rendered here from the
+	# record by the rules of p9guard-audit(1), SYSLOG FORM, and compared.
+	if python3 - "$AUD3" "$TMP/syslog.out" <<'PYEOF'; then ok "--audit syslog: each line holds exactly its record's fields"; else notok "--audit syslog: each line holds exactly its record's fields"; fi
+import json, re, sys
+recs = [json.loads(l) for l in open(sys.argv[1], "rb")]
+lines = [l.split(b": audit: ", 1)[1] for l in open(sys.argv[2], "rb").read().splitlines()
+         if b": audit: " in l]
+NAMES = {"path", "newpath", "name", "target", "xattr", "peer", "aname", "detail"}
+CREDS = ("uid", "gid", "guest_uid", "guest_gid")
+def quote(v):
+    b = v.encode("utf-8", "surrogateescape")
+    out = b""
+    for ch in v:
+        c = ch.encode("utf-8")
+        if len(c) == 1 and 0x20 <= c[0] < 0x7f:
+            out += (b"\\" if ch in "\"\\" else b"") + c
+        elif len(c) == 1 or 0xdc80 <= ord(ch) <= 0xdcff:
+            out += b"\\x%02x" % (ord(ch) & 0xff)
+        else:
+            out += c
+    return b'"' + out + b'"'
+def plain(v):
+    return v != "" and all(0x20 < ord(c) < 0x7f and c not in "\"\\" for c in v)
+def render(r):
+    parts, creds = [], []
+    for k, v in r.items():
+        if k in ("time", "result"):
+            continue
+        if k == "session":
+            parts.append(b"session %d" % v)
+        elif k in CREDS:
+            creds.append(b"%s %d" % (k.encode(), v))
+        elif k == "op":
+            parts.append(v.encode())
+        elif isinstance(v, int):
+            parts.append(b"%s=%d" % (k.encode(), v))
+        else:
+            val = quote(v) if k in NAMES or not plain(v) else v.encode()
+            parts.append(val if k == "path" else (b"to " + val if k == "newpath"
+                                                  else k.encode() + b"=" + val))
+    at = 1 if parts and parts[0].startswith(b"session ") else 0
+    parts[at:at] = creds
+    return b" ".join(parts) + b" -> %s at %s" % (r["result"].encode(), r["time"].encode())
+bad = 0
+if len(recs) != len(lines):
+    print("# %d records, %d lines" % (len(recs), len(lines))); bad += 1
+for r, l in zip(recs, lines):
+    if render(r) != l:
+        print("# line     %r\n# expected %r" % (l, render(r))); bad += 1
+sys.exit(1 if bad else 0)
+PYEOF
 	check "--audit syslog: the host's /dev/log is as it was" \
 		test "$(stat -c '%F %i' /dev/log 2>&1 || true)" = "$devlog_before"
 fi

@@ -95,6 +95,20 @@ static void check_req(const struct hp_req *r, const uint8_t *buf, size_t len)
 	case HP_SESSION_START:
 		check_text(r->u.session_start.peer, HP_MAX_PEER, buf, len);
 		break;
+	case HP_REFUSED: {
+		/* Raw bytes (NUL and '/' allowed), but bounded and in the packet:
+		 * exactly min(namelen, HP_MAX_REFUSED_NAME) of them. */
+		const struct hp_refused *a = &r->u.refused;
+		const uint8_t *n = a->name;
+
+		if (a->error == 0 || a->error > 4095 || a->namelen > 65535 ||
+		    a->len > HP_MAX_REFUSED_NAME ||
+		    a->len != (a->namelen < HP_MAX_REFUSED_NAME ? a->namelen : HP_MAX_REFUSED_NAME))
+			abort();
+		if (a->len && (!n || n < buf || n + a->len > buf + len))
+			abort();
+		break;
+	}
 	}
 }
 

@@ -315,6 +315,9 @@ static void gen_hp(void)
 		case HP_SESSION_END:
 			q.u.session_end.session = 1;
 			break;
+		case HP_REFUSED:
+			q.u.refused = (struct hp_refused){1, P9_TMKDIR, 22, 3, 3, "a/b"};
+			break;
 		default: /* a handle */
 			q.u.h.handle = 1;
 			break;

@@ -1080,6 +1080,9 @@ static void test_hostile_frontend(void)
 		case HP_SESSION_START:
 			q.u.session_start.peer = S("fuzz");
 			break;
+		case HP_REFUSED:
+			q.u.refused = (struct hp_refused){root, P9_TMKDIR, EINVAL, 3, 3, "a/b"};
+			break;
 		}
 		if (op == HP_XATTRSET) {
 			snprintf(value, sizeof(value), "v%d", round);

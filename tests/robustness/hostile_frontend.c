@@ -17,7 +17,8 @@
  * random mutations, and the basic symlink escapes) with forged and stale
  * handle ids, every create-type op with '/' names, ".." chains, oversized
  * counts of every kind, descriptors with other messages, symlink and
- * moved-directory tricks, uid ~0, handle-table exhaustion and a reply flood.
+ * moved-directory tricks, uid ~0, REFUSED reports (any name bytes, forged
+ * handles, fields out of bounds), handle-table exhaustion and a reply flood.
  *
  * Prints "PASS: name" / "FAIL: name: why" and "N passed, N failed".
  */
@@ -1065,6 +1066,82 @@ out:
 	free(d);
 }
 
+/*
+ * REFUSED: a report the helper only records.  Any byte may be in the name,
+ * a forged handle is EBADF, and every field out of its bounds is a
+ * violation; nothing reaches the export.
+ */
+static void case_refused_reports(void)
+{
+	static struct pkt p;
+	static char big[HP_MAX_REFUSED_NAME + 1];
+	struct drv *d = malloc(sizeof(*d));
+	struct hp_req q;
+	struct hp_rep r;
+	char path[700];
+	int e;
+
+	if (!d)
+		abort();
+	if (!drv_session(d)) {
+		fail("session setup failed");
+		goto out;
+	}
+	q = mkreq(HP_REFUSED, 1000);
+	q.u.refused = (struct hp_refused){d->root, P9_TMKDIR, EINVAL, 9, 9, "../\0/etc"};
+	if ((e = call(d, &q, &r, NULL)) != 0)
+		fail("refused with NUL and '/' in the name: %s", e < 0 ? "no answer" : strerror(e));
+	q.u.refused.handle = HP_NOHANDLE;
+	if ((e = call(d, &q, &r, NULL)) != 0)
+		fail("refused without a handle: %s", e < 0 ? "no answer" : strerror(e));
+	q.u.refused.handle = d->root ^ 0x8000u;
+	if ((e = call(d, &q, &r, NULL)) != EBADF)
+		fail("refused with a forged handle: %s", e < 0 ? "no answer" : e ? strerror(e) : "ok");
+	q = mkreq(HP_GETATTR, 0);
+	q.u.h.handle = d->root;
+	if (call(d, &q, &r, NULL) != 0)
+		fail("getattr after the refusal reports");
+	snprintf(path, sizeof(path), "%s/etc", export_dir);
+	if (access(path, F_OK) == 0)
+		fail("a refusal report made %s", path);
+out:
+	drv_stop(d);
+	free(d);
+
+	memset(big, 'a', sizeof(big));
+	pk_hdr(&p, HP_REFUSED);	/* a 9P message that carries no name */
+	pk_u32(&p, 1u << 16);
+	pk_u8(&p, P9_TREAD);
+	pk_u32(&p, EINVAL);
+	pk_u32(&p, 1);
+	pk_strn(&p, "a", 1);
+	violation("refused of a Tread", "count field out of range", p.b, p.len, NULL, 0);
+	pk_hdr(&p, HP_REFUSED);	/* errno 0 */
+	pk_u32(&p, 1u << 16);
+	pk_u8(&p, P9_TMKDIR);
+	pk_u32(&p, 0);
+	pk_u32(&p, 1);
+	pk_strn(&p, "a", 1);
+	violation("refused with errno 0", "count field out of range", p.b, p.len, NULL, 0);
+	pk_hdr(&p, HP_REFUSED);	/* 256 bytes of a 256-byte name: over the bound */
+	pk_u32(&p, 1u << 16);
+	pk_u8(&p, P9_TMKDIR);
+	pk_u32(&p, ENAMETOOLONG);
+	pk_u32(&p, sizeof(big));
+	pk_strn(&p, big, sizeof(big));
+	violation("refused carrying 256 name bytes", "count field out of range", p.b, p.len, NULL,
+		  0);
+	pk_hdr(&p, HP_REFUSED);	/* says 65535 bytes, carries 1 */
+	pk_u32(&p, 1u << 16);
+	pk_u8(&p, P9_TMKDIR);
+	pk_u32(&p, EINVAL);
+	pk_u32(&p, 1);
+	pk_u16(&p, 65535);
+	pk_u8(&p, 'a');
+	violation("refused name length beyond the packet", "count field out of range", p.b, p.len,
+		  NULL, 0);
+}
+
 /* Names "." and ".." where entries are made, renamed or removed. */
 static void case_dot_names(void)
 {
@@ -1380,6 +1457,7 @@ static const struct {
     {"forged-and-stale-handles", case_forged_handles},
     {"dotdot-chains", case_dotdot_chains},
     {"dot-names-and-self-renames", case_dot_names},
+    {"refused-reports", case_refused_reports},
     {"symlink-and-moved-dir-tricks", case_symlink_tricks},
     {"uid-minus-1", case_uid_minus1},
     {"odd-flags-modes-xattrs", case_odd_flags},

@@ -133,6 +133,14 @@ static struct hp_req sample_req(uint16_t op)
 	case HP_SESSION_END:
 		r.u.session_end.session = 42;
 		break;
+	case HP_REFUSED:	/* any byte may travel, '/' and NUL included */
+		r.u.refused.handle = 3;
+		r.u.refused.p9type = P9_TMKDIR;
+		r.u.refused.error = 22;
+		r.u.refused.namelen = 4;
+		r.u.refused.len = 4;
+		r.u.refused.name = "a/\0b";
+		break;
 	}
 	return r;
 }
@@ -633,11 +641,78 @@ START_TEST(t_bad_ops)
 }
 END_TEST
 
+START_TEST(t_vector_refused)
+{
+	static const uint8_t v[] = {
+		0x19, 0x00,			/* op REFUSED */
+		0x05, 0x00, 0x00, 0x00,		/* reqid 5 */
+		0x03, 0x00, 0x00, 0x00,		/* session 3 */
+		0xe8, 0x03, 0x00, 0x00,		/* uid 1000 */
+		0xff, 0xff, 0xff, 0xff,		/* gid default */
+		0xff, 0xff, 0xff, 0xff,		/* no handle */
+		0x6e,				/* Twalk (110) */
+		0x16, 0x00, 0x00, 0x00,		/* EINVAL */
+		0x03, 0x00, 0x00, 0x00,		/* namelen 3 */
+		0x03, 0x00, 'a', 0x00, '/',	/* the name's bytes */
+	};
+	struct hp_req r = { .op = HP_REFUSED, .reqid = 5, .session = 3, .uid = 1000,
+			    .gid = HP_GID_DEFAULT };
+	struct hp_req d;
+	uint8_t m[sizeof(v)];
+	size_t len;
+
+	r.u.refused = (struct hp_refused){ HP_NOHANDLE, P9_TWALK, 22, 3, 3, "a\0/" };
+	ck_assert_int_eq(hp_encode_req(buf, sizeof(buf), &r, &len), HP_OK);
+	ck_assert_uint_eq(len, sizeof(v));
+	ck_assert_mem_eq(buf, v, sizeof(v));
+	ck_assert_int_eq(hp_decode_req(v, sizeof(v), &d), HP_OK);
+	ck_assert_uint_eq(d.u.refused.handle, HP_NOHANDLE);
+	ck_assert_uint_eq(d.u.refused.p9type, P9_TWALK);
+	ck_assert_uint_eq(d.u.refused.error, 22);
+	ck_assert_mem_eq(d.u.refused.name, "a\0/", 3);
+
+	/* A 9P type that carries no name, a zero or too big errno, a name
+	 * longer than its stated length or than the bound, a prefix that is
+	 * not exactly min(namelen, 255): all malformed. */
+	memcpy(m, v, sizeof(v));
+	m[22] = P9_TREAD;
+	ck_assert_int_eq(hp_decode_req(m, sizeof(m), &d), HP_E_COUNT);
+	memcpy(m, v, sizeof(v));
+	m[23] = 0;
+	ck_assert_int_eq(hp_decode_req(m, sizeof(m), &d), HP_E_COUNT);
+	memcpy(m, v, sizeof(v));
+	m[24] = 0x10;	/* errno 4118 */
+	ck_assert_int_eq(hp_decode_req(m, sizeof(m), &d), HP_E_COUNT);
+	memcpy(m, v, sizeof(v));
+	m[27] = 4;	/* namelen 4, 3 bytes carried */
+	ck_assert_int_eq(hp_decode_req(m, sizeof(m), &d), HP_E_COUNT);
+	memcpy(m, v, sizeof(v));
+	m[29] = 0x01;	/* namelen 65539 */
+	ck_assert_int_eq(hp_decode_req(m, sizeof(m), &d), HP_E_COUNT);
+	memcpy(m, v, sizeof(v));
+	m[31] = 2;	/* 2 bytes carried, 1 left over */
+	ck_assert_int_eq(hp_decode_req(m, sizeof(m), &d), HP_E_COUNT);
+
+	/* A long name: only its first HP_MAX_REFUSED_NAME bytes travel. */
+	static char longname[300];
+	memset(longname, 'x', sizeof(longname));
+	r.u.refused = (struct hp_refused){ 1, P9_TLCREATE, 36, 300, HP_MAX_REFUSED_NAME,
+					   longname };
+	ck_assert_int_eq(hp_encode_req(buf, sizeof(buf), &r, &len), HP_OK);
+	ck_assert_int_eq(hp_decode_req(buf, len, &d), HP_OK);
+	ck_assert_uint_eq(d.u.refused.namelen, 300);
+	ck_assert_uint_eq(d.u.refused.len, HP_MAX_REFUSED_NAME);
+	r.u.refused.len = 300;
+	ck_assert_int_eq(hp_encode_req(buf, sizeof(buf), &r, &len), HP_E_COUNT);
+}
+END_TEST
+
 START_TEST(t_names_and_errors)
 {
 	ck_assert_str_eq(hp_op_name(HP_WALK), "walk");
 	ck_assert_str_eq(hp_op_name(HP_MKDIR), "mkdir");
 	ck_assert_str_eq(hp_op_name(HP_SESSION_END), "session_end");
+	ck_assert_str_eq(hp_op_name(HP_REFUSED), "refused");
 	ck_assert_ptr_null(hp_op_name(0));
 	ck_assert_ptr_null(hp_op_name(HP_OP_MAX));
 	for (uint16_t op = 1; op < HP_OP_MAX; op++)
@@ -667,6 +742,7 @@ static Suite *hp_codec_suite(void)
 	tcase_add_test(tc, t_vector_attach_reply);
 	tcase_add_test(tc, t_vector_error_reply);
 	tcase_add_test(tc, t_vector_xattrset);
+	tcase_add_test(tc, t_vector_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("malformed");

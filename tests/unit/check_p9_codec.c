@@ -1019,6 +1019,14 @@ START_TEST(t_bad_strnul)
 
 	ck_assert_int_eq(decode_copy(B(f), P9_MAX_MSIZE, &m), P9_E_STRNUL);
 	ck_assert_int_eq(decode_copy(B(d), P9_MAX_MSIZE, &m), P9_E_STRNUL);
+	/* The fields up to the refused string are decoded, so the frontend can
+	 * report which name it refused; the ones after it are zero. */
+	ck_assert_int_eq(p9_decode(d, sizeof(d), P9_MAX_MSIZE, &m), P9_E_STRNUL);
+	ck_assert_uint_eq(m.type, P9_TMKDIR);
+	ck_assert_uint_eq(m.u.tmkdir.dfid, 1);
+	ck_assert_uint_eq(m.u.tmkdir.name.len, 2);
+	ck_assert_mem_eq(m.u.tmkdir.name.s, "a\0", 2);
+	ck_assert_uint_eq(m.u.tmkdir.mode, 0);
 }
 END_TEST
 

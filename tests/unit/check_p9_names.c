@@ -140,6 +140,49 @@ START_TEST(t_xattr_names)
 }
 END_TEST
 
+/* Which string was refused, and the fid it goes with. */
+START_TEST(t_refusal)
+{
+	struct p9_name_refusal why = {.fid = 77};
+	struct p9_msg m = {.type = P9_TRENAMEAT};
+
+	m.u.trenameat = (struct p9_trenameat){3, p9_str_c("a"), 4, p9_str_c("b/c")};
+	ck_assert_int_eq(p9_msg_names_refusal(&m, &why), -EINVAL);
+	ck_assert(why.found);
+	ck_assert_uint_eq(why.fid, 4);
+	ck_assert_uint_eq(why.name.len, 3);
+	ck_assert_mem_eq(why.name.s, "b/c", 3);
+	m.u.trenameat.oldname = p9_str_c("");
+	ck_assert_int_eq(p9_msg_names_refusal(&m, &why), -EINVAL);
+	ck_assert_uint_eq(why.fid, 3);
+	ck_assert_uint_eq(why.name.len, 0);
+
+	m = (struct p9_msg){.type = P9_TWALK};
+	m.u.twalk.fid = 9;
+	m.u.twalk.nwname = 3;
+	m.u.twalk.wname[0] = p9_str_c("ok");
+	m.u.twalk.wname[1] = xs(P9_NAME_MAX + 1);
+	m.u.twalk.wname[2] = p9_str_c("a/b");
+	ck_assert_int_eq(p9_msg_names_refusal(&m, &why), -ENAMETOOLONG);
+	ck_assert_uint_eq(why.fid, 9);
+	ck_assert_uint_eq(why.name.len, P9_NAME_MAX + 1);
+
+	m = (struct p9_msg){.type = P9_TMKDIR};
+	m.u.tmkdir.dfid = 5;
+	m.u.tmkdir.name = str_n("a\0", 2);
+	ck_assert_int_eq(p9_msg_names_refusal(&m, &why), -EINVAL);
+	ck_assert_uint_eq(why.fid, 5);
+	ck_assert_uint_eq(why.name.len, 2);
+
+	/* Nothing refused: *why is left alone. */
+	why = (struct p9_name_refusal){.fid = 77};
+	m.u.tmkdir.name = p9_str_c("fine");
+	ck_assert_int_eq(p9_msg_names_refusal(&m, &why), 0);
+	ck_assert(!why.found);
+	ck_assert_uint_eq(why.fid, 77);
+}
+END_TEST
+
 static Suite *names_suite(void)
 {
 	Suite *s = suite_create("p9_names");
@@ -149,6 +192,7 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, t_walk);
 	tcase_add_test(tc, t_each_type);
 	tcase_add_test(tc, t_xattr_names);
+	tcase_add_test(tc, t_refusal);
 	suite_add_tcase(s, tc);
 	return s;
 }
