@@ -191,10 +191,13 @@ int helper_do_walk(struct helper_ctx *c)
 	for (unsigned int i = 0; i < w->nwname; i++) {
 		err = walk_one(c->env, cur, w->wname[i], &next);
 		if (!err) {
-			/* st stays the last object's, for its attributes below */
+			/* st stays the last object's, for its attributes below:
+			 * the stored metadata (mapped-xattr) of a regular file,
+			 * which may be a stored symlink (as obj_qid()), and of
+			 * the last object whatever it is (as HP_GETATTR). */
 			err = helper_fstat(next->self->fd, &st);
-			if (!err && mx_on() && S_ISREG(st.st_mode))
-				mx_overlay_fd(next->self->fd, &st);	/* as obj_qid() */
+			if (!err && mx_on() && (S_ISREG(st.st_mode) || i + 1 == w->nwname))
+				mx_overlay_fd(next->self->fd, &st);
 			if (!err)
 				err = qid_from_stat(&st, &r->wqid[i]);
 			if (err)
@@ -211,12 +214,12 @@ int helper_do_walk(struct helper_ctx *c)
 	err = 0;		/* a later one: fewer qids, no handle */
 	if (r->nwqid == w->nwname) {
 		/* The attributes too: the client's Tgetattr usually follows. */
-		if (w->nwname == 0)
+		if (w->nwname == 0) {
 			err = helper_fstat(cur->self->fd, &st);
-		/* Exactly what helper_do_getattr() would answer (the overlay
-		 * again for a regular file: it replaces, so twice is once). */
-		if (!err && mx_on())
-			mx_overlay_fd(cur->self->fd, &st);
+			if (!err && mx_on())
+				mx_overlay_fd(cur->self->fd, &st);
+		}
+		/* Exactly what helper_do_getattr() would answer. */
 		if (!err)
 			err = attr_from_stat(&st, &r->attr);
 		if (!err)
