@@ -397,19 +397,30 @@ if [ "$SERVER" = p9guard ]; then
 	fi
 fi
 
-# ---- 6: p9guard --readonly: every change EROFS, fewer capabilities ----
-if [ "$SERVER" = p9guard ]; then
-	failed_before=$fail
-	echo "# p9guard again, with --readonly"
-	MODEL_ARGS=(--readonly)
-	MODEL_TEST_ARGS=(--readonly)
-	if start_server export-ro 0 0; then
-		run_prog --only caps,readonly
+# model_run EXPORT AREAS LABEL: p9guard again on its own EXPORT with
+# MODEL_ARGS, pair_test --only AREAS with MODEL_TEST_ARGS (both cleared
+# afterwards), the log shown when a check failed.  0 when the server started
+# (its log stays in $LOG), 1 when it did not.
+model_run() {
+	local export=$1 areas=$2 label=$3 failed_before=$fail started=1
+	echo "# p9guard again, $label"
+	if start_server "$export" 0 0; then
+		run_prog --only "$areas"
 		stop_server
+	else
+		started=0
 	fi
 	MODEL_ARGS=()
 	MODEL_TEST_ARGS=()
-	[ $fail = "$failed_before" ] || show_log_if_failed "read-only run"
+	[ "$fail" = "$failed_before" ] || show_log_if_failed "$label"
+	[ $started = 1 ]
+}
+
+# ---- 6: p9guard --readonly: every change EROFS, fewer capabilities ----
+if [ "$SERVER" = p9guard ]; then
+	MODEL_ARGS=(--readonly)
+	MODEL_TEST_ARGS=(--readonly)
+	model_run export-ro caps,readonly "with --readonly" || true
 fi
 
 # ---- 7, 8: p9guard with uid/gid maps: guest root unprivileged on the host
@@ -417,7 +428,6 @@ fi
 # ACL translation (pair_test_models.c) ----
 if [ "$SERVER" = p9guard ]; then
 	for mode in shifted rootkept; do
-		failed_before=$fail
 		if [ $mode = shifted ]; then
 			MODEL_ARGS=(--uid-map 0:100000:2000 --gid-map 0:200000:5000)
 		else
@@ -425,14 +435,7 @@ if [ "$SERVER" = p9guard ]; then
 				--gid-map 1:200001:4999 --unmapped-uid 65533 --unmapped-gid 65533)
 		fi
 		MODEL_TEST_ARGS=(--idmap $mode)
-		echo "# p9guard again, with id maps ($mode)"
-		if start_server export-idmap-$mode 0 0; then
-			run_prog --only idmap
-			stop_server
-		fi
-		MODEL_ARGS=()
-		MODEL_TEST_ARGS=()
-		[ $fail = "$failed_before" ] || show_log_if_failed "id-map run ($mode)"
+		model_run export-idmap-$mode idmap "with id maps ($mode)" || true
 	done
 fi
 
@@ -441,61 +444,37 @@ fi
 # daemon (no capability at all; chown failures ignored) ----
 if [ "$SERVER" = p9guard ]; then
 	for mode in none none-user; do
-		failed_before=$fail
 		if [ $mode = none ]; then
 			MODEL_ARGS=(--security-model none)
 		else
 			MODEL_ARGS=(--security-model squash --helper-user daemon)
 		fi
 		MODEL_TEST_ARGS=(--model $mode)
-		echo "# p9guard again, with ${MODEL_ARGS[*]}"
-		if start_server export-model-$mode 0 0; then
-			run_prog --only caps,model
-			stop_server
-		fi
-		MODEL_ARGS=()
-		MODEL_TEST_ARGS=()
-		[ $fail = "$failed_before" ] || show_log_if_failed "model run ($mode)"
+		model_run export-model-$mode caps,model "with ${MODEL_ARGS[*]}" || true
 	done
 fi
 
 # ---- 11: --security-model mapped-xattr: QEMU's user.virtfs.* bytes, both
 # ways (pair_test_models.c) ----
 if [ "$SERVER" = p9guard ]; then
-	failed_before=$fail
 	MODEL_ARGS=(--security-model mapped-xattr)
 	MODEL_TEST_ARGS=(--model mapped-xattr --import-tool "$BUILDDIR/p9guard-import-mapped-file")
-	echo "# p9guard again, with ${MODEL_ARGS[*]}"
-	if start_server export-mapped 0 0; then
-		run_prog --only caps,mapped
-		stop_server
-	fi
-	MODEL_ARGS=()
-	MODEL_TEST_ARGS=()
-	[ $fail = "$failed_before" ] || show_log_if_failed "mapped-xattr run"
+	model_run export-mapped caps,mapped "with ${MODEL_ARGS[*]}" || true
 fi
 
 # ---- 12, 13: --multidevs forbid and warn (pair_test_multidev.c) ----
 if [ "$SERVER" = p9guard ]; then
 	for mode in forbid warn; do
-		failed_before=$fail
 		MODEL_ARGS=(--multidevs $mode)
 		MODEL_TEST_ARGS=(--multidevs $mode)
-		echo "# p9guard again, with ${MODEL_ARGS[*]}"
-		if start_server export-multidevs-$mode 0 0; then
-			run_prog --only multidev
-			stop_server
-			if [ $mode = warn ]; then
-				if grep -q 'not remapped (--multidevs warn) and may collide' "$LOG"; then
-					ok "--multidevs warn: the helper warned about the second file system"
-				else
-					notok "--multidevs warn: the helper warned about the second file system"
-				fi
-			fi
+		model_run export-multidevs-$mode multidev "with ${MODEL_ARGS[*]}" || continue
+		[ $mode = warn ] || continue
+		if grep -q 'not remapped (--multidevs warn) and may collide' "$LOG"; then
+			ok "--multidevs warn: the helper warned about the second file system"
+		else
+			notok "--multidevs warn: the helper warned about the second file system"
+			show_log_if_failed "with --multidevs warn"
 		fi
-		MODEL_ARGS=()
-		MODEL_TEST_ARGS=()
-		[ $fail = "$failed_before" ] || show_log_if_failed "multidevs $mode run"
 	done
 fi
 
