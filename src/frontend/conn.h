@@ -46,6 +46,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/busypoll.h"
+
 #include "frontend/fid.h"
 #include "frontend/workq.h"
 #include "p9_codec.h"
@@ -84,6 +86,7 @@ struct conn {
 	uint32_t msize;	    /* negotiated; our maximum before Tversion */
 	bool versioned;
 	bool is_socket; /* recv(MSG_DONTWAIT) works; else poll() + read() */
+	struct busypoll bp; /* the reader's, waiting for requests */
 	struct fid_table fids;
 
 	pthread_mutex_t lock;	 /* everything below */

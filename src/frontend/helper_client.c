@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/busypoll.h"
 #include "common/fdlimit.h"
 #include "common/log.h"
 #include "frontend/helper_client.h"
@@ -55,6 +56,7 @@ struct hp_waiter {
 
 struct helper {
 	int sock;
+	unsigned int busy_poll_us; /* --busy-poll */
 	int death_efd;
 	pthread_t watcher;
 	pthread_mutex_t lock;
@@ -175,6 +177,10 @@ static int take_fds(struct msghdr *mh)
  */
 static ssize_t helper_recv(struct helper *h, uint8_t *buf, int *fd, bool *fd_lost)
 {
+	/* Each calling thread adapts its own window (common/busypoll.h). */
+	static __thread struct busypoll bp;
+	static __thread bool bp_set;
+	int64_t start = 0;
 	union {
 		char buf[CMSG_SPACE(4 * sizeof(int))];
 		struct cmsghdr align;
@@ -187,9 +193,29 @@ static ssize_t helper_recv(struct helper *h, uint8_t *buf, int *fd, bool *fd_los
 	ssize_t n;
 
 	*fd = -1;
-	do
-		n = recvmsg(h->sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	if (!bp_set) {
+		busypoll_init(&bp, h->busy_poll_us);
+		bp_set = true;
+	}
+	n = -1;
+	errno = EAGAIN;
+	if (bp.max_ns) {
+		start = busypoll_now();
+		if (bp.ns && busypoll_begin(1)) {
+			int64_t end = busypoll_deadline(&bp, start);
+
+			do
+				n = recvmsg(h->sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+			while (n < 0 && (errno == EAGAIN || errno == EINTR) && busypoll_now() < end);
+			busypoll_end();
+		}
+	}
+	if (n < 0 && (!start || errno == EAGAIN || errno == EINTR))
+		do
+			n = recvmsg(h->sock, &mh, MSG_CMSG_CLOEXEC);
+		while (n < 0 && errno == EINTR);
+	if (start && n > 0)
+		busypoll_adapt(&bp, start);
 	if (n <= 0) {
 		if (n < 0)
 			log_err("helper socket: %s", strerror(errno));
@@ -289,7 +315,7 @@ static void *helper_watch(void *arg)
 	return NULL;
 }
 
-int helper_start(struct helper **out, int sock, int death_efd)
+int helper_start(struct helper **out, int sock, int death_efd, unsigned int busy_poll_us)
 {
 	struct helper *h = calloc(1, sizeof(*h));
 	int err;
@@ -298,6 +324,7 @@ int helper_start(struct helper **out, int sock, int death_efd)
 		return -ENOMEM;
 	h->sock = sock;
 	h->death_efd = death_efd;
+	h->busy_poll_us = busy_poll_us;
 	atomic_init(&h->next_reqid, 1);
 	atomic_init(&h->calls, 0);
 	pthread_mutex_init(&h->lock, NULL);

@@ -23,7 +23,7 @@ struct helper;
  * (EOF or error on the socket) every waiting and later call fails with -EIO
  * and `death_efd` (an eventfd) is signalled.  Returns 0 or -errno.
  */
-int helper_start(struct helper **out, int sock, int death_efd);
+int helper_start(struct helper **out, int sock, int death_efd, unsigned int busy_poll_us);
 /* Shut the socket, join the watcher, free.  No call may be running. */
 void helper_stop(struct helper *h);
 bool helper_is_dead(struct helper *h);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/busypoll.h"
 #include "common/log.h"
 #include "frontend/options.h"
 #include "p9_codec.h"
@@ -50,6 +51,9 @@ const char options_help_text[] =
     "                          connection is closed (0 = never; default 30)\n"
     "  --idle-timeout SECONDS  close a connection that sent nothing and has nothing in\n"
     "                          flight for this long (0 = never, the default)\n"
+    "  --busy-poll USEC        poll up to this long for a client's next request or a\n"
+    "                          helper reply before sleeping; the window adapts and\n"
+    "                          drops to 0 under long waits (0-1000, 0 = off, default 32)\n"
     "  --allow-devices         let clients create device nodes (helper keeps CAP_MKNOD)\n"
     "  --trusted-xattrs        allow trusted.* xattrs (helper keeps CAP_SYS_ADMIN)\n"
     "  --readonly              refuse every change with EROFS; the helper keeps no\n"
@@ -107,6 +111,7 @@ enum {
 	OPT_MAX_BUFFERED,
 	OPT_FRAME_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
+	OPT_BUSY_POLL,
 	OPT_ALLOW_DEVICES,
 	OPT_TRUSTED_XATTRS,
 	OPT_READONLY,
@@ -148,6 +153,7 @@ static const struct option long_opts[] = {
     {"max-buffered", required_argument, NULL, OPT_MAX_BUFFERED},
     {"frame-timeout", required_argument, NULL, OPT_FRAME_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"busy-poll", required_argument, NULL, OPT_BUSY_POLL},
     {"allow-devices", no_argument, NULL, OPT_ALLOW_DEVICES},
     {"trusted-xattrs", no_argument, NULL, OPT_TRUSTED_XATTRS},
     {"readonly", no_argument, NULL, OPT_READONLY},
@@ -346,6 +352,7 @@ static void options_defaults(struct fe_options *o, const char *env_helper)
 	o->max_requests = OPT_DEFAULT_MAX_REQUESTS;
 	o->max_buffered = OPT_DEFAULT_MAX_BUFFERED;
 	o->frame_timeout = OPT_DEFAULT_FRAME_TIMEOUT;
+	o->busy_poll = BUSYPOLL_DEFAULT_US;
 	o->log_level = LOG_LVL_INFO;
 	o->log_level_name = "info";
 	o->seccomp_action = "kill";
@@ -510,6 +517,11 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 		case OPT_IDLE_TIMEOUT:
 			if (parse_limit("--idle-timeout", optarg, 0, OPT_MAX_TIMEOUT,
 					&o->idle_timeout, err, errsz) < 0)
+				return OPT_ERROR;
+			break;
+		case OPT_BUSY_POLL:
+			if (parse_limit("--busy-poll", optarg, 0, BUSYPOLL_MAX_US, &o->busy_poll,
+					err, errsz) < 0)
 				return OPT_ERROR;
 			break;
 		case OPT_ALLOW_DEVICES:

@@ -66,6 +66,7 @@ struct fe_options {
 	size_t max_buffered;	    /* --max-buffered, bytes per connection */
 	unsigned int frame_timeout; /* --frame-timeout seconds, 0 = none */
 	unsigned int idle_timeout;  /* --idle-timeout seconds, 0 = none (default) */
+	unsigned int busy_poll;	    /* --busy-poll microseconds, 0 = off */
 	bool allow_devices;
 	bool readonly;		    /* --readonly: every change is EROFS */
 	struct idmap uid_map, gid_map; /* --uid-map/--gid-map, --unmapped-uid/gid */

@@ -282,7 +282,7 @@ int server_run(const struct fe_options *o, const int *listen_fds, unsigned int n
 		log_err("eventfd: %s", strerror(errno));
 		goto out_sock;
 	}
-	rc = helper_start(&s.helper, helper_sock, death_efd);
+	rc = helper_start(&s.helper, helper_sock, death_efd, o->busy_poll);
 	if (rc < 0) {
 		log_err("cannot start the helper client: %s", strerror(-rc));
 		goto out_sock;

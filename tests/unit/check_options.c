@@ -241,10 +241,11 @@ START_TEST(test_limits)
 	ck_assert_uint_eq(opts.max_buffered, 8u << 20);
 	ck_assert_uint_eq(opts.frame_timeout, 30);
 	ck_assert_uint_eq(opts.idle_timeout, 0);
+	ck_assert_uint_eq(opts.busy_poll, 32);
 
 	ck_assert_int_eq(parse(BASE, "--max-connections", "1", "--max-fids", "16",
 			       "--max-requests", "65535", "--max-buffered", "64K",
-			       "--frame-timeout", "0", "--idle-timeout", "600"),
+			       "--frame-timeout", "0", "--idle-timeout", "600", "--busy-poll", "0"),
 			 OPT_RUN);
 	ck_assert_uint_eq(opts.max_conns, 1);
 	ck_assert_uint_eq(opts.max_fids, 16);
@@ -252,6 +253,9 @@ START_TEST(test_limits)
 	ck_assert_uint_eq(opts.max_buffered, 65536);
 	ck_assert_uint_eq(opts.frame_timeout, 0);
 	ck_assert_uint_eq(opts.idle_timeout, 600);
+	ck_assert_uint_eq(opts.busy_poll, 0);
+	ck_assert_int_eq(parse(BASE, "--busy-poll", "1000"), OPT_RUN);
+	ck_assert_uint_eq(opts.busy_poll, 1000);
 
 	ck_assert_int_eq(parse(BASE, "--max-buffered", "16m"), OPT_RUN);
 	ck_assert_uint_eq(opts.max_buffered, 16u << 20);
@@ -276,6 +280,8 @@ START_TEST(test_limits)
 	ck_fails_with(parse(BASE, "--frame-timeout", "86401"), "from 0 to 86400");
 	ck_fails_with(parse(BASE, "--idle-timeout", "1h"), "--idle-timeout '1h'");
 	ck_fails_with(parse(BASE, "--idle-timeout"), "needs a value");
+	ck_fails_with(parse(BASE, "--busy-poll", "1001"), "from 0 to 1000");
+	ck_fails_with(parse(BASE, "--busy-poll", "5us"), "--busy-poll '5us'");
 }
 END_TEST
 
