@@ -2,27 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/idmap.h"
+#include "common/log.h"
 
 #define ID_MAX 4294967294ull /* (uint32_t)-1 means "no id" */
-
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 void idmap_init(struct idmap *m)
 {
@@ -58,22 +45,25 @@ int idmap_add_spec(struct idmap *m, const char *spec, char *err, size_t errsz)
 
 	if (parse_num(p, ':', ID_MAX, &g, &p) < 0 || parse_num(p, ':', ID_MAX, &h, &p) < 0 ||
 	    parse_num(p, '\0', ID_MAX + 1, &n, &p) < 0)
-		return fail(err, errsz, "'%s': expected GUEST:HOST:COUNT (decimal numbers)", spec);
+		return errbuf_fail(err, errsz, "'%s': expected GUEST:HOST:COUNT (decimal numbers)",
+				   spec);
 	if (n == 0)
-		return fail(err, errsz, "'%s': COUNT must be at least 1", spec);
+		return errbuf_fail(err, errsz, "'%s': COUNT must be at least 1", spec);
 	if (g + n - 1 > ID_MAX || h + n - 1 > ID_MAX)
-		return fail(err, errsz, "'%s': the range goes past id %llu", spec, ID_MAX);
+		return errbuf_fail(err, errsz, "'%s': the range goes past id %llu", spec, ID_MAX);
 	if (m->n == IDMAP_MAX_RANGES)
-		return fail(err, errsz, "'%s': at most %d ranges", spec, IDMAP_MAX_RANGES);
+		return errbuf_fail(err, errsz, "'%s': at most %d ranges", spec, IDMAP_MAX_RANGES);
 	for (unsigned int i = 0; i < m->n; i++) {
 		const struct idmap_range *r = &m->r[i];
 
 		if (overlaps((uint32_t)g, (uint32_t)n, r->guest, r->count))
-			return fail(err, errsz, "'%s': its guest ids overlap the range %u:%u:%u",
-				    spec, r->guest, r->host, r->count);
+			return errbuf_fail(err, errsz,
+					   "'%s': its guest ids overlap the range %u:%u:%u", spec,
+					   r->guest, r->host, r->count);
 		if (overlaps((uint32_t)h, (uint32_t)n, r->host, r->count))
-			return fail(err, errsz, "'%s': its host ids overlap the range %u:%u:%u",
-				    spec, r->guest, r->host, r->count);
+			return errbuf_fail(err, errsz,
+					   "'%s': its host ids overlap the range %u:%u:%u", spec,
+					   r->guest, r->host, r->count);
 	}
 	m->r[m->n++] = (struct idmap_range){(uint32_t)g, (uint32_t)h, (uint32_t)n};
 	return 0;
@@ -85,7 +75,8 @@ int idmap_set_squash(struct idmap *m, const char *spec, char *err, size_t errsz)
 	const char *p;
 
 	if (parse_num(spec, '\0', ID_MAX, &v, &p) < 0)
-		return fail(err, errsz, "'%s': expected a numeric id from 0 to %llu", spec, ID_MAX);
+		return errbuf_fail(err, errsz, "'%s': expected a numeric id from 0 to %llu", spec,
+				   ID_MAX);
 	m->squash = (uint32_t)v;
 	return 0;
 }

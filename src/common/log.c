@@ -94,3 +94,13 @@ void die_errno(const char *fmt, ...)
 	va_end(ap);
 	exit(EXIT_FAILURE);
 }
+
+int errbuf_fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return -1;
+}

@@ -9,6 +9,7 @@
 #define P9G_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN = 1, LOG_LVL_INFO = 2, LOG_LVL_DEBUG = 3 };
 
@@ -25,6 +26,13 @@ void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Put a message into a caller's error buffer (the option and map parsers
+ * report that way, and their callers decide how to show it); returns -1.
+ */
+int errbuf_fail(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Log and exit(1). */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -7,7 +7,6 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,18 +179,8 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return OPT_ERROR;
-}
+/* The parsers below return errbuf_fail() as their OPT_ERROR. */
+_Static_assert(OPT_ERROR == -1, "errbuf_fail() returns -1");
 
 /* Strict unsigned parse: digits only (in `base`), no sign, no junk, <= max. */
 static int parse_uint(const char *s, int base, unsigned long max, unsigned long *out)
@@ -216,8 +205,8 @@ static int parse_limit(const char *opt, const char *s, unsigned long min, unsign
 	unsigned long v;
 
 	if (parse_uint(s, 10, max, &v) < 0 || v < min)
-		return fail(err, errsz, "%s '%s': expected a number from %lu to %lu", opt, s, min,
-			    max);
+		return errbuf_fail(err, errsz, "%s '%s': expected a number from %lu to %lu", opt, s,
+				   min, max);
 	*out = (unsigned int)v;
 	return 0;
 }
@@ -246,8 +235,9 @@ static int parse_size(const char *opt, const char *s, unsigned long min, unsigne
 	*out = (size_t)(v << shift);
 	return 0;
 bad:
-	return fail(err, errsz, "%s '%s': expected a size from %luK to %luM (suffix K, M or G)",
-		    opt, s, min >> 10, max >> 20);
+	return errbuf_fail(err, errsz,
+			   "%s '%s': expected a size from %luK to %luM (suffix K, M or G)", opt, s,
+			   min >> 10, max >> 20);
 }
 
 static int parse_fd(const char *opt, const char *s, int *fd, char *err, size_t errsz)
@@ -255,8 +245,8 @@ static int parse_fd(const char *opt, const char *s, int *fd, char *err, size_t e
 	unsigned long v;
 
 	if (parse_uint(s, 10, INT_MAX, &v) < 0)
-		return fail(err, errsz, "--listen %s: '%s' is not a file descriptor number", opt,
-			    s);
+		return errbuf_fail(err, errsz, "--listen %s: '%s' is not a file descriptor number",
+				   opt, s);
 	*fd = (int)v;
 	return 0;
 }
@@ -271,28 +261,30 @@ static int parse_tcp(struct listen_addr *a, const char *rest, char *err, size_t 
 		const char *close = strchr(rest, ']');
 
 		if (!close || close[1] != ':')
-			return fail(err, errsz, "--listen %s: expected tcp:[IPV6]:PORT", a->spec);
+			return errbuf_fail(err, errsz, "--listen %s: expected tcp:[IPV6]:PORT",
+					   a->spec);
 		host = rest + 1;
 		hostlen = (size_t)(close - host);
 		colon = close + 1;
 	} else {
 		colon = strrchr(rest, ':');
 		if (!colon)
-			return fail(err, errsz, "--listen %s: expected tcp:HOST:PORT", a->spec);
+			return errbuf_fail(err, errsz, "--listen %s: expected tcp:HOST:PORT",
+					   a->spec);
 		hostlen = (size_t)(colon - rest);
 		if (memchr(rest, ':', hostlen))
-			return fail(
+			return errbuf_fail(
 			    err, errsz,
 			    "--listen %s: write an IPv6 address in brackets: tcp:[ADDR]:PORT",
 			    a->spec);
 	}
 	if (hostlen == 0)
-		return fail(err, errsz, "--listen %s: the host is missing", a->spec);
+		return errbuf_fail(err, errsz, "--listen %s: the host is missing", a->spec);
 	if (hostlen >= sizeof(a->host))
-		return fail(err, errsz, "--listen %s: the host name is too long", a->spec);
+		return errbuf_fail(err, errsz, "--listen %s: the host name is too long", a->spec);
 	if (parse_uint(colon + 1, 10, 65535, &port) < 0 || port == 0)
-		return fail(err, errsz, "--listen %s: '%s' is not a port number (1-65535)", a->spec,
-			    colon + 1);
+		return errbuf_fail(err, errsz, "--listen %s: '%s' is not a port number (1-65535)",
+				   a->spec, colon + 1);
 	memcpy(a->host, host, hostlen);
 	a->host[hostlen] = '\0';
 	snprintf(a->port, sizeof(a->port), "%u", (unsigned int)(port & 0xffff));
@@ -309,11 +301,13 @@ int options_parse_listen(struct listen_addr *a, const char *spec, char *err, siz
 
 		a->kind = LISTEN_UNIX;
 		if (*path == '\0')
-			return fail(err, errsz, "--listen %s: the socket path is missing", spec);
+			return errbuf_fail(err, errsz, "--listen %s: the socket path is missing",
+					   spec);
 		if (strlen(path) >= sizeof(a->path))
-			return fail(err, errsz,
-				    "--listen %s: the socket path is too long (at most %zu bytes)",
-				    spec, sizeof(a->path) - 1);
+			return errbuf_fail(
+			    err, errsz,
+			    "--listen %s: the socket path is too long (at most %zu bytes)", spec,
+			    sizeof(a->path) - 1);
 		strcpy(a->path, path);
 		return 0;
 	}
@@ -333,10 +327,10 @@ int options_parse_listen(struct listen_addr *a, const char *spec, char *err, siz
 		a->kind = LISTEN_SYSTEMD;
 		return 0;
 	}
-	return fail(err, errsz,
-		    "--listen %s: unknown address (expected unix:PATH, tcp:HOST:PORT, fd:N, "
-		    "systemd or connected-fd:N)",
-		    spec);
+	return errbuf_fail(err, errsz,
+			   "--listen %s: unknown address (expected unix:PATH, tcp:HOST:PORT, fd:N, "
+			   "systemd or connected-fd:N)",
+			   spec);
 }
 
 static void options_defaults(struct fe_options *o, const char *env_helper)
@@ -377,11 +371,11 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 	unsigned int nsystemd = 0, nconnected = 0;
 
 	if (!o->export_path)
-		return fail(err, errsz, "--export DIR is required");
+		return errbuf_fail(err, errsz, "--export DIR is required");
 	if (o->export_path[0] == '\0')
-		return fail(err, errsz, "--export: the directory name is empty");
+		return errbuf_fail(err, errsz, "--export: the directory name is empty");
 	if (o->nlisten == 0)
-		return fail(err, errsz, "at least one --listen ADDR is required");
+		return errbuf_fail(err, errsz, "at least one --listen ADDR is required");
 	for (unsigned int i = 0; i < o->nlisten; i++) {
 		nsystemd += o->listen[i].kind == LISTEN_SYSTEMD;
 		nconnected += o->listen[i].kind == LISTEN_CONNECTED_FD;
@@ -393,38 +387,40 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 
 			if (same_fd || (a->kind == LISTEN_UNIX && b->kind == LISTEN_UNIX &&
 					strcmp(a->path, b->path) == 0))
-				return fail(err, errsz, "--listen %s: given twice", a->spec);
+				return errbuf_fail(err, errsz, "--listen %s: given twice", a->spec);
 		}
 	}
 	if (nsystemd > 1)
-		return fail(err, errsz, "--listen systemd: given twice");
+		return errbuf_fail(err, errsz, "--listen systemd: given twice");
 	if (nconnected && o->nlisten > 1)
-		return fail(err, errsz,
-			    "--listen connected-fd:N serves one connection and cannot be combined "
-			    "with other --listen addresses");
+		return errbuf_fail(
+		    err, errsz,
+		    "--listen connected-fd:N serves one connection and cannot be combined "
+		    "with other --listen addresses");
 	if (o->user[0] == '\0')
-		return fail(err, errsz, "--user: the user name is empty");
+		return errbuf_fail(err, errsz, "--user: the user name is empty");
 	if (o->helper[0] == '\0')
-		return fail(err, errsz, "--helper: the path is empty");
+		return errbuf_fail(err, errsz, "--helper: the path is empty");
 	if (o->unmapped_uid_set && !idmap_active(&o->uid_map))
-		return fail(err, errsz, "--unmapped-uid needs at least one --uid-map");
+		return errbuf_fail(err, errsz, "--unmapped-uid needs at least one --uid-map");
 	if (o->unmapped_gid_set && !idmap_active(&o->gid_map))
-		return fail(err, errsz, "--unmapped-gid needs at least one --gid-map");
+		return errbuf_fail(err, errsz, "--unmapped-gid needs at least one --gid-map");
 	if (o->helper_user && strcmp(o->security_model, "passthrough") == 0)
-		return fail(err, errsz,
-			    "--helper-user needs --security-model none or mapped-xattr: a "
-			    "passthrough helper must be root to act as each client's uid");
+		return errbuf_fail(err, errsz,
+				   "--helper-user needs --security-model none or mapped-xattr: a "
+				   "passthrough helper must be root to act as each client's uid");
 	if ((o->fmode_set || o->dmode_set) && !options_mapped_xattr(o))
-		return fail(err, errsz, "--%s needs --security-model mapped-xattr",
-			    o->fmode_set ? "fmode" : "dmode");
+		return errbuf_fail(err, errsz, "--%s needs --security-model mapped-xattr",
+				   o->fmode_set ? "fmode" : "dmode");
 	if (options_mapped_xattr(o) && (idmap_active(&o->uid_map) || idmap_active(&o->gid_map)))
-		return fail(err, errsz,
-			    "--uid-map/--gid-map with --security-model mapped-xattr: the guest's "
-			    "ids are stored as they are, there is nothing to map");
+		return errbuf_fail(
+		    err, errsz,
+		    "--uid-map/--gid-map with --security-model mapped-xattr: the guest's "
+		    "ids are stored as they are, there is nothing to map");
 	if (o->readonly && o->allow_devices)
-		return fail(err, errsz,
-			    "--allow-devices with --readonly: a read-only export creates no "
-			    "device nodes");
+		return errbuf_fail(err, errsz,
+				   "--allow-devices with --readonly: a read-only export creates no "
+				   "device nodes");
 	return OPT_RUN;
 }
 
@@ -444,21 +440,22 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 			break;
 		case OPT_LISTEN:
 			if (o->nlisten == OPT_MAX_LISTEN)
-				return fail(err, errsz, "--listen: at most %d addresses",
-					    OPT_MAX_LISTEN);
+				return errbuf_fail(err, errsz, "--listen: at most %d addresses",
+						   OPT_MAX_LISTEN);
 			if (options_parse_listen(&o->listen[o->nlisten], optarg, err, errsz) < 0)
 				return OPT_ERROR;
 			o->nlisten++;
 			break;
 		case OPT_SOCKET_OWNER:
 			if (optarg[0] == '\0' || optarg[0] == ':')
-				return fail(err, errsz,
-					    "--socket-owner '%s': expected USER[:GROUP]", optarg);
+				return errbuf_fail(err, errsz,
+						   "--socket-owner '%s': expected USER[:GROUP]",
+						   optarg);
 			o->socket_owner = optarg;
 			break;
 		case OPT_SOCKET_MODE:
 			if (parse_uint(optarg, 8, 0777, &v) < 0)
-				return fail(
+				return errbuf_fail(
 				    err, errsz,
 				    "--socket-mode '%s': expected an octal mode such as 0660",
 				    optarg);
@@ -476,17 +473,17 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 			break;
 		case OPT_THREADS:
 			if (parse_uint(optarg, 10, OPT_MAX_THREADS, &v) < 0 || v == 0)
-				return fail(err, errsz,
-					    "--threads '%s': expected a number from 1 to %d",
-					    optarg, OPT_MAX_THREADS);
+				return errbuf_fail(err, errsz,
+						   "--threads '%s': expected a number from 1 to %d",
+						   optarg, OPT_MAX_THREADS);
 			o->threads = (unsigned int)v;
 			break;
 		case OPT_MSIZE:
 			if (parse_uint(optarg, 10, ULONG_MAX, &v) < 0 || v < P9_MIN_MSIZE ||
 			    v > P9_MAX_MSIZE)
-				return fail(err, errsz,
-					    "--msize '%s': expected a number from %u to %u", optarg,
-					    P9_MIN_MSIZE, P9_MAX_MSIZE);
+				return errbuf_fail(err, errsz,
+						   "--msize '%s': expected a number from %u to %u",
+						   optarg, P9_MIN_MSIZE, P9_MAX_MSIZE);
 			o->msize = (uint32_t)v;
 			break;
 		case OPT_MAX_CONNS:
@@ -539,38 +536,40 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 
 			if (idmap_add_spec(c == OPT_UID_MAP ? &o->uid_map : &o->gid_map, optarg,
 					   why, sizeof(why)) < 0)
-				return fail(err, errsz, "--%s %s",
-					    c == OPT_UID_MAP ? "uid-map" : "gid-map", why);
+				return errbuf_fail(err, errsz, "--%s %s",
+						   c == OPT_UID_MAP ? "uid-map" : "gid-map", why);
 			break;
 		}
 		case OPT_SECURITY_MODEL:
 			if (strcmp(optarg, "mapped-file") == 0)
-				return fail(err, errsz,
-					    "--security-model mapped-file: not implemented (use "
-					    "passthrough, none, squash or mapped-xattr)");
+				return errbuf_fail(
+				    err, errsz,
+				    "--security-model mapped-file: not implemented (use "
+				    "passthrough, none, squash or mapped-xattr)");
 			if (strcmp(optarg, "passthrough") && strcmp(optarg, "none") &&
 			    strcmp(optarg, "squash") && strcmp(optarg, "mapped-xattr") &&
 			    strcmp(optarg, "mapped"))
-				return fail(err, errsz,
-					    "--security-model '%s': expected passthrough, none, "
-					    "squash or mapped-xattr",
-					    optarg);
+				return errbuf_fail(
+				    err, errsz,
+				    "--security-model '%s': expected passthrough, none, "
+				    "squash or mapped-xattr",
+				    optarg);
 			o->security_model = strcmp(optarg, "mapped") ? optarg : "mapped-xattr";
 			break;
 		case OPT_MULTIDEVS:
 			if (strcmp(optarg, "remap") && strcmp(optarg, "forbid") &&
 			    strcmp(optarg, "warn"))
-				return fail(err, errsz,
-					    "--multidevs '%s': expected remap, forbid or warn",
-					    optarg);
+				return errbuf_fail(
+				    err, errsz, "--multidevs '%s': expected remap, forbid or warn",
+				    optarg);
 			o->multidevs = optarg;
 			break;
 		case OPT_FMODE:
 		case OPT_DMODE:
 			if (parse_uint(optarg, 8, 0777, &v) < 0)
-				return fail(err, errsz,
-					    "--%s '%s': expected an octal mode up to 0777",
-					    c == OPT_FMODE ? "fmode" : "dmode", optarg);
+				return errbuf_fail(err, errsz,
+						   "--%s '%s': expected an octal mode up to 0777",
+						   c == OPT_FMODE ? "fmode" : "dmode", optarg);
 			if (c == OPT_FMODE) {
 				o->fmode = (unsigned int)v;
 				o->fmode_set = true;
@@ -581,7 +580,8 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 			break;
 		case OPT_HELPER_USER:
 			if (optarg[0] == '\0')
-				return fail(err, errsz, "--helper-user: the user name is empty");
+				return errbuf_fail(err, errsz,
+						   "--helper-user: the user name is empty");
 			o->helper_user = optarg;
 			break;
 		case OPT_UNMAPPED_UID:
@@ -590,9 +590,9 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 
 			if (idmap_set_squash(c == OPT_UNMAPPED_UID ? &o->uid_map : &o->gid_map,
 					     optarg, why, sizeof(why)) < 0)
-				return fail(err, errsz, "--%s %s",
-					    c == OPT_UNMAPPED_UID ? "unmapped-uid" : "unmapped-gid",
-					    why);
+				return errbuf_fail(
+				    err, errsz, "--%s %s",
+				    c == OPT_UNMAPPED_UID ? "unmapped-uid" : "unmapped-gid", why);
 			if (c == OPT_UNMAPPED_UID)
 				o->unmapped_uid_set = true;
 			else
@@ -602,9 +602,9 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 		case OPT_SECCOMP_ACTION:
 			if (strcmp(optarg, "kill") && strcmp(optarg, "trap") &&
 			    strcmp(optarg, "log"))
-				return fail(err, errsz,
-					    "--seccomp-action '%s': expected kill, trap or log",
-					    optarg);
+				return errbuf_fail(
+				    err, errsz, "--seccomp-action '%s': expected kill, trap or log",
+				    optarg);
 			o->seccomp_action = optarg;
 			break;
 		case OPT_ALLOW_NO_LANDLOCK:
@@ -613,7 +613,7 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 		case OPT_LOG_LEVEL:
 			lvl = log_level_parse(optarg);
 			if (lvl < 0)
-				return fail(
+				return errbuf_fail(
 				    err, errsz,
 				    "--log-level '%s': expected error, warning, info or debug",
 				    optarg);
@@ -627,38 +627,40 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 			break;
 		case OPT_PIDFILE:
 			if (optarg[0] == '\0')
-				return fail(err, errsz, "--pidfile: the file name is empty");
+				return errbuf_fail(err, errsz, "--pidfile: the file name is empty");
 			o->pidfile = optarg;
 			break;
 		case OPT_AUDIT:
 			if (strncmp(optarg, "file:", 5) == 0) {
 				if (o->audit_file)
-					return fail(err, errsz, "--audit file: given twice");
+					return errbuf_fail(err, errsz, "--audit file: given twice");
 				if (optarg[5] != '/')
-					return fail(err, errsz,
-						    "--audit %s: the file name must be absolute",
-						    optarg);
+					return errbuf_fail(
+					    err, errsz,
+					    "--audit %s: the file name must be absolute", optarg);
 				o->audit_file = optarg + 5;
 			} else if (strcmp(optarg, "syslog") == 0) {
 				o->audit_syslog = true;
 			} else if (strcmp(optarg, "stderr") == 0) {
 				o->audit_stderr = true;
 			} else {
-				return fail(err, errsz,
-					    "--audit '%s': expected file:PATH, syslog or stderr",
-					    optarg);
+				return errbuf_fail(
+				    err, errsz,
+				    "--audit '%s': expected file:PATH, syslog or stderr", optarg);
 			}
 			break;
 		case OPT_AUDIT_LEVEL:
 			if (strcmp(optarg, "all") && strcmp(optarg, "changes"))
-				return fail(err, errsz, "--audit-level '%s': expected all or changes",
-					    optarg);
+				return errbuf_fail(err, errsz,
+						   "--audit-level '%s': expected all or changes",
+						   optarg);
 			o->audit_level = optarg;
 			break;
 		case OPT_AUDIT_FILE_MODE:
 			if (parse_uint(optarg, 8, 0777, &v) < 0 || (v != 0600 && v != 0640))
-				return fail(err, errsz, "--audit-file-mode '%s': expected 0600 or 0640",
-					    optarg);
+				return errbuf_fail(err, errsz,
+						   "--audit-file-mode '%s': expected 0600 or 0640",
+						   optarg);
 			o->audit_file_mode = (unsigned int)v;
 			break;
 		case OPT_HELP_ID:
@@ -666,14 +668,15 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 		case OPT_VERSION_ID:
 			return OPT_VERSION;
 		case ':':
-			return fail(err, errsz, "%s: needs a value", argv[optind - 1]);
+			return errbuf_fail(err, errsz, "%s: needs a value", argv[optind - 1]);
 		default:
-			return fail(err, errsz, "%s: unknown option (see --help)",
-				    argv[optind - 1]);
+			return errbuf_fail(err, errsz, "%s: unknown option (see --help)",
+					   argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return fail(err, errsz, "unexpected argument '%s' (see --help)", argv[optind]);
+		return errbuf_fail(err, errsz, "unexpected argument '%s' (see --help)",
+				   argv[optind]);
 	return options_check(o, err, errsz);
 }
 
@@ -702,10 +705,11 @@ int options_resolve_user(const char *opt, const char *name, uid_t *uid, gid_t *g
 			 size_t errsz)
 {
 	if (lookup_uid(name, uid, gid) < 0)
-		return fail(err, errsz, "%s %s: no such user", opt, name);
+		return errbuf_fail(err, errsz, "%s %s: no such user", opt, name);
 	if (*gid == (gid_t)-1)
-		return fail(err, errsz, "%s %s: the uid has no passwd entry, so no primary group",
-			    opt, name);
+		return errbuf_fail(err, errsz,
+				   "%s %s: the uid has no passwd entry, so no primary group", opt,
+				   name);
 	return 0;
 }
 
@@ -717,11 +721,11 @@ int options_resolve_owner(const char *spec, uid_t *uid, gid_t *gid, char *err, s
 	gid_t primary;
 
 	if (ulen == 0 || ulen >= sizeof(user))
-		return fail(err, errsz, "--socket-owner '%s': expected USER[:GROUP]", spec);
+		return errbuf_fail(err, errsz, "--socket-owner '%s': expected USER[:GROUP]", spec);
 	memcpy(user, spec, ulen);
 	user[ulen] = '\0';
 	if (lookup_uid(user, uid, &primary) < 0)
-		return fail(err, errsz, "--socket-owner %s: no such user", user);
+		return errbuf_fail(err, errsz, "--socket-owner %s: no such user", user);
 	*gid = (gid_t)-1;
 	if (colon) {
 		const char *group = colon + 1;
@@ -730,13 +734,14 @@ int options_resolve_owner(const char *spec, uid_t *uid, gid_t *gid, char *err, s
 		unsigned long v;
 
 		if (*group == '\0')
-			return fail(err, errsz, "--socket-owner '%s': the group is empty", spec);
+			return errbuf_fail(err, errsz, "--socket-owner '%s': the group is empty",
+					   spec);
 		if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) == 0 && res)
 			*gid = gr.gr_gid;
 		else if (parse_uint(group, 10, (gid_t)-2, &v) == 0)
 			*gid = (gid_t)v;
 		else
-			return fail(err, errsz, "--socket-owner %s: no such group", group);
+			return errbuf_fail(err, errsz, "--socket-owner %s: no such group", group);
 	}
 	return 0;
 }
