@@ -43,6 +43,7 @@
 set -euo pipefail
 
 BUILDDIR=$(cd "${1:-.}" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)	# records.py
 FRONTEND=$BUILDDIR/p9guard
 HELPER=$BUILDDIR/p9guard-helper
 AUDIT=$BUILDDIR/p9guard-audit
@@ -172,12 +173,11 @@ check "the audit file is mode 0600, owned by root" \
 	test "$(stat -c '%a %u' "$AUD")" = "600 0"
 check "every line of the audit file is valid JSON" valid_json "$AUD"
 
-if python3 - "$AUD" <<'EOF'; then ok "each operation has exactly the expected record"; else notok "each operation has exactly the expected record"; fi
-import json, re, sys
-recs = [json.loads(l) for l in open(sys.argv[1], "rb")]
-R = lambda **kw: kw
-root = dict(uid=0, gid=0)
-user = dict(uid=1000, gid=1000)
+if python3 - "$AUD" "$HERE" <<'EOF'; then ok "each operation has exactly the expected record"; else notok "each operation has exactly the expected record"; fi
+import sys
+sys.path.insert(0, sys.argv[2])
+from records import R, ROOT as root, USER as user, compare, load
+recs = load(sys.argv[1])
 expected = [
     R(op="session_start", peer_reported_by="frontend", result="ok"),
     R(op="mkdir", path="/d", mode="0755", result="ok", **root),
@@ -205,27 +205,7 @@ expected = [
     R(op="session_end", result="ok"),
 ]
 got = [r for r in recs if r["op"] not in ("walk", "attach", "getattr", "open")]
-bad = 0
-tre = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
-session = recs[0].get("session")
-if not isinstance(session, int) or session < 1:
-    print("# first record has no session: %r" % recs[0]); bad += 1
-if len(got) != len(expected):
-    print("# %d records, expected %d" % (len(got), len(expected))); bad += 1
-for g, e in zip(got, expected):
-    g = dict(g)
-    want = dict(e, session=session)
-    if g["op"] == "session_start":
-        want["peer"] = g.get("peer", "")
-        if not re.match(r"^unix:uid=0,gid=0,pid=\d+$", want["peer"]):
-            print("# peer %r" % want["peer"]); bad += 1
-    t = g.pop("time", "")
-    if not tre.match(t):
-        print("# time %r" % t); bad += 1
-    if g != want:
-        print("# got      %s\n# expected %s" % (json.dumps(g, sort_keys=True),
-                                            json.dumps(want, sort_keys=True)))
-        bad += 1
+bad = compare(recs, got, expected, r"^unix:uid=0,gid=0,pid=\d+$")
 # the walks and attaches carry the credentials too
 for r in recs:
     if r["op"] in ("walk", "attach") and (r.get("uid") not in (0, 1000) or "result" not in r):
@@ -375,12 +355,11 @@ stop_server
 check "--audit-file-mode 0640: the audit file is mode 0640, owned by root" \
 	test "$(stat -c '%a %u' "$AUD2")" = "640 0"
 check "every line of that file is valid JSON" valid_json "$AUD2"
-if python3 - "$AUD2" <<'EOF'; then ok "mknod, rename, utimes, open-for-write: exactly the expected records, tcp peer"; else notok "mknod, rename, utimes, open-for-write: exactly the expected records, tcp peer"; fi
-import json, re, sys
-recs = [json.loads(l) for l in open(sys.argv[1], "rb")]
-R = lambda **kw: kw
-root = dict(uid=0, gid=0)
-user = dict(uid=1000, gid=1000)
+if python3 - "$AUD2" "$HERE" <<'EOF'; then ok "mknod, rename, utimes, open-for-write: exactly the expected records, tcp peer"; else notok "mknod, rename, utimes, open-for-write: exactly the expected records, tcp peer"; fi
+import sys
+sys.path.insert(0, sys.argv[2])
+from records import R, ROOT as root, USER as user, compare, load
+recs = load(sys.argv[1])
 expected = [
     R(op="session_start", peer_reported_by="frontend", result="ok"),
     R(op="mkdir", path="/m", mode="0777", result="ok", **root),
@@ -405,23 +384,7 @@ expected += [
     R(op="session_end", result="ok"),
 ]
 got = [r for r in recs if r["op"] not in ("walk", "attach", "getattr") or "refused_by" in r]
-bad = 0
-session = recs[0].get("session")
-if len(got) != len(expected):
-    print("# %d records, expected %d" % (len(got), len(expected))); bad += 1
-for g, e in zip(got, expected):
-    g = dict(g)
-    g.pop("time", None)
-    want = dict(e, session=session)
-    if g["op"] == "session_start":
-        want["peer"] = g.get("peer", "")
-        if not re.match(r"^tcp:127\.0\.0\.1:\d+$", want["peer"]):
-            print("# peer %r is not tcp:127.0.0.1:PORT" % want["peer"]); bad += 1
-    if g != want:
-        print("# got      %s\n# expected %s" % (json.dumps(g, sort_keys=True),
-                                            json.dumps(want, sort_keys=True)))
-        bad += 1
-sys.exit(1 if bad else 0)
+sys.exit(1 if compare(recs, got, expected, r"^tcp:127\.0\.0\.1:\d+$") else 0)
 EOF
 check "the mknod made a fifo of mode 0640 on the host" \
 	test "$(stat -c '%F %a' "$TMP/more/m/p")" = "fifo 640"
