@@ -44,6 +44,25 @@ static const char *host_listing(const char *dir, char *out, size_t len)
 }
 
 /* One refused change: rc must be -EROFS. */
+/*
+ * Walk two new fids from the attach root to `dir` (the directory, and one
+ * to create in).  false, after a failed check under `who`, if either walk
+ * failed (then neither fid is kept).
+ */
+static bool walk_two(const char *who, const char *dir, uint32_t *d, uint32_t *f)
+{
+	int rc;
+
+	*d = walk_new(pt_c, pt_root1, dir, &rc);
+	*f = walk_new(pt_c, pt_root1, dir, &rc);
+	if (*d != P9_NOFID && *f != P9_NOFID)
+		return true;
+	check(false, "%s: walk to %s: %s", who, dir, rcs(rc));
+	release_fid(pt_c, *d);
+	release_fid(pt_c, *f);
+	return false;
+}
+
 static void expect_erofs(int rc, const char *who, const char *what)
 {
 	check(rc == -EROFS, "readonly: %s as %s: %s (want EROFS)", what, who, rcs(rc));
@@ -459,14 +478,8 @@ void test_model_none(void)
 	}
 	/* Create as guest 1000 with gid 1000: made by the helper, then the
 	 * chown to 1000:1000 is tried (works for a root helper only). */
-	d = walk_new(pt_c, pt_root1, NM_DIR, &rc);
-	f = walk_new(pt_c, pt_root1, NM_DIR, &rc);
-	if (d == P9_NOFID || f == P9_NOFID) {
-		check(false, "model: walk to " NM_DIR ": %s", rcs(rc));
-		release_fid(pt_c, d);
-		release_fid(pt_c, f);
+	if (!walk_two("model", NM_DIR, &d, &f))
 		return;
-	}
 	rc = p9c_lcreate(pt_c, f, "file", P9_DOTL_RDWR | P9_DOTL_CREATE | P9_DOTL_EXCL, 0644,
 			 PT_GID_USER, NULL, NULL);
 	check(rc == 0, "model: lcreate as guest 1000: %s", rcs(rc));
@@ -585,14 +598,8 @@ static void mx_writes(void)
 	char buf[64];
 	int rc;
 
-	d = walk_new(pt_c, pt_root1, MX_DIR, &rc);
-	f = walk_new(pt_c, pt_root1, MX_DIR, &rc);
-	if (d == P9_NOFID || f == P9_NOFID) {
-		check(false, "mapped: walk to " MX_DIR ": %s", rcs(rc));
-		release_fid(pt_c, d);
-		release_fid(pt_c, f);
+	if (!walk_two("mapped", MX_DIR, &d, &f))
 		return;
-	}
 	rc = p9c_lcreate(pt_c, f, "file", P9_DOTL_RDWR | P9_DOTL_CREATE | P9_DOTL_EXCL, 0640,
 			 PT_GID_USER, NULL, NULL);
 	lstat(hpath(MX_DIR "/file"), &st);
