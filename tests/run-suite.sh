@@ -112,6 +112,8 @@ stage audit "$srcdir/tests/audit/run.sh" "$srcdir/build-ci"
 stage vm-fetch "$srcdir/tests/vm/fetch.sh"
 stage policy "$srcdir/tests/policy/run.sh" "$srcdir"
 stage bench-smoke "$srcdir/bench/compare" --smoke --build "$srcdir/build-ci"
+# The same with several requests in flight per connection on each server.
+stage bench-smoke-inflight "$srcdir/bench/compare" --smoke --inflight 4 --build "$srcdir/build-ci"
 # 8 mixed clients for 60 s (after a 10 s warm-up); the daemons' descriptors,
 # threads and memory must come back to their baseline (bench/soak).
 stage soak "$srcdir/bench/soak" --build "$srcdir/build-ci" --seconds 60
