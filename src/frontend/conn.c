@@ -584,7 +584,10 @@ static int conn_register(struct conn *c, struct p9_req *req)
 
 static void conn_work(struct work_item *it)
 {
-	p9_dispatch((struct p9_req *)((char *)it - offsetof(struct p9_req, work)));
+	struct p9_req *req = (struct p9_req *)((char *)it - offsetof(struct p9_req, work));
+
+	req->on_worker = true;
+	p9_dispatch(req);
 }
 
 /* Nothing of the connection's is in flight or waiting to be written. */

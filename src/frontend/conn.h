@@ -8,6 +8,9 @@
  * itself when a hand-off would only add a wake-up: Tversion and Tflush,
  * Tclunk and Tgetattr when they need no helper call, and any request that
  * is the connection's only one in flight with no more bytes buffered.
+ * A worker does not wait for a Twalk's helper reply: it takes the next
+ * request, and the Twalk is finished by the thread that receives the
+ * reply (p9_walk.c, helper_client.c).
  * Every request is answered exactly once through p9_respond*(), which
  * queues the reply; replies go out in queue order, so an Rflush always
  * follows the reply of the request it flushed.
@@ -66,6 +69,7 @@ struct p9_req {
 	size_t reply_charge; /* the reply's bound, then its size, charged likewise */
 	struct p9_msg in;
 	bool responded;
+	bool on_worker; /* run by the worker pool: may finish in another thread */
 	bool changes; /* may change the export: p9_change_note() at both ends */
 	struct p9_req *next_inflight; /* conn's list of unanswered requests */
 	struct p9_req *flushers;      /* Tflush requests waiting for this one */

@@ -7,6 +7,11 @@
  * (it returns without any hand-off, the common case with one request in
  * flight) or another caller's, copied into that caller's buffer before it
  * is woken.  Leaving, the receiver wakes a waiting caller to take over.
+ *
+ * An asynchronous call (helper_call_walk_async()) does not wait: its
+ * completion runs in whichever thread receives the reply.  While such
+ * calls are unanswered and no caller is receiving, the pump thread
+ * receives; so a busy worker never sleeps on a helper reply.
  * A watcher thread only poll()s for the helper's death, so that it is
  * noticed when no call is running.
  */
@@ -52,6 +57,11 @@ struct hp_waiter {
 	bool fd_lost; /* the reply carried one we had no room for (MSG_CTRUNC) */
 	pthread_cond_t cond;
 	struct hp_waiter *next;
+	/* An asynchronous call: malloc'd; its completion, run and then freed
+	 * by whoever receives the reply (or by the pump when the helper died). */
+	helper_async_fn fn;
+	void *arg;
+	uint16_t op;
 };
 
 struct helper {
@@ -66,6 +76,11 @@ struct helper {
 	bool receiving;		   /* a caller is in recvmsg() for everyone */
 	pthread_cond_t dead_cond;  /* dead became true */
 	struct hp_waiter *waiters; /* requests sent and not yet answered */
+	unsigned int async_waiting; /* asynchronous calls in waiters */
+	struct hp_waiter *orphans;  /* asynchronous calls the helper's death ended */
+	pthread_cond_t pump_cond;   /* the pump may have something to do */
+	pthread_t pump;
+	uint8_t *pump_buf;	    /* HP_MAX_MSG: the pump receives into it */
 	pthread_mutex_t dup_lock;
 	struct hp_dup *dups[HP_DUP_BUCKETS];
 };
@@ -126,13 +141,22 @@ static void helper_mark_dead_locked(struct helper *h)
 	if (h->dead)
 		return;
 	h->dead = true;
-	for (struct hp_waiter *w = h->waiters; w; w = w->next) {
+	while (h->waiters) {
+		struct hp_waiter *w = h->waiters;
+
+		h->waiters = w->next;
+		if (w->fn) {
+			w->next = h->orphans; /* the pump completes them */
+			h->orphans = w;
+			continue;
+		}
 		w->done = true;
 		w->err = -EIO;
 		pthread_cond_signal(&w->cond);
 	}
-	h->waiters = NULL;
+	h->async_waiting = 0;
 	pthread_cond_broadcast(&h->dead_cond);
+	pthread_cond_broadcast(&h->pump_cond);
 	if (write(h->death_efd, &one, sizeof(one)) < 0)
 		log_err("cannot signal the helper's death: %s", strerror(errno));
 }
@@ -238,9 +262,13 @@ static ssize_t helper_recv(struct helper *h, uint8_t *buf, int *fd, bool *fd_los
 	return n;
 }
 
-/* Give the packet in buf to the caller waiting for it (h->lock held). */
-static void helper_deliver_locked(struct helper *h, const uint8_t *buf, size_t n, int fd,
-				  bool fd_lost)
+/*
+ * Give the packet in buf to the caller waiting for it (h->lock held).  An
+ * asynchronous call's waiter is returned instead, for the receiver to
+ * complete once it has dropped the lock (helper_complete_async()).
+ */
+static struct hp_waiter *helper_deliver_locked(struct helper *h, const uint8_t *buf, size_t n,
+					       int fd, bool fd_lost)
 {
 	uint32_t reqid = wire_load32(buf + 2);
 	struct hp_waiter *w, **pp;
@@ -252,9 +280,15 @@ static void helper_deliver_locked(struct helper *h, const uint8_t *buf, size_t n
 		log_err("helper replied to unknown request %u", reqid);
 		if (fd >= 0)
 			close(fd);
-		return;
+		return NULL;
 	}
 	*pp = w->next;
+	if (w->fn) {
+		h->async_waiting--;
+		w->len = n;
+		w->fd = fd;
+		return w;
+	}
 	if (w->buf != buf)
 		memcpy(w->buf, buf, n);
 	w->len = n;
@@ -262,6 +296,47 @@ static void helper_deliver_locked(struct helper *h, const uint8_t *buf, size_t n
 	w->fd_lost = fd_lost;
 	w->done = true;
 	pthread_cond_signal(&w->cond);
+	return NULL;
+}
+
+/*
+ * Run an asynchronous call's completion with its reply in buf (NULL: the
+ * helper died), and free its waiter.  h->lock not held.
+ */
+static void helper_complete_async(struct helper *h, struct hp_waiter *w, const uint8_t *buf)
+{
+	struct hp_rep rep;
+	int rc = -EIO;
+
+	if (buf) {
+		rc = hp_decode_rep(buf, w->len, &rep);
+		if (rc != HP_OK || rep.op != w->op || rep.reqid != w->reqid) {
+			log_err("helper sent a bad reply to %s: %s", hp_op_name(w->op),
+				rc != HP_OK ? hp_strerror(rc) : "wrong operation or id");
+			rc = -EIO;
+		} else if (rep.error) {
+			rc = rep.error <= 4095 ? -(int)rep.error : -EIO;
+		}
+	}
+	if (w->fd >= 0)
+		close(w->fd); /* no asynchronous call expects a descriptor */
+	w->fn(w->arg, rc, rc < 0 ? NULL : &rep);
+	atomic_fetch_sub_explicit(&h->calls, 1, memory_order_relaxed);
+	free(w);
+}
+
+/* Nobody receives: wake a synchronous caller to, else the pump if needed. */
+static void helper_handover_locked(struct helper *h)
+{
+	if (h->receiving)
+		return;
+	for (struct hp_waiter *w = h->waiters; w; w = w->next)
+		if (!w->fn) {
+			pthread_cond_signal(&w->cond);
+			return;
+		}
+	if (h->async_waiting)
+		pthread_cond_signal(&h->pump_cond);
 }
 
 /*
@@ -286,12 +361,75 @@ static void helper_wait_locked(struct helper *h, struct hp_waiter *w)
 		h->receiving = false;
 		if (n == 0)
 			helper_mark_dead_locked(h);
-		else if (n > 0)
-			helper_deliver_locked(h, w->buf, (size_t)n, fd, fd_lost);
+		else if (n > 0) {
+			struct hp_waiter *aw =
+			    helper_deliver_locked(h, w->buf, (size_t)n, fd, fd_lost);
+
+			if (aw) {
+				/* Still the receiver: nobody may deliver into
+				 * w->buf while the completion reads it. */
+				h->receiving = true;
+				pthread_mutex_unlock(&h->lock);
+				helper_complete_async(h, aw, w->buf);
+				pthread_mutex_lock(&h->lock);
+				h->receiving = false;
+			}
+		}
 	}
 	/* Whoever still waits needs a receiver. */
-	if (!h->receiving && h->waiters)
-		pthread_cond_signal(&h->waiters->cond);
+	helper_handover_locked(h);
+}
+
+/*
+ * The pump: receives while asynchronous calls wait and no caller receives,
+ * and completes those the helper's death ended.
+ */
+static void *helper_pump(void *arg)
+{
+	struct helper *h = arg;
+	uint8_t *buf = h->pump_buf;
+
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		struct hp_waiter *w = NULL;
+		bool fd_lost = false;
+		ssize_t n;
+		int fd;
+
+		if (h->orphans) {
+			w = h->orphans;
+			h->orphans = w->next;
+			pthread_mutex_unlock(&h->lock);
+			helper_complete_async(h, w, NULL);
+			pthread_mutex_lock(&h->lock);
+			continue;
+		}
+		if (h->dead)
+			break;
+		if (h->receiving || !h->async_waiting) {
+			pthread_cond_wait(&h->pump_cond, &h->lock);
+			continue;
+		}
+		h->receiving = true;
+		pthread_mutex_unlock(&h->lock);
+		n = helper_recv(h, buf, &fd, &fd_lost);
+		pthread_mutex_lock(&h->lock);
+		h->receiving = false;
+		if (n == 0)
+			helper_mark_dead_locked(h);
+		else if (n > 0)
+			w = helper_deliver_locked(h, buf, (size_t)n, fd, fd_lost);
+		/* The packet is in our own buffer: others may receive now. */
+		if (!h->async_waiting)
+			helper_handover_locked(h);
+		if (w) {
+			pthread_mutex_unlock(&h->lock);
+			helper_complete_async(h, w, buf);
+			pthread_mutex_lock(&h->lock);
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
 }
 
 /* Only notices the helper's end (POLLHUP) when no call is receiving. */
@@ -330,8 +468,22 @@ int helper_start(struct helper **out, int sock, int death_efd, unsigned int busy
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->dup_lock, NULL);
 	pthread_cond_init(&h->dead_cond, NULL);
-	err = pthread_create(&h->watcher, NULL, helper_watch, h);
+	pthread_cond_init(&h->pump_cond, NULL);
+	h->pump_buf = malloc(HP_MAX_MSG);
+	err = h->pump_buf ? pthread_create(&h->pump, NULL, helper_pump, h) : ENOMEM;
+	if (err == 0) {
+		err = pthread_create(&h->watcher, NULL, helper_watch, h);
+		if (err) {
+			pthread_mutex_lock(&h->lock);
+			h->dead = true; /* ends the pump */
+			pthread_cond_broadcast(&h->pump_cond);
+			pthread_mutex_unlock(&h->lock);
+			pthread_join(h->pump, NULL);
+		}
+	}
 	if (err) {
+		free(h->pump_buf);
+		pthread_cond_destroy(&h->pump_cond);
 		pthread_cond_destroy(&h->dead_cond);
 		pthread_mutex_destroy(&h->dup_lock);
 		pthread_mutex_destroy(&h->lock);
@@ -360,6 +512,9 @@ void helper_stop(struct helper *h)
 	pthread_mutex_unlock(&h->lock);
 	shutdown(h->sock, SHUT_RDWR);
 	pthread_join(h->watcher, NULL);
+	pthread_join(h->pump, NULL);
+	free(h->pump_buf);
+	pthread_cond_destroy(&h->pump_cond);
 	pthread_cond_destroy(&h->dead_cond);
 	close(h->sock);
 	for (unsigned int i = 0; i < HP_DUP_BUCKETS; i++)
@@ -489,6 +644,56 @@ out_cond:
 	return rc;
 }
 
+/*
+ * Send req without waiting; fn(arg, ...) runs once its reply is in
+ * (helper_client.h).  0, or -errno when it was not sent (fn never runs).
+ */
+static int helper_call_async(struct helper *h, struct hp_req *req, helper_async_fn fn, void *arg)
+{
+	uint8_t *buf = thread_msgbuf();
+	struct hp_waiter *w;
+	int rc;
+
+	if (!buf || !(w = calloc(1, sizeof(*w))))
+		return -ENOMEM;
+	w->fd = -1;
+	w->fn = fn;
+	w->arg = arg;
+	w->op = req->op;
+	w->reqid = req->reqid = helper_new_reqid(h);
+	atomic_fetch_add_explicit(&h->calls, 1, memory_order_relaxed);
+	pthread_mutex_lock(&h->lock);
+	if (h->dead) {
+		rc = -EIO;
+		goto out_unlink;
+	}
+	w->next = h->waiters;
+	h->waiters = w;
+	h->async_waiting++;
+	helper_handover_locked(h);
+	pthread_mutex_unlock(&h->lock);
+
+	rc = helper_send(h, req, buf, HP_MAX_MSG);
+	if (rc == 0)
+		return 0;
+	pthread_mutex_lock(&h->lock);
+	for (struct hp_waiter **pp = &h->waiters; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			h->async_waiting--;
+			goto out_unlink;
+		}
+	/* The helper died meanwhile: the pump completes it with -EIO. */
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+
+out_unlink:
+	pthread_mutex_unlock(&h->lock);
+	atomic_fetch_sub_explicit(&h->calls, 1, memory_order_relaxed);
+	free(w);
+	return rc;
+}
+
 unsigned int helper_calls_under_way(struct helper *h)
 {
 	return atomic_load_explicit(&h->calls, memory_order_relaxed);
@@ -544,36 +749,41 @@ int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint
 	return 0;
 }
 
-int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
-		     const struct p9_str *wname, uint16_t *nwqid, struct p9_qid *wqid,
-		     uint32_t *newhandle, struct hp_attr *attr)
+static int walk_init(struct hp_call *c, uint32_t uid, uint32_t handle, uint16_t nwname,
+		     const struct p9_str *wname)
 {
-	struct hp_call c;
-	int rc;
-
 	if (nwname > P9_MAXWELEM)
 		return -EINVAL;
-	call_init(&c, HP_WALK, uid, HP_GID_DEFAULT);
-	c.req.u.walk.handle = handle;
-	c.req.u.walk.nwname = nwname;
+	call_init(c, HP_WALK, uid, HP_GID_DEFAULT);
+	c->req.u.walk.handle = handle;
+	c->req.u.walk.nwname = nwname;
 	for (uint16_t i = 0; i < nwname; i++)
-		c.req.u.walk.wname[i] = wname[i];
-	rc = helper_call(h, &c);
+		c->req.u.walk.wname[i] = wname[i];
+	return 0;
+}
+
+int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
+		     const struct p9_str *wname, struct hp_r_walk *rep)
+{
+	struct hp_call c;
+	int rc = walk_init(&c, uid, handle, nwname, wname);
+
+	if (rc == 0)
+		rc = helper_call(h, &c);
 	if (rc < 0)
 		return rc;
-	*nwqid = c.rep.u.walk.nwqid;
-	if (*nwqid > nwname)
-		*nwqid = nwname;
-	memcpy(wqid, c.rep.u.walk.wqid, *nwqid * sizeof(*wqid));
-	*newhandle = c.rep.u.walk.handle;
-	*attr = c.rep.u.walk.attr;
+	*rep = c.rep.u.walk;
 	hp_call_done(&c);
-	if (*nwqid < nwname && *newhandle != HP_NOHANDLE) {
-		/* A partial walk creates nothing; do not leak what the helper made. */
-		helper_call_release(h, *newhandle);
-		*newhandle = HP_NOHANDLE;
-	}
 	return 0;
+}
+
+int helper_call_walk_async(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
+			   const struct p9_str *wname, helper_async_fn fn, void *arg)
+{
+	struct hp_call c;
+	int rc = walk_init(&c, uid, handle, nwname, wname);
+
+	return rc < 0 ? rc : helper_call_async(h, &c.req, fn, arg);
 }
 
 int helper_handle_dup(struct helper *h, uint32_t handle)

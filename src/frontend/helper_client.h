@@ -42,12 +42,21 @@ int helper_call_hello(struct helper *h, uint32_t *version, uint32_t *max_msg);
 int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint32_t *handle,
 		       struct p9_qid *qid);
 /*
- * *nwqid < nwname: partial walk, *newhandle is HP_NOHANDLE.  Otherwise
- * *attr holds the walked object's attributes as the helper saw them.
+ * The helper's answer in *rep: rep->nwqid < nwname is a partial walk (a
+ * handle it made anyway is the caller's to release); otherwise rep->attr
+ * holds the walked object's attributes as the helper saw them.
  */
 int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
-		     const struct p9_str *wname, uint16_t *nwqid, struct p9_qid *wqid,
-		     uint32_t *newhandle, struct hp_attr *attr);
+		     const struct p9_str *wname, struct hp_r_walk *rep);
+/*
+ * The same without waiting: 0 once sent, and then fn(arg, rc, rep) runs
+ * exactly once, in whichever thread receives the reply (rc < 0: the
+ * helper's error, or -EIO if it died; rep is NULL then).  fn must not
+ * wait for another helper reply.  -errno (fn never runs) if not sent.
+ */
+typedef void (*helper_async_fn)(void *arg, int rc, const struct hp_rep *rep);
+int helper_call_walk_async(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
+			   const struct p9_str *wname, helper_async_fn fn, void *arg);
 /*
  * Let one more fid use `handle` (a Twalk with no names shares its fid's
  * handle instead of asking the helper for a copy of it): the helper hears

@@ -1,7 +1,16 @@
-/* p9_walk.c - Twalk: names are resolved by the helper, one at a time. */
+/*
+ * p9_walk.c - Twalk: names are resolved by the helper, one at a time.
+ *
+ * On a worker the helper call is asynchronous: the worker sends it and
+ * takes the next request, and walk_done() finishes the Twalk in whichever
+ * thread receives the reply (helper_client.c).  Under load this spares a
+ * sleep and a wake-up per Twalk.  A connection's reader, which runs a
+ * request itself only when nothing else is to do, waits for the reply.
+ */
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include "frontend/conn.h"
 #include "frontend/fid.h"
@@ -40,17 +49,90 @@ static int walk_clone(struct p9_req *req, struct fid *f)
 	return rc;
 }
 
+/* A Twalk waiting for its helper reply. */
+struct walk_wait {
+	struct p9_req *req;
+	struct fid *f;	  /* the fid walked from, referenced */
+	uint64_t changes; /* p9_change_count() before the helper looked */
+};
+
+/*
+ * Make the new fid from the helper's answer (rc < 0: its error) and
+ * answer the Twalk; drops the reference to f.
+ */
+static void walk_finish(struct p9_req *req, struct fid *f, uint64_t changes, int rc,
+			const struct hp_r_walk *w)
+{
+	const struct p9_twalk *t = &req->in.u.twalk;
+	struct fid_table *fids = req_fids(req);
+	struct p9_msg r = {.type = P9_RWALK};
+	uint16_t nwqid;
+	struct fid *nf;
+
+	if (rc < 0)
+		goto out_put;
+	nwqid = w->nwqid < t->nwname ? w->nwqid : t->nwname;
+	for (uint16_t i = 0; i < nwqid; i++)
+		r.u.rwalk.wqid[i] = w->wqid[i];
+	if (nwqid == 0) {
+		rc = -ENOENT; /* the first name failed: an error, not an empty Rwalk */
+		goto out_put;
+	}
+	if (nwqid == t->nwname) {
+		if (w->handle == HP_NOHANDLE) {
+			rc = -EIO;
+			goto out_put;
+		}
+		nf = fid_alloc(t->newfid, f->uid);
+		if (!nf) {
+			helper_call_release(req_helper(req), w->handle);
+			rc = -ENOMEM;
+			goto out_put;
+		}
+		nf->handle = w->handle;
+		nf->qid = r.u.rwalk.wqid[nwqid - 1];
+		nf->wattr = w->attr;
+		nf->wattr_changes = changes;
+		nf->wattr_valid = true;
+		/* newfid == fid: the walked fid replaces the old one. */
+		rc = fid_insert(fids, nf, t->newfid == t->fid);
+		if (rc < 0) {
+			fid_put(fids, nf);
+			goto out_put;
+		}
+	} else if (w->handle != HP_NOHANDLE) {
+		/* A partial walk creates nothing; do not leak what the helper made. */
+		helper_call_release(req_helper(req), w->handle);
+	}
+	/* A partial walk answers the qids it got and creates no fid. */
+	r.u.rwalk.nwqid = nwqid;
+
+out_put:
+	fid_put(fids, f);
+	if (rc < 0)
+		p9_respond_error(req, rc);
+	else
+		p9_respond(req, &r);
+}
+
+/* The helper's reply to an asynchronous walk (rep NULL when rc < 0). */
+static void walk_done(void *arg, int rc, const struct hp_rep *rep)
+{
+	struct walk_wait *ww = arg;
+
+	walk_finish(ww->req, ww->f, ww->changes, rc, rc < 0 ? NULL : &rep->u.walk);
+	free(ww);
+}
+
 void p9_walk(struct p9_req *req)
 {
 	const struct p9_twalk *t = &req->in.u.twalk;
 	struct fid_table *fids = req_fids(req);
 	struct helper *h = req_helper(req);
-	struct p9_msg r = {.type = P9_RWALK};
-	struct fid *f, *nf;
-	uint32_t newhandle = HP_NOHANDLE;
+	struct hp_r_walk w;
+	struct walk_wait *ww;
+	struct fid *f;
 	uint64_t changes = p9_change_count(); /* before the helper looks */
-	struct hp_attr attr;
-	uint16_t nwqid = 0;
 	int rc;
 
 	f = fid_get(fids, t->fid);
@@ -67,44 +149,28 @@ void p9_walk(struct p9_req *req)
 		rc = t->newfid == t->fid ? 0 : walk_clone(req, f);
 		goto out_put;
 	}
-	rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, &nwqid, r.u.rwalk.wqid,
-			      &newhandle, &attr);
-	if (rc < 0)
-		goto out_put;
-	if (t->nwname > 0 && nwqid == 0) {
-		rc = -ENOENT; /* the first name failed: an error, not an empty Rwalk */
-		goto out_put;
-	}
-	if (nwqid == t->nwname) {
-		if (newhandle == HP_NOHANDLE) {
-			rc = -EIO;
-			goto out_put;
-		}
-		nf = fid_alloc(t->newfid, f->uid);
-		if (!nf) {
-			helper_call_release(h, newhandle);
+	if (req->on_worker) {
+		ww = malloc(sizeof(*ww));
+		if (!ww) {
 			rc = -ENOMEM;
 			goto out_put;
 		}
-		nf->handle = newhandle;
-		nf->qid = nwqid ? r.u.rwalk.wqid[nwqid - 1] : f->qid;
-		nf->wattr = attr;
-		nf->wattr_changes = changes;
-		nf->wattr_valid = true;
-		/* newfid == fid: the walked fid replaces the old one. */
-		rc = fid_insert(fids, nf, t->newfid == t->fid);
-		if (rc < 0) {
-			fid_put(fids, nf);
-			goto out_put;
-		}
+		*ww = (struct walk_wait){.req = req, .f = f, .changes = changes};
+		rc = helper_call_walk_async(h, f->uid, f->handle, t->nwname, t->wname, walk_done,
+					    ww);
+		if (rc == 0)
+			return; /* walk_done() answers, and puts f */
+		free(ww);
+		goto out_put;
 	}
-	/* A partial walk answers the qids it got and creates no fid. */
-	r.u.rwalk.nwqid = nwqid;
+	rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, &w);
+	walk_finish(req, f, changes, rc, &w);
+	return;
 
 out_put:
 	fid_put(fids, f);
 	if (rc < 0)
 		p9_respond_error(req, rc);
 	else
-		p9_respond(req, &r);
+		p9_respond(req, &(struct p9_msg){.type = P9_RWALK});
 }

@@ -137,6 +137,7 @@ static const struct {
 	{"workload", ft_workload, "workload SOCK NCONN MANIFEST SECONDS"},
 	{"verify", ft_verify, "verify EXPORTDIR MANIFEST"},
 	{"inflight", ft_inflight, "inflight SOCK ROUND [FRONTEND-PID HELPER-PID]"},
+	{"walksdie", ft_walks_die, "walksdie SOCK HELPER-PID"},
 	{"enospc", ft_enospc, "enospc SOCK"},
 	{"nofile", ft_nofile, "nofile SOCK NFILES"},
 	{"maxfids", ft_maxfids, "maxfids SOCK MAX"},
@@ -153,6 +154,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "usage: fault_client %s\n", cmds[i].usage);
 			return rc ? rc : ft_failures() ? 1 : 0;
 		}
-	fprintf(stderr, "usage: fault_client workload|verify|inflight|enospc|nofile|maxfids ARGS...\n");
+	fprintf(stderr, "usage: fault_client "
+			"workload|verify|inflight|walksdie|enospc|nofile|maxfids ARGS...\n");
 	return 2;
 }

@@ -13,12 +13,19 @@
  * daemons' descriptors and threads afterwards.  With the frontend's and the
  * helper's pids, it notes their descriptor counts at the moment it hangs up
  * (evidence that the requests were in flight then).
+ *
+ * walksdie SOCK HELPER-PID: the same setup, then 64 Twalks of 16 names
+ * sent without waiting (so they queue for the frontend's workers, whose
+ * helper calls are asynchronous), then SIGKILL to the helper.  Every
+ * Twalk must still be answered (Rwalk or Rlerror), or the connection
+ * closed, within FT_CALL_TIMEOUT_MS: none may be left hanging.
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +80,8 @@ static int raw_send(struct raw *r, struct p9_msg *m, bool nowait)
 	return 0;
 }
 
+/* 0; RAW_EOF when the frontend closed the connection; -1 (time out, error). */
+#define RAW_EOF (-2)
 static int read_full(int fd, uint8_t *p, size_t n)
 {
 	while (n > 0) {
@@ -82,7 +91,9 @@ static int read_full(int fd, uint8_t *p, size_t n)
 		if (poll(&pfd, 1, FT_CALL_TIMEOUT_MS) <= 0)
 			return -1;
 		r = read(fd, p, n);
-		if (r <= 0)
+		if (r == 0 || (r < 0 && errno == ECONNRESET))
+			return RAW_EOF;
+		if (r < 0)
 			return -1;
 		p += r;
 		n -= (size_t)r;
@@ -90,16 +101,20 @@ static int read_full(int fd, uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Read one reply; its type, or -1. */
+/* Read one reply; its type, RAW_EOF, or -1. */
 static int raw_recv(struct raw *r, struct p9_msg *m)
 {
 	uint32_t size;
+	int rc = read_full(r->fd, r->buf, 4);
 
-	if (read_full(r->fd, r->buf, 4) < 0)
-		return -1;
+	if (rc < 0)
+		return rc;
 	size = wire_load32(r->buf);
-	if (size < P9_HDR_SIZE || size > IF_MSIZE || read_full(r->fd, r->buf + 4, size - 4) < 0)
+	if (size < P9_HDR_SIZE || size > IF_MSIZE)
 		return -1;
+	rc = read_full(r->fd, r->buf + 4, size - 4);
+	if (rc < 0)
+		return rc;
 	if (p9_decode(r->buf, size, IF_MSIZE, m) != P9_OK)
 		return -1;
 	return m->type;
@@ -162,6 +177,17 @@ static bool raw_setup(struct raw *r, const char *sock)
 	return true;
 }
 
+/* One Twalk of IF_DEPTH names (EXPORT/d/d/...) from the root to newfid. */
+static int raw_send_deep_walk(struct raw *r, uint32_t newfid)
+{
+	struct p9_msg t = {.type = P9_TWALK};
+
+	t.u.twalk = (struct p9_twalk){.fid = 0, .newfid = newfid, .nwname = IF_DEPTH};
+	for (unsigned int i = 0; i < IF_DEPTH; i++)
+		t.u.twalk.wname[i] = p9_str_c("d");
+	return raw_send(r, &t, true);
+}
+
 /* The burst; the number of requests that went out whole. */
 static unsigned int raw_burst(struct raw *r, const uint8_t *wdata)
 {
@@ -175,11 +201,7 @@ static unsigned int raw_burst(struct raw *r, const uint8_t *wdata)
 		if (raw_send(r, &t, true) < 0)
 			break;
 		sent++;
-		t = (struct p9_msg){.type = P9_TWALK};
-		t.u.twalk = (struct p9_twalk){.fid = 0, .newfid = 100 + k, .nwname = IF_DEPTH};
-		for (unsigned int i = 0; i < IF_DEPTH; i++)
-			t.u.twalk.wname[i] = p9_str_c("d");
-		if (raw_send(r, &t, true) < 0)
+		if (raw_send_deep_walk(r, 100 + k) < 0)
 			break;
 		sent++;
 		if (k % 8 != 0)
@@ -253,6 +275,43 @@ int ft_inflight(int argc, char **argv)
 	if (r.fd >= 0)
 		close(r.fd);
 	free(wdata);
+	free(r.buf);
+	return 0;
+}
+
+int ft_walks_die(int argc, char **argv)
+{
+	struct raw r = {.fd = -1, .next_tag = 1};
+	unsigned int sent = 0, answered = 0, errors = 0;
+	int type = 0;
+
+	if (argc != 2)
+		return 2;
+	r.buf = malloc(IF_MSIZE);
+	if (!r.buf)
+		return 2;
+	if (raw_setup(&r, argv[0])) {
+		struct p9_msg m;
+
+		while (sent < IF_BURST && raw_send_deep_walk(&r, 100 + sent) == 0)
+			sent++;
+		if (kill((pid_t)atoi(argv[1]), SIGKILL) < 0)
+			check(false, "walksdie: kill the helper (pid %s): %s", argv[1],
+			      strerror(errno));
+		while (answered < sent && (type = raw_recv(&r, &m)) >= 0) {
+			answered++;
+			errors += type == P9_RLERROR;
+		}
+		check(sent == IF_BURST && (answered == sent || type == RAW_EOF),
+		      "walksdie: %u of %u deep Twalks sent, helper killed: %u answered (%u with "
+		      "Rlerror)%s",
+		      sent, IF_BURST, answered, errors,
+		      answered == sent ? ""
+		      : type == RAW_EOF ? ", then the connection closed"
+					: ", then nothing more within the time limit");
+	}
+	if (r.fd >= 0)
+		close(r.fd);
 	free(r.buf);
 	return 0;
 }

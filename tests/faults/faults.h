@@ -47,6 +47,7 @@ uint32_t ft_create(struct p9_client *c, uint32_t dir, const char *name, int *err
 int ft_workload(int argc, char **argv);
 int ft_verify(int argc, char **argv);
 int ft_inflight(int argc, char **argv);
+int ft_walks_die(int argc, char **argv);
 int ft_enospc(int argc, char **argv);
 int ft_nofile(int argc, char **argv);
 int ft_maxfids(int argc, char **argv);

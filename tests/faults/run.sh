@@ -9,6 +9,10 @@
 #     16-name Twalks, Twrites and Tfsyncs), 5 times: the frontend's and the
 #     helper's descriptors (/proc/PID/fd) and threads (/proc/PID/task)
 #     return to their baseline each time.
+#  2b. walksdie: 64 deep Twalks in flight on one connection (queued for the
+#     workers, whose helper calls do not wait), then the helper killed:
+#     every Twalk is answered or the connection closes, none hangs, and
+#     the frontend exits non-zero.
 #  3. enospc: a 1 MiB tmpfs export with 48 inodes: writes and creates get
 #     ENOSPC, other clients are served, space freed is usable again.
 #  4. nofile: RLIMIT_NOFILE 64 for the pair: walks and opens get EMFILE
@@ -222,6 +226,32 @@ if start_daemon inflight "$exp"; then
 	alive inflight
 	stop_daemon
 	[ "$stop_rc" = 0 ] || result FAIL "inflight: frontend exit" "status $stop_rc after SIGTERM"
+fi
+
+# ---- 2b. Twalks in flight when the helper dies ----
+if start_daemon walksdie "$exp"; then
+	sleep 0.3
+	client 30 "$work/walksdie.out" walksdie "$sock" "$helper"
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		result FAIL "walksdie: frontend exit" "still running 10 s after the helper died"
+		stop_daemon
+	else
+		rc=0
+		wait "$pid" || rc=$?
+		pid=
+		if [ "$rc" -ne 0 ]; then
+			result OK "walksdie: the frontend exited with status $rc"
+		else
+			result FAIL "walksdie: frontend exit status" "0 after the helper was killed"
+		fi
+	fi
+	if grep -qiE 'sanitizer|segfault|assert|bad system call' "$log"; then
+		result FAIL "walksdie: daemon log" "$(grep -iE 'sanitizer|segfault|assert|bad system call' "$log" | head -n 1)"
+	fi
 fi
 
 # ---- 3. ENOSPC on a small tmpfs export ----
