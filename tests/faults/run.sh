@@ -117,6 +117,37 @@ start_daemon() {
 	return 0
 }
 
+# expect_helper_death_exit NAME KILLED_AT: the helper was killed at
+# KILLED_AT (date +%s%N); the frontend must exit, non-zero, within 10 s.
+expect_helper_death_exit() {
+	local name=$1 killed_at=$2 rc=0
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		result FAIL "$name: frontend exit" "still running 10 s after the helper died"
+		stop_daemon
+		return
+	fi
+	wait "$pid" || rc=$?
+	pid=
+	if [ "$rc" -ne 0 ]; then
+		result OK "$name: the frontend exited with status $rc (within $((($(date +%s%N) - killed_at) / 1000000)) ms of the kill)"
+	else
+		result FAIL "$name: frontend exit status" "0 after the helper was killed"
+	fi
+}
+
+# clean_log NAME [MORE]: no sanitizer report, crash or seccomp kill (nor
+# MORE, an extended regexp) in $log.
+clean_log() {
+	local bad="sanitizer|segfault|assert|bad system call${2:+|$2}"
+	if grep -qiE "$bad" "$log"; then
+		result FAIL "$1: daemon log" "$(grep -iE "$bad" "$log" | head -n 1)"
+	fi
+}
+
 # stop_daemon: SIGTERM, wait up to 10 s; the exit status in stop_rc.
 stop_daemon() {
 	local rc=0
@@ -139,9 +170,7 @@ alive() {	# alive NAME: the frontend and the helper are still running
 	else
 		result FAIL "$1: daemon died" "$(tail -n 3 "$log" | tr '\n' ' ')"
 	fi
-	if grep -qiE 'sanitizer|segfault|assert|bad system call|protocol violation' "$log"; then
-		result FAIL "$1: daemon log" "$(grep -iE 'sanitizer|segfault|assert|bad system call|protocol violation' "$log" | head -n 1)"
-	fi
+	clean_log "$1" 'protocol violation'
 }
 
 # ---- 1. kill -9 of the helper in the middle of a workload ----
@@ -165,33 +194,14 @@ if start_daemon kill "$work/kill"; then
 	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$work/workload.out"; then
 		result FAIL "helper-kill: workload" "exit $rc"
 	fi
-	for _ in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		result FAIL "helper-kill: frontend exit" "still running 10 s after the helper died"
-		stop_daemon
-	else
-		rc=0
-		wait "$pid" || rc=$?
-		ms=$((($(date +%s%N) - killed_at) / 1000000))
-		pid=
-		if [ "$rc" -ne 0 ]; then
-			result OK "helper-kill: the frontend exited with status $rc (within $ms ms of the kill)"
-		else
-			result FAIL "helper-kill: frontend exit status" "0 after the helper was killed"
-		fi
-	fi
+	expect_helper_death_exit helper-kill "$killed_at"
 	why=$(grep -E 'p9guard\[[0-9]+\]: error: the helper is gone' "$log" | head -n 1)
 	if [ -n "$why" ]; then
 		result OK "helper-kill: the log says why: ${why#*error: }"
 	else
 		result FAIL "helper-kill: log" "no 'the helper is gone' line: $(tail -n 2 "$log" | tr '\n' ' ')"
 	fi
-	if grep -qiE 'sanitizer|segfault|assert|bad system call' "$log"; then
-		result FAIL "helper-kill: daemon log" "$(grep -iE 'sanitizer|segfault|assert|bad system call' "$log" | head -n 1)"
-	fi
+	clean_log helper-kill
 	client 30 "$work/verify.out" verify "$work/kill" "$manifest"
 fi
 
@@ -231,27 +241,10 @@ fi
 # ---- 2b. Twalks in flight when the helper dies ----
 if start_daemon walksdie "$exp"; then
 	sleep 0.3
+	killed_at=$(date +%s%N)
 	client 30 "$work/walksdie.out" walksdie "$sock" "$helper"
-	for _ in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		result FAIL "walksdie: frontend exit" "still running 10 s after the helper died"
-		stop_daemon
-	else
-		rc=0
-		wait "$pid" || rc=$?
-		pid=
-		if [ "$rc" -ne 0 ]; then
-			result OK "walksdie: the frontend exited with status $rc"
-		else
-			result FAIL "walksdie: frontend exit status" "0 after the helper was killed"
-		fi
-	fi
-	if grep -qiE 'sanitizer|segfault|assert|bad system call' "$log"; then
-		result FAIL "walksdie: daemon log" "$(grep -iE 'sanitizer|segfault|assert|bad system call' "$log" | head -n 1)"
-	fi
+	expect_helper_death_exit walksdie "$killed_at"
+	clean_log walksdie
 fi
 
 # ---- 3. ENOSPC on a small tmpfs export ----
