@@ -74,6 +74,10 @@ static void walk_finish(struct p9_req *req, struct fid *f, uint64_t changes, int
 	nwqid = w->nwqid < t->nwname ? w->nwqid : t->nwname;
 	for (uint16_t i = 0; i < nwqid; i++)
 		r.u.rwalk.wqid[i] = w->wqid[i];
+	if (nwqid < t->nwname && w->handle != HP_NOHANDLE) {
+		/* A partial walk creates nothing; do not leak what the helper made. */
+		helper_call_release(req_helper(req), w->handle);
+	}
 	if (nwqid == 0) {
 		rc = -ENOENT; /* the first name failed: an error, not an empty Rwalk */
 		goto out_put;
@@ -100,9 +104,6 @@ static void walk_finish(struct p9_req *req, struct fid *f, uint64_t changes, int
 			fid_put(fids, nf);
 			goto out_put;
 		}
-	} else if (w->handle != HP_NOHANDLE) {
-		/* A partial walk creates nothing; do not leak what the helper made. */
-		helper_call_release(req_helper(req), w->handle);
 	}
 	/* A partial walk answers the qids it got and creates no fid. */
 	r.u.rwalk.nwqid = nwqid;
