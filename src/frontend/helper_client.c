@@ -80,7 +80,7 @@ struct helper {
 	struct hp_waiter *orphans;  /* asynchronous calls the helper's death ended */
 	pthread_cond_t pump_cond;   /* the pump may have something to do */
 	pthread_t pump;
-	uint8_t *pump_buf;	    /* HP_MAX_MSG: the pump receives into it */
+	uint8_t *pump_buf; /* HP_MAX_MSG: the pump receives into it */
 	pthread_mutex_t dup_lock;
 	struct hp_dup *dups[HP_DUP_BUCKETS];
 };
