@@ -8,7 +8,7 @@
  * flight) or another caller's, copied into that caller's buffer before it
  * is woken.  Leaving, the receiver wakes a waiting caller to take over.
  *
- * An asynchronous call (helper_call_walk_async()) does not wait: its
+ * An asynchronous call (struct helper_async) does not wait: its
  * completion runs in whichever thread receives the reply.  While such
  * calls are unanswered and no caller is receiving, the pump thread
  * receives; so a busy worker never sleeps on a helper reply.
@@ -645,10 +645,10 @@ out_cond:
 }
 
 /*
- * Send req without waiting; fn(arg, ...) runs once its reply is in
+ * Send req without waiting; async->fn runs once its reply is in
  * (helper_client.h).  0, or -errno when it was not sent (fn never runs).
  */
-static int helper_call_async(struct helper *h, struct hp_req *req, helper_async_fn fn, void *arg)
+static int helper_call_async(struct helper *h, struct hp_req *req, const struct helper_async *async)
 {
 	uint8_t *buf = thread_msgbuf();
 	struct hp_waiter *w;
@@ -657,8 +657,8 @@ static int helper_call_async(struct helper *h, struct hp_req *req, helper_async_
 	if (!buf || !(w = calloc(1, sizeof(*w))))
 		return -ENOMEM;
 	w->fd = -1;
-	w->fn = fn;
-	w->arg = arg;
+	w->fn = async->fn;
+	w->arg = async->arg;
 	w->op = req->op;
 	w->reqid = req->reqid = helper_new_reqid(h);
 	atomic_fetch_add_explicit(&h->calls, 1, memory_order_relaxed);
@@ -749,41 +749,28 @@ int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint
 	return 0;
 }
 
-static int walk_init(struct hp_call *c, uint32_t uid, uint32_t handle, uint16_t nwname,
-		     const struct p9_str *wname)
-{
-	if (nwname > P9_MAXWELEM)
-		return -EINVAL;
-	call_init(c, HP_WALK, uid, HP_GID_DEFAULT);
-	c->req.u.walk.handle = handle;
-	c->req.u.walk.nwname = nwname;
-	for (uint16_t i = 0; i < nwname; i++)
-		c->req.u.walk.wname[i] = wname[i];
-	return 0;
-}
-
 int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
-		     const struct p9_str *wname, struct hp_r_walk *rep)
+		     const struct p9_str *wname, struct hp_r_walk *rep,
+		     const struct helper_async *async)
 {
 	struct hp_call c;
-	int rc = walk_init(&c, uid, handle, nwname, wname);
+	int rc;
 
-	if (rc == 0)
-		rc = helper_call(h, &c);
+	if (nwname > P9_MAXWELEM)
+		return -EINVAL;
+	call_init(&c, HP_WALK, uid, HP_GID_DEFAULT);
+	c.req.u.walk.handle = handle;
+	c.req.u.walk.nwname = nwname;
+	for (uint16_t i = 0; i < nwname; i++)
+		c.req.u.walk.wname[i] = wname[i];
+	if (async)
+		return helper_call_async(h, &c.req, async);
+	rc = helper_call(h, &c);
 	if (rc < 0)
 		return rc;
 	*rep = c.rep.u.walk;
 	hp_call_done(&c);
 	return 0;
-}
-
-int helper_call_walk_async(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
-			   const struct p9_str *wname, helper_async_fn fn, void *arg)
-{
-	struct hp_call c;
-	int rc = walk_init(&c, uid, handle, nwname, wname);
-
-	return rc < 0 ? rc : helper_call_async(h, &c.req, fn, arg);
 }
 
 int helper_handle_dup(struct helper *h, uint32_t handle)
@@ -931,10 +918,14 @@ int helper_call_lcreate(struct helper *h, uint32_t uid, uint32_t gid, uint32_t d
 }
 
 /* The common tail of calls whose reply carries one qid. */
-static int call_qid(struct helper *h, struct hp_call *c, struct p9_qid *qid)
+static int call_qid(struct helper *h, struct hp_call *c, struct p9_qid *qid,
+		    const struct helper_async *async)
 {
-	int rc = helper_call(h, c);
+	int rc;
 
+	if (async)
+		return helper_call_async(h, &c->req, async);
+	rc = helper_call(h, c);
 	if (rc < 0)
 		return rc;
 	*qid = c->rep.u.qid.qid;
@@ -943,17 +934,21 @@ static int call_qid(struct helper *h, struct hp_call *c, struct p9_qid *qid)
 }
 
 /* The common tail of calls whose reply carries nothing. */
-static int call_noresult(struct helper *h, struct hp_call *c)
+static int call_noresult(struct helper *h, struct hp_call *c, const struct helper_async *async)
 {
-	int rc = helper_call(h, c);
+	int rc;
 
+	if (async)
+		return helper_call_async(h, &c->req, async);
+	rc = helper_call(h, c);
 	if (rc == 0)
 		hp_call_done(c);
 	return rc;
 }
 
 int helper_call_mkdir(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
-		      struct p9_str name, uint32_t mode, struct p9_qid *qid)
+		      struct p9_str name, uint32_t mode, struct p9_qid *qid,
+		      const struct helper_async *async)
 {
 	struct hp_call c;
 
@@ -961,7 +956,7 @@ int helper_call_mkdir(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dha
 	c.req.u.mkdir.dhandle = dhandle;
 	c.req.u.mkdir.name = name;
 	c.req.u.mkdir.mode = mode;
-	return call_qid(h, &c, qid);
+	return call_qid(h, &c, qid, async);
 }
 
 int helper_call_symlink(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
@@ -973,7 +968,7 @@ int helper_call_symlink(struct helper *h, uint32_t uid, uint32_t gid, uint32_t d
 	c.req.u.symlink.dhandle = dhandle;
 	c.req.u.symlink.name = name;
 	c.req.u.symlink.target = target;
-	return call_qid(h, &c, qid);
+	return call_qid(h, &c, qid, NULL);
 }
 
 int helper_call_mknod(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
@@ -988,7 +983,7 @@ int helper_call_mknod(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dha
 	c.req.u.mknod.mode = mode;
 	c.req.u.mknod.major = major;
 	c.req.u.mknod.minor = minor;
-	return call_qid(h, &c, qid);
+	return call_qid(h, &c, qid, NULL);
 }
 
 int helper_call_link(struct helper *h, uint32_t uid, uint32_t dhandle, uint32_t handle,
@@ -1000,7 +995,7 @@ int helper_call_link(struct helper *h, uint32_t uid, uint32_t dhandle, uint32_t 
 	c.req.u.link.dhandle = dhandle;
 	c.req.u.link.handle = handle;
 	c.req.u.link.name = name;
-	return call_noresult(h, &c);
+	return call_noresult(h, &c, NULL);
 }
 
 int helper_call_renameat(struct helper *h, uint32_t uid, uint32_t olddhandle, struct p9_str oldname,
@@ -1013,7 +1008,7 @@ int helper_call_renameat(struct helper *h, uint32_t uid, uint32_t olddhandle, st
 	c.req.u.renameat.oldname = oldname;
 	c.req.u.renameat.newdhandle = newdhandle;
 	c.req.u.renameat.newname = newname;
-	return call_noresult(h, &c);
+	return call_noresult(h, &c, NULL);
 }
 
 int helper_call_rename(struct helper *h, uint32_t uid, uint32_t handle, uint32_t newdhandle,
@@ -1025,11 +1020,11 @@ int helper_call_rename(struct helper *h, uint32_t uid, uint32_t handle, uint32_t
 	c.req.u.rename.handle = handle;
 	c.req.u.rename.newdhandle = newdhandle;
 	c.req.u.rename.newname = newname;
-	return call_noresult(h, &c);
+	return call_noresult(h, &c, NULL);
 }
 
 int helper_call_unlinkat(struct helper *h, uint32_t uid, uint32_t dhandle, struct p9_str name,
-			 uint32_t flags)
+			 uint32_t flags, const struct helper_async *async)
 {
 	struct hp_call c;
 
@@ -1037,16 +1032,17 @@ int helper_call_unlinkat(struct helper *h, uint32_t uid, uint32_t dhandle, struc
 	c.req.u.unlinkat.dhandle = dhandle;
 	c.req.u.unlinkat.name = name;
 	c.req.u.unlinkat.flags = flags;
-	return call_noresult(h, &c);
+	return call_noresult(h, &c, async);
 }
 
-int helper_call_remove(struct helper *h, uint32_t uid, uint32_t handle)
+int helper_call_remove(struct helper *h, uint32_t uid, uint32_t handle,
+		       const struct helper_async *async)
 {
 	struct hp_call c;
 
 	call_init(&c, HP_REMOVE, uid, HP_GID_DEFAULT);
 	c.req.u.h.handle = handle;
-	return call_noresult(h, &c);
+	return call_noresult(h, &c, async);
 }
 
 int helper_call_readlink(struct helper *h, uint32_t uid, uint32_t handle, char *buf, size_t bufsz)
@@ -1132,7 +1128,7 @@ int helper_call_xattrset(struct helper *h, uint32_t uid, uint32_t handle, struct
 	c.req.u.xattrset.flags = flags;
 	c.req.u.xattrset.len = len;
 	c.req.u.xattrset.value = value;
-	return call_noresult(h, &c);
+	return call_noresult(h, &c, NULL);
 }
 
 int helper_call_xattrremove(struct helper *h, uint32_t uid, uint32_t handle, struct p9_str name)
@@ -1142,7 +1138,7 @@ int helper_call_xattrremove(struct helper *h, uint32_t uid, uint32_t handle, str
 	call_init(&c, HP_XATTRREMOVE, uid, HP_GID_DEFAULT);
 	c.req.u.xattrremove.handle = handle;
 	c.req.u.xattrremove.name = name;
-	return call_noresult(h, &c);
+	return call_noresult(h, &c, NULL);
 }
 
 int helper_call_session_start(struct helper *h, uint32_t session, const char *peer)
@@ -1153,7 +1149,7 @@ int helper_call_session_start(struct helper *h, uint32_t session, const char *pe
 	c.req.session = session;
 	c.req.u.session_start.session = session;
 	c.req.u.session_start.peer = p9_str_c(peer);
-	return call_noresult(h, &c);
+	return call_noresult(h, &c, NULL);
 }
 
 int helper_call_session_end(struct helper *h, uint32_t session)
@@ -1163,7 +1159,7 @@ int helper_call_session_end(struct helper *h, uint32_t session)
 	call_init(&c, HP_SESSION_END, 0, HP_GID_DEFAULT);
 	c.req.session = session;
 	c.req.u.session_end.session = session;
-	return call_noresult(h, &c);
+	return call_noresult(h, &c, NULL);
 }
 
 int helper_call_refused(struct helper *h, uint32_t session, uint32_t uid, uint32_t handle,
@@ -1179,5 +1175,5 @@ int helper_call_refused(struct helper *h, uint32_t session, uint32_t uid, uint32
 	c.req.u.refused.namelen = name.len;
 	c.req.u.refused.len = name.len < HP_MAX_REFUSED_NAME ? name.len : HP_MAX_REFUSED_NAME;
 	c.req.u.refused.name = name.s;
-	return call_noresult(h, &c);
+	return call_noresult(h, &c, NULL);
 }

@@ -42,21 +42,28 @@ int helper_call_hello(struct helper *h, uint32_t *version, uint32_t *max_msg);
 int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint32_t *handle,
 		       struct p9_qid *qid);
 /*
+ * Calls that take `const struct helper_async *async` may not wait: with
+ * async NULL they wait and fill their results; otherwise they return 0
+ * once the request is sent (their result pointers unused), and then
+ * async->fn(async->arg, rc, rep) runs exactly once, in whichever thread
+ * receives the reply (rc < 0: the helper's error, or -EIO if it died; rep
+ * is NULL then).  fn must not wait for another helper reply.  -errno when
+ * the request was not sent: fn never runs.
+ */
+typedef void (*helper_async_fn)(void *arg, int rc, const struct hp_rep *rep);
+struct helper_async {
+	helper_async_fn fn;
+	void *arg;
+};
+
+/*
  * The helper's answer in *rep: rep->nwqid < nwname is a partial walk (a
  * handle it made anyway is the caller's to release); otherwise rep->attr
  * holds the walked object's attributes as the helper saw them.
  */
 int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
-		     const struct p9_str *wname, struct hp_r_walk *rep);
-/*
- * The same without waiting: 0 once sent, and then fn(arg, rc, rep) runs
- * exactly once, in whichever thread receives the reply (rc < 0: the
- * helper's error, or -EIO if it died; rep is NULL then).  fn must not
- * wait for another helper reply.  -errno (fn never runs) if not sent.
- */
-typedef void (*helper_async_fn)(void *arg, int rc, const struct hp_rep *rep);
-int helper_call_walk_async(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
-			   const struct p9_str *wname, helper_async_fn fn, void *arg);
+		     const struct p9_str *wname, struct hp_r_walk *rep,
+		     const struct helper_async *async);
 /*
  * Let one more fid use `handle` (a Twalk with no names shares its fid's
  * handle instead of asking the helper for a copy of it): the helper hears
@@ -74,7 +81,8 @@ int helper_call_lcreate(struct helper *h, uint32_t uid, uint32_t gid, uint32_t d
 			struct p9_str name, uint32_t flags, uint32_t mode, uint32_t *handle,
 			struct p9_qid *qid, int *fd);
 int helper_call_mkdir(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
-		      struct p9_str name, uint32_t mode, struct p9_qid *qid);
+		      struct p9_str name, uint32_t mode, struct p9_qid *qid,
+		      const struct helper_async *async);
 int helper_call_symlink(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
 			struct p9_str name, struct p9_str target, struct p9_qid *qid);
 int helper_call_mknod(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
@@ -87,8 +95,9 @@ int helper_call_renameat(struct helper *h, uint32_t uid, uint32_t olddhandle, st
 int helper_call_rename(struct helper *h, uint32_t uid, uint32_t handle, uint32_t newdhandle,
 		       struct p9_str newname);
 int helper_call_unlinkat(struct helper *h, uint32_t uid, uint32_t dhandle, struct p9_str name,
-			 uint32_t flags);
-int helper_call_remove(struct helper *h, uint32_t uid, uint32_t handle);
+			 uint32_t flags, const struct helper_async *async);
+int helper_call_remove(struct helper *h, uint32_t uid, uint32_t handle,
+		       const struct helper_async *async);
 /* Copies the target into buf (bufsz >= HP_MAX_SYMTGT + 1), NUL-terminated. */
 int helper_call_readlink(struct helper *h, uint32_t uid, uint32_t handle, char *buf, size_t bufsz);
 int helper_call_statfs(struct helper *h, uint32_t uid, uint32_t handle, struct p9_rstatfs *st);

@@ -54,9 +54,15 @@ void p9_mkdir(struct p9_req *req)
 	struct p9_qid qid;
 	int rc = -EBADF;
 
-	if (d)
+	if (d) {
+		const struct helper_async *a = p9_async_begin(req, d);
+
 		rc = helper_call_mkdir(req_helper(req), d->uid, t->gid, d->handle, t->name, t->mode,
-				       &qid);
+				       &qid, a);
+		if (a && rc == 0)
+			return; /* answered when the reply comes */
+		p9_async_cancel(a);
+	}
 	fid_put(fids, d);
 	respond_qid(req, P9_RMKDIR, rc, &qid);
 }
@@ -144,8 +150,14 @@ void p9_unlinkat(struct p9_req *req)
 	struct fid *d = get_file_fid(fids, t->dirfid);
 	int rc = -EBADF;
 
-	if (d)
-		rc = helper_call_unlinkat(req_helper(req), d->uid, d->handle, t->name, t->flags);
+	if (d) {
+		const struct helper_async *a = p9_async_begin(req, d);
+
+		rc = helper_call_unlinkat(req_helper(req), d->uid, d->handle, t->name, t->flags, a);
+		if (a && rc == 0)
+			return; /* answered when the reply comes */
+		p9_async_cancel(a);
+	}
 	fid_put(fids, d);
 	respond_empty(req, P9_RUNLINKAT, rc);
 }

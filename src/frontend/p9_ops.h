@@ -88,4 +88,15 @@ void p9_xattrcreate(struct p9_req *req);
 struct fid;
 int p9_xattr_commit(struct p9_req *req, struct fid *f);
 
+/*
+ * p9_async.c: for a request whose reply is empty or a qid (Tmkdir,
+ * Tunlinkat, Tremove), on a worker, what makes its helper call answer it
+ * when the reply comes, putting fid then; NULL: wait for the reply (not on
+ * a worker, or no memory).  When the call was then not sent (it returned
+ * an error), p9_async_cancel() it and answer as usual.
+ */
+struct helper_async;
+const struct helper_async *p9_async_begin(struct p9_req *req, struct fid *fid);
+void p9_async_cancel(const struct helper_async *a);
+
 #endif

@@ -145,10 +145,16 @@ void p9_remove(struct p9_req *req)
 		p9_respond_error(req, EBADF);
 		return;
 	}
-	if (f->kind != FID_FILE)
+	if (f->kind != FID_FILE) {
 		rc = -EBADF;
-	else
-		rc = helper_call_remove(req_helper(req), f->uid, f->handle);
+	} else {
+		const struct helper_async *a = p9_async_begin(req, f);
+
+		rc = helper_call_remove(req_helper(req), f->uid, f->handle, a);
+		if (a && rc == 0)
+			return; /* answered when the reply comes; f put then */
+		p9_async_cancel(a);
+	}
 	fid_put(fids, f); /* the fid dies even when the remove failed */
 	if (rc < 0)
 		p9_respond_error(req, rc);

@@ -3,7 +3,8 @@
  *
  * On a worker the helper call is asynchronous: the worker sends it and
  * takes the next request, and walk_done() finishes the Twalk in whichever
- * thread receives the reply (helper_client.c).  Under load this spares a
+ * thread receives the reply (helper_client.h; p9_async.c does the same for
+ * the simpler requests).  Under load this spares a
  * sleep and a wake-up per Twalk.  A connection's reader, which runs a
  * request itself only when nothing else is to do, waits for the reply.
  */
@@ -51,6 +52,7 @@ static int walk_clone(struct p9_req *req, struct fid *f)
 
 /* A Twalk waiting for its helper reply. */
 struct walk_wait {
+	struct helper_async a; /* walk_done(), this */
 	struct p9_req *req;
 	struct fid *f;	  /* the fid walked from, referenced */
 	uint64_t changes; /* p9_change_count() before the helper looked */
@@ -150,21 +152,16 @@ void p9_walk(struct p9_req *req)
 		rc = t->newfid == t->fid ? 0 : walk_clone(req, f);
 		goto out_put;
 	}
-	if (req->on_worker) {
-		ww = malloc(sizeof(*ww));
-		if (!ww) {
-			rc = -ENOMEM;
-			goto out_put;
-		}
-		*ww = (struct walk_wait){.req = req, .f = f, .changes = changes};
-		rc = helper_call_walk_async(h, f->uid, f->handle, t->nwname, t->wname, walk_done,
-					    ww);
+	if (req->on_worker && (ww = malloc(sizeof(*ww))) != NULL) {
+		*ww = (struct walk_wait){
+		    .a = {.fn = walk_done, .arg = ww}, .req = req, .f = f, .changes = changes};
+		rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, NULL, &ww->a);
 		if (rc == 0)
 			return; /* walk_done() answers, and puts f */
 		free(ww);
 		goto out_put;
 	}
-	rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, &w);
+	rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, &w, NULL);
 	walk_finish(req, f, changes, rc, &w);
 	return;
 
