@@ -325,6 +325,38 @@ static void helper_complete_async(struct helper *h, struct hp_waiter *w, const u
 	free(w);
 }
 
+/*
+ * As the receiver (h->lock held; dropped while in recvmsg()), receive one
+ * packet into buf and deliver it.  An asynchronous call's waiter is
+ * returned, for the caller to complete with the packet still in buf.
+ */
+static struct hp_waiter *helper_receive_locked(struct helper *h, uint8_t *buf)
+{
+	bool fd_lost = false;
+	ssize_t n;
+	int fd;
+
+	h->receiving = true;
+	pthread_mutex_unlock(&h->lock);
+	n = helper_recv(h, buf, &fd, &fd_lost);
+	pthread_mutex_lock(&h->lock);
+	h->receiving = false;
+	if (n == 0)
+		helper_mark_dead_locked(h);
+	return n > 0 ? helper_deliver_locked(h, buf, (size_t)n, fd, fd_lost) : NULL;
+}
+
+/* Take w out of the waiters if it is still there; whether it was. */
+static bool helper_unlist_locked(struct helper *h, struct hp_waiter *w)
+{
+	for (struct hp_waiter **pp = &h->waiters; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			return true;
+		}
+	return false;
+}
+
 /* Nobody receives: wake a synchronous caller to, else the pump if needed. */
 static void helper_handover_locked(struct helper *h)
 {
@@ -346,34 +378,21 @@ static void helper_handover_locked(struct helper *h)
 static void helper_wait_locked(struct helper *h, struct hp_waiter *w)
 {
 	while (!w->done) {
-		ssize_t n;
-		bool fd_lost = false;
-		int fd;
+		struct hp_waiter *aw;
 
 		if (h->receiving) {
 			pthread_cond_wait(&w->cond, &h->lock);
 			continue;
 		}
-		h->receiving = true;
-		pthread_mutex_unlock(&h->lock);
-		n = helper_recv(h, w->buf, &fd, &fd_lost);
-		pthread_mutex_lock(&h->lock);
-		h->receiving = false;
-		if (n == 0)
-			helper_mark_dead_locked(h);
-		else if (n > 0) {
-			struct hp_waiter *aw =
-			    helper_deliver_locked(h, w->buf, (size_t)n, fd, fd_lost);
-
-			if (aw) {
-				/* Still the receiver: nobody may deliver into
-				 * w->buf while the completion reads it. */
-				h->receiving = true;
-				pthread_mutex_unlock(&h->lock);
-				helper_complete_async(h, aw, w->buf);
-				pthread_mutex_lock(&h->lock);
-				h->receiving = false;
-			}
+		aw = helper_receive_locked(h, w->buf);
+		if (aw) {
+			/* Still the receiver: nobody may deliver into w->buf
+			 * while the completion reads it. */
+			h->receiving = true;
+			pthread_mutex_unlock(&h->lock);
+			helper_complete_async(h, aw, w->buf);
+			pthread_mutex_lock(&h->lock);
+			h->receiving = false;
 		}
 	}
 	/* Whoever still waits needs a receiver. */
@@ -391,10 +410,7 @@ static void *helper_pump(void *arg)
 
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
-		struct hp_waiter *w = NULL;
-		bool fd_lost = false;
-		ssize_t n;
-		int fd;
+		struct hp_waiter *w;
 
 		if (h->orphans) {
 			w = h->orphans;
@@ -410,15 +426,7 @@ static void *helper_pump(void *arg)
 			pthread_cond_wait(&h->pump_cond, &h->lock);
 			continue;
 		}
-		h->receiving = true;
-		pthread_mutex_unlock(&h->lock);
-		n = helper_recv(h, buf, &fd, &fd_lost);
-		pthread_mutex_lock(&h->lock);
-		h->receiving = false;
-		if (n == 0)
-			helper_mark_dead_locked(h);
-		else if (n > 0)
-			w = helper_deliver_locked(h, buf, (size_t)n, fd, fd_lost);
+		w = helper_receive_locked(h, buf);
 		/* The packet is in our own buffer: others may receive now. */
 		if (!h->async_waiting)
 			helper_handover_locked(h);
@@ -606,11 +614,7 @@ static int helper_call(struct helper *h, struct hp_call *c)
 	pthread_mutex_lock(&h->lock);
 	if (rc < 0 && !w.done) {
 		/* Never sent: take the waiter back out of the list. */
-		for (struct hp_waiter **pp = &h->waiters; *pp; pp = &(*pp)->next)
-			if (*pp == &w) {
-				*pp = w.next;
-				break;
-			}
+		helper_unlist_locked(h, &w);
 		w.done = true;
 		w.err = rc;
 	}
@@ -665,7 +669,7 @@ static int helper_call_async(struct helper *h, struct hp_req *req, const struct 
 	pthread_mutex_lock(&h->lock);
 	if (h->dead) {
 		rc = -EIO;
-		goto out_unlink;
+		goto out_free;
 	}
 	w->next = h->waiters;
 	h->waiters = w;
@@ -677,17 +681,15 @@ static int helper_call_async(struct helper *h, struct hp_req *req, const struct 
 	if (rc == 0)
 		return 0;
 	pthread_mutex_lock(&h->lock);
-	for (struct hp_waiter **pp = &h->waiters; *pp; pp = &(*pp)->next)
-		if (*pp == w) {
-			*pp = w->next;
-			h->async_waiting--;
-			goto out_unlink;
-		}
+	if (helper_unlist_locked(h, w)) {
+		h->async_waiting--;
+		goto out_free;
+	}
 	/* The helper died meanwhile: the pump completes it with -EIO. */
 	pthread_mutex_unlock(&h->lock);
 	return 0;
 
-out_unlink:
+out_free:
 	pthread_mutex_unlock(&h->lock);
 	atomic_fetch_sub_explicit(&h->calls, 1, memory_order_relaxed);
 	free(w);
