@@ -283,20 +283,41 @@ static struct hp_waiter *helper_deliver_locked(struct helper *h, const uint8_t *
 		return NULL;
 	}
 	*pp = w->next;
+	w->len = n;
+	w->fd = fd;
+	w->fd_lost = fd_lost;
 	if (w->fn) {
 		h->async_waiting--;
-		w->len = n;
-		w->fd = fd;
 		return w;
 	}
 	if (w->buf != buf)
 		memcpy(w->buf, buf, n);
-	w->len = n;
-	w->fd = fd;
-	w->fd_lost = fd_lost;
 	w->done = true;
 	pthread_cond_signal(&w->cond);
 	return NULL;
+}
+
+static bool op_passes_fd(uint16_t op)
+{
+	return op == HP_OPEN || op == HP_LCREATE;
+}
+
+/*
+ * Why an OPEN/LCREATE reply came without its descriptor: -EMFILE if we
+ * had no room for it (MSG_CTRUNC), else -EIO (the helper sent none).
+ */
+static int reply_fd_missing(uint16_t op, bool fd_lost)
+{
+	if (fd_lost) {
+		static struct fdlimit_ratelimit rl = FDLIMIT_RATELIMIT_INIT;
+		char what[64];
+
+		snprintf(what, sizeof(what), "%s refused", hp_op_name(op));
+		fdlimit_warn(&rl, what, EMFILE);
+		return -EMFILE;
+	}
+	log_err("helper answered %s without a descriptor", hp_op_name(op));
+	return -EIO;
 }
 
 /*
@@ -306,6 +327,7 @@ static struct hp_waiter *helper_deliver_locked(struct helper *h, const uint8_t *
 static void helper_complete_async(struct helper *h, struct hp_waiter *w, const uint8_t *buf)
 {
 	struct hp_rep rep;
+	int fd = w->fd;
 	int rc = -EIO;
 
 	if (buf) {
@@ -318,9 +340,16 @@ static void helper_complete_async(struct helper *h, struct hp_waiter *w, const u
 			rc = rep.error <= 4095 ? -(int)rep.error : -EIO;
 		}
 	}
-	if (w->fd >= 0)
-		close(w->fd); /* no asynchronous call expects a descriptor */
-	w->fn(w->arg, rc, rc < 0 ? NULL : &rep);
+	if (rc == 0 && op_passes_fd(w->op) && fd < 0) {
+		rc = reply_fd_missing(w->op, w->fd_lost);
+		if (w->op == HP_LCREATE)
+			helper_call_release(h, rep.u.lcreate.handle);
+	}
+	if (fd >= 0 && (rc < 0 || !op_passes_fd(w->op))) {
+		close(fd);
+		fd = -1;
+	}
+	w->fn(w->arg, rc, rc < 0 ? NULL : &rep, fd);
 	atomic_fetch_sub_explicit(&h->calls, 1, memory_order_relaxed);
 	free(w);
 }
@@ -856,29 +885,18 @@ int helper_call_setattr(struct helper *h, uint32_t uid, const struct hp_setattr 
 	return rc;
 }
 
-/* Take the descriptor of an OPEN/LCREATE reply; -EMFILE if we had no room
- * for it, -EIO if none came. */
+/* Take the descriptor of an OPEN/LCREATE reply (see reply_fd_missing()). */
 static int take_reply_fd(struct hp_call *c, int *fd)
 {
-	if (c->fd < 0 && c->fd_lost) {
-		static struct fdlimit_ratelimit rl = FDLIMIT_RATELIMIT_INIT;
-		char what[64];
-
-		snprintf(what, sizeof(what), "%s refused", hp_op_name(c->req.op));
-		fdlimit_warn(&rl, what, EMFILE);
-		return -EMFILE;
-	}
-	if (c->fd < 0) {
-		log_err("helper answered %s without a descriptor", hp_op_name(c->req.op));
-		return -EIO;
-	}
+	if (c->fd < 0)
+		return reply_fd_missing(c->req.op, c->fd_lost);
 	*fd = c->fd;
 	c->fd = -1;
 	return 0;
 }
 
 int helper_call_open(struct helper *h, uint32_t uid, uint32_t handle, uint32_t flags,
-		     struct p9_qid *qid, int *fd)
+		     struct p9_qid *qid, int *fd, const struct helper_async *async)
 {
 	struct hp_call c;
 	int rc;
@@ -886,6 +904,8 @@ int helper_call_open(struct helper *h, uint32_t uid, uint32_t handle, uint32_t f
 	call_init(&c, HP_OPEN, uid, HP_GID_DEFAULT);
 	c.req.u.open.handle = handle;
 	c.req.u.open.flags = flags;
+	if (async)
+		return helper_call_async(h, &c.req, async);
 	rc = helper_call(h, &c);
 	if (rc < 0)
 		return rc;
@@ -897,7 +917,7 @@ int helper_call_open(struct helper *h, uint32_t uid, uint32_t handle, uint32_t f
 
 int helper_call_lcreate(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
 			struct p9_str name, uint32_t flags, uint32_t mode, uint32_t *handle,
-			struct p9_qid *qid, int *fd)
+			struct p9_qid *qid, int *fd, const struct helper_async *async)
 {
 	struct hp_call c;
 	int rc;
@@ -907,6 +927,8 @@ int helper_call_lcreate(struct helper *h, uint32_t uid, uint32_t gid, uint32_t d
 	c.req.u.lcreate.name = name;
 	c.req.u.lcreate.flags = flags;
 	c.req.u.lcreate.mode = mode;
+	if (async)
+		return helper_call_async(h, &c.req, async);
 	rc = helper_call(h, &c);
 	if (rc < 0)
 		return rc;

@@ -45,12 +45,15 @@ int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint
  * Calls that take `const struct helper_async *async` may not wait: with
  * async NULL they wait and fill their results; otherwise they return 0
  * once the request is sent (their result pointers unused), and then
- * async->fn(async->arg, rc, rep) runs exactly once, in whichever thread
+ * async->fn(async->arg, rc, rep, fd) runs exactly once, in whichever thread
  * receives the reply (rc < 0: the helper's error, or -EIO if it died; rep
- * is NULL then).  fn must not wait for another helper reply.  -errno when
- * the request was not sent: fn never runs.
+ * is NULL then).  fd is the descriptor an OPEN or LCREATE reply brought,
+ * fn's to keep or close (-1 for every other call, and when rc < 0; a
+ * LCREATE handle without its descriptor is released before fn runs).
+ * fn must not wait for another helper reply.  -errno when the request was
+ * not sent: fn never runs.
  */
-typedef void (*helper_async_fn)(void *arg, int rc, const struct hp_rep *rep);
+typedef void (*helper_async_fn)(void *arg, int rc, const struct hp_rep *rep, int fd);
 struct helper_async {
 	helper_async_fn fn;
 	void *arg;
@@ -76,10 +79,10 @@ int helper_call_getattr(struct helper *h, uint32_t uid, uint32_t handle, struct 
 int helper_call_setattr(struct helper *h, uint32_t uid, const struct hp_setattr *sa);
 /* *fd receives the opened descriptor (the caller owns it). */
 int helper_call_open(struct helper *h, uint32_t uid, uint32_t handle, uint32_t flags,
-		     struct p9_qid *qid, int *fd);
+		     struct p9_qid *qid, int *fd, const struct helper_async *async);
 int helper_call_lcreate(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
 			struct p9_str name, uint32_t flags, uint32_t mode, uint32_t *handle,
-			struct p9_qid *qid, int *fd);
+			struct p9_qid *qid, int *fd, const struct helper_async *async);
 int helper_call_mkdir(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
 		      struct p9_str name, uint32_t mode, struct p9_qid *qid,
 		      const struct helper_async *async);

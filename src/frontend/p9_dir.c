@@ -55,7 +55,7 @@ void p9_mkdir(struct p9_req *req)
 	int rc = -EBADF;
 
 	if (d) {
-		const struct helper_async *a = p9_async_begin(req, d);
+		const struct helper_async *a = p9_async_begin(req, d, NULL);
 
 		rc = helper_call_mkdir(req_helper(req), d->uid, t->gid, d->handle, t->name, t->mode,
 				       &qid, a);
@@ -151,7 +151,7 @@ void p9_unlinkat(struct p9_req *req)
 	int rc = -EBADF;
 
 	if (d) {
-		const struct helper_async *a = p9_async_begin(req, d);
+		const struct helper_async *a = p9_async_begin(req, d, NULL);
 
 		rc = helper_call_unlinkat(req_helper(req), d->uid, d->handle, t->name, t->flags, a);
 		if (a && rc == 0)

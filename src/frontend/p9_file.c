@@ -32,43 +32,98 @@ static int fid_fd(struct fid *f)
 	return fd;
 }
 
-void p9_lopen(struct p9_req *req)
+/*
+ * The fid becomes the open file fd (Tlopen), or stops naming its directory
+ * and becomes the new file `handle` (Tlcreate; handle != HP_NOHANDLE).
+ * Whatever is not kept - fd, the directory's handle or the unused new one
+ * - is closed or released.  0, or -EBADF when the fid was opened meanwhile.
+ */
+static int fid_become_open(struct p9_req *req, struct fid *f, uint32_t handle, int fd,
+			   uint32_t flags, struct p9_qid qid)
 {
-	const struct p9_tlopen *t = &req->in.u.tlopen;
-	struct fid_table *fids = req_fids(req);
-	struct p9_msg r = {.type = P9_RLOPEN};
-	struct fid *f = fid_get(fids, t->fid);
-	struct p9_qid qid;
-	int fd = -1, rc;
+	int rc = 0;
 
-	if (!f || f->kind != FID_FILE || fid_fd(f) >= 0) {
-		rc = -EBADF;
-		goto out_put;
-	}
-	rc = helper_call_open(req_helper(req), f->uid, f->handle, t->flags, &qid, &fd);
-	if (rc < 0)
-		goto out_put;
 	pthread_mutex_lock(&f->lock);
 	if (f->fd >= 0 || f->kind != FID_FILE) {
 		rc = -EBADF; /* opened twice at once */
 	} else {
+		if (handle != HP_NOHANDLE) {
+			uint32_t dir = f->handle;
+
+			f->handle = handle;
+			handle = dir;
+		}
 		f->fd = fd;
-		f->open_flags = t->flags;
+		f->open_flags = flags;
 		f->qid = qid;
 		fd = -1;
 	}
 	pthread_mutex_unlock(&f->lock);
+	helper_call_release(req_helper(req), handle);
 	if (fd >= 0)
 		close(fd);
-	r.u.rlopen.qid = qid;
-	r.u.rlopen.iounit = req_iounit(req);
+	return rc;
+}
 
-out_put:
-	fid_put(fids, f);
-	if (rc < 0)
+/*
+ * Answer a Tlopen or Tlcreate (req) once the helper has opened the file:
+ * rc < 0 its error; otherwise fd, qid and, for Tlcreate, the new file's
+ * handle.  Puts f.
+ */
+static void open_finish(struct p9_req *req, struct fid *f, int rc, uint32_t handle, int fd,
+			struct p9_qid qid)
+{
+	uint32_t flags =
+	    req->in.type == P9_TLCREATE ? req->in.u.tlcreate.flags : req->in.u.tlopen.flags;
+	struct p9_msg r = {.type = (uint8_t)(req->in.type + 1)}; /* Rlopen, Rlcreate */
+
+	if (rc == 0)
+		rc = fid_become_open(req, f, handle, fd, flags, qid);
+	fid_put(req_fids(req), f);
+	if (rc < 0) {
 		p9_respond_error(req, rc);
-	else
-		p9_respond(req, &r);
+		return;
+	}
+	r.u.rlopen.qid = qid; /* Rlcreate has Rlopen's layout */
+	r.u.rlopen.iounit = req_iounit(req);
+	p9_respond(req, &r);
+}
+
+/* open_finish() for an asynchronous call (p9_async.c). */
+static void open_done(struct p9_req *req, struct fid *f, int rc, const struct hp_rep *rep, int fd)
+{
+	struct p9_qid qid = {0};
+	uint32_t handle = HP_NOHANDLE;
+
+	if (rc == 0 && req->in.type == P9_TLCREATE) {
+		handle = rep->u.lcreate.handle;
+		qid = rep->u.lcreate.qid;
+	} else if (rc == 0) {
+		qid = rep->u.open.qid;
+	}
+	open_finish(req, f, rc, handle, fd, qid);
+}
+
+void p9_lopen(struct p9_req *req)
+{
+	const struct p9_tlopen *t = &req->in.u.tlopen;
+	struct fid_table *fids = req_fids(req);
+	struct fid *f = fid_get(fids, t->fid);
+	const struct helper_async *a;
+	struct p9_qid qid = {0};
+	int fd = -1, rc;
+
+	if (!f || f->kind != FID_FILE || fid_fd(f) >= 0) {
+		fid_put(fids, f);
+		p9_respond_error(req, EBADF);
+		return;
+	}
+	a = p9_async_begin(req, f, open_done);
+	rc = helper_call_open(req_helper(req), f->uid, f->handle, t->flags, &qid, &fd, a);
+	if (a && rc == 0)
+		return; /* open_done() answers */
+	p9_async_cancel(a);
+	open_finish(req, f, rc, HP_NOHANDLE, fd, qid);
 }
 
 /*
@@ -92,51 +147,29 @@ void p9_lcreate(struct p9_req *req)
 {
 	const struct p9_tlcreate *t = &req->in.u.tlcreate;
 	struct fid_table *fids = req_fids(req);
-	struct helper *h = req_helper(req);
-	struct p9_msg r = {.type = P9_RLCREATE};
 	struct fid *f = fid_get(fids, t->fid);
 	uint32_t handle = HP_NOHANDLE;
-	struct p9_qid qid;
+	const struct helper_async *a;
+	struct p9_qid qid = {0};
 	int fd = -1, rc;
 
 	if (!f || f->kind != FID_FILE || fid_fd(f) >= 0) {
-		rc = -EBADF;
-		goto out_put;
+		fid_put(fids, f);
+		p9_respond_error(req, EBADF);
+		return;
 	}
 	rc = fd_room();
-	if (rc < 0)
-		goto out_put;
-	rc = helper_call_lcreate(h, f->uid, t->gid, f->handle, t->name, t->flags, t->mode, &handle,
-				 &qid, &fd);
-	if (rc < 0)
-		goto out_put;
-	/* The fid stops naming the directory and becomes the new open file. */
-	pthread_mutex_lock(&f->lock);
-	if (f->fd >= 0 || f->kind != FID_FILE) {
-		rc = -EBADF;
-	} else {
-		uint32_t dir = f->handle;
-
-		f->handle = handle;
-		f->fd = fd;
-		f->open_flags = t->flags;
-		f->qid = qid;
-		handle = dir;
-		fd = -1;
+	if (rc < 0) {
+		open_finish(req, f, rc, handle, fd, qid);
+		return;
 	}
-	pthread_mutex_unlock(&f->lock);
-	helper_call_release(h, handle); /* the directory's, or the unused new one */
-	if (fd >= 0)
-		close(fd);
-	r.u.rlopen.qid = qid;
-	r.u.rlopen.iounit = req_iounit(req);
-
-out_put:
-	fid_put(fids, f);
-	if (rc < 0)
-		p9_respond_error(req, rc);
-	else
-		p9_respond(req, &r);
+	a = p9_async_begin(req, f, open_done);
+	rc = helper_call_lcreate(req_helper(req), f->uid, t->gid, f->handle, t->name, t->flags,
+				 t->mode, &handle, &qid, &fd, a);
+	if (a && rc == 0)
+		return; /* open_done() answers */
+	p9_async_cancel(a);
+	open_finish(req, f, rc, handle, fd, qid);
 }
 
 /* Tread of an xattr fid: from the buffer Txattrwalk filled. */

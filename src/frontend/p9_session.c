@@ -148,7 +148,7 @@ void p9_remove(struct p9_req *req)
 	if (f->kind != FID_FILE) {
 		rc = -EBADF;
 	} else {
-		const struct helper_async *a = p9_async_begin(req, f);
+		const struct helper_async *a = p9_async_begin(req, f, NULL);
 
 		rc = helper_call_remove(req_helper(req), f->uid, f->handle, a);
 		if (a && rc == 0)

@@ -119,10 +119,11 @@ out_put:
 }
 
 /* The helper's reply to an asynchronous walk (rep NULL when rc < 0). */
-static void walk_done(void *arg, int rc, const struct hp_rep *rep)
+static void walk_done(void *arg, int rc, const struct hp_rep *rep, int fd)
 {
 	struct walk_wait *ww = arg;
 
+	(void)fd; /* a walk passes none */
 	walk_finish(ww->req, ww->f, ww->changes, rc, rc < 0 ? NULL : &rep->u.walk);
 	free(ww);
 }

@@ -35,6 +35,7 @@
 #define NF_MAX 4096
 #define NF_NEWCOMER_MS 5000
 #define NF_REPEAT 50
+#define NF_BURST 16
 
 static bool nf_limit_errno(int err)
 {
@@ -80,6 +81,60 @@ static unsigned int nf_open_dirs(struct p9_client *c, uint32_t root, unsigned in
 	return n;
 }
 
+/*
+ * NF_BURST Tlopen of root clones sent at once, while the frontend has no
+ * descriptor to spare: with so many in flight the frontend's workers take
+ * most of them, and finish them when the helper's reply comes (the
+ * asynchronous path, p9_async.c).  Each must be answered EMFILE or ENFILE,
+ * none left unanswered.  The count answered so is returned; *opened
+ * counts those that succeeded anyway, *other is the first other error (0
+ * if none).
+ */
+static unsigned int nf_open_burst(struct p9_client *c, uint32_t root, unsigned int *opened,
+				  int *other)
+{
+	uint32_t fids[NF_BURST];
+	struct p9c_req *reqs[NF_BURST] = {0};
+	unsigned int limited = 0;
+	int err;
+
+	*opened = 0;
+	*other = 0;
+	for (unsigned int i = 0; i < NF_BURST; i++) {
+		struct p9_msg t = {.type = P9_TLOPEN};
+
+		fids[i] = ft_walk1(c, root, NULL, &err);
+		if (fids[i] == P9_NOFID) {
+			*other = *other ? *other : err;
+			continue;
+		}
+		t.u.tlopen.fid = fids[i];
+		t.u.tlopen.flags = P9_DOTL_RDONLY | P9_DOTL_DIRECTORY;
+		err = p9c_start(c, &t, NULL, 0, &reqs[i]);
+		if (err < 0) {
+			reqs[i] = NULL;
+			*other = *other ? *other : err;
+		}
+	}
+	for (unsigned int i = 0; i < NF_BURST; i++) {
+		if (!reqs[i])
+			continue;
+		err = p9c_wait_sync(reqs[i]);
+		if (err == 0)
+			err = p9c_result(reqs[i], NULL);
+		p9c_release(reqs[i]);
+		if (nf_limit_errno(err))
+			limited++;
+		else if (err == 0)
+			(*opened)++;
+		else if (!*other)
+			*other = err;
+	}
+	for (unsigned int i = 0; i < NF_BURST; i++)
+		ft_clunk(c, fids[i]);
+	return limited;
+}
+
 static void nf_clunk_all(struct p9_client *c, uint32_t *fids, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
@@ -121,7 +176,7 @@ int ft_nofile(int argc, char **argv)
 {
 	static uint32_t fids[NF_MAX];
 	struct p9_client *c, *c2;
-	unsigned int nfiles, n1, n2, again;
+	unsigned int nfiles, n1, n2, again, opened;
 	const char *how;
 	uint32_t root, root2, fid;
 	int err, rc;
@@ -164,6 +219,11 @@ int ft_nofile(int argc, char **argv)
 	      "nofile: opening fids until descriptors run out: %u opened, then %s (want EMFILE or "
 	      "ENFILE)",
 	      n2, rcs(err));
+	again = nf_open_burst(c, root, &opened, &err);
+	check(again == NF_BURST,
+	      "nofile: %u Tlopen in flight at once while the frontend is out of descriptors: %u "
+	      "answered EMFILE/ENFILE, %u opened, other error: %s",
+	      NF_BURST, again, opened, err ? rcs(err) : "none");
 	/* A create at the frontend's limit: refused, and no file left behind
 	 * (open(2) reserves the descriptor before it creates). */
 	fid = ft_create(c, root, "made-at-limit", &err);
