@@ -14,6 +14,8 @@ struct workq {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct work_item *head, *tail;
+	unsigned int idle;    /* workers in pthread_cond_wait() */
+	unsigned int waking;  /* signals sent that no worker has taken yet */
 	bool stopping;
 	unsigned int nthreads;
 	pthread_t *threads;
@@ -27,8 +29,13 @@ static void *workq_thread(void *arg)
 		struct work_item *it;
 
 		pthread_mutex_lock(&q->lock);
-		while (!q->head && !q->stopping)
+		while (!q->head && !q->stopping) {
+			q->idle++;
 			pthread_cond_wait(&q->cond, &q->lock);
+			q->idle--;
+			if (q->waking)
+				q->waking--;
+		}
 		it = q->head;
 		if (!it) {
 			pthread_mutex_unlock(&q->lock);
@@ -74,8 +81,16 @@ int workq_create(struct workq **out, unsigned int nthreads)
 	return 0;
 }
 
+/*
+ * A worker is woken only when an idle one exists that no earlier push has
+ * woken already (a busy worker takes the item when it comes back), and
+ * after the lock is dropped, so that it does not wake only to wait for the
+ * lock.  Under load most pushes so make no system call at all.
+ */
 void workq_push(struct workq *q, struct work_item *it)
 {
+	bool wake;
+
 	it->next = NULL;
 	pthread_mutex_lock(&q->lock);
 	if (q->tail)
@@ -83,8 +98,12 @@ void workq_push(struct workq *q, struct work_item *it)
 	else
 		q->head = it;
 	q->tail = it;
-	pthread_cond_signal(&q->cond);
+	wake = q->idle > q->waking;
+	if (wake)
+		q->waking++;
 	pthread_mutex_unlock(&q->lock);
+	if (wake)
+		pthread_cond_signal(&q->cond);
 }
 
 void workq_destroy(struct workq *q)
