@@ -53,12 +53,28 @@
 #include "common/busypoll.h"
 
 #include "frontend/fid.h"
+#include "frontend/helper_client.h"
 #include "frontend/workq.h"
 #include "p9_codec.h"
 
 #define CONN_PEER_MAX 128
 
 struct server;
+struct p9_req;
+
+/*
+ * A request that its helper reply answers, in whichever thread receives
+ * it (p9_async.c): finish(req, fid, rc, rep, fd) then, as
+ * helper_client.h gives rc, rep and fd; it puts fid and answers req.
+ */
+typedef void (*p9_async_finish)(struct p9_req *req, struct fid *fid, int rc,
+				const struct hp_rep *rep, int fd);
+struct p9_async {
+	struct helper_async a; /* what p9_async_begin() returns */
+	struct fid *fid;       /* referenced; put by finish */
+	p9_async_finish finish;
+	uint64_t changes; /* Twalk: p9_change_count() before the helper looked */
+};
 
 struct p9_req {
 	struct work_item work; /* queued on the worker pool */
@@ -75,6 +91,7 @@ struct p9_req {
 	struct p9_req *next_inflight; /* conn's list of unanswered requests */
 	struct p9_req *flushers;      /* Tflush requests waiting for this one */
 	struct p9_req *next_flusher;
+	struct p9_async async; /* at most one helper call answers a request */
 	uint8_t *rbuf; /* the encoded reply */
 	size_t rlen;
 	size_t rsent;  /* bytes of it already written */

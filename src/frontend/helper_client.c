@@ -57,8 +57,9 @@ struct hp_waiter {
 	bool fd_lost; /* the reply carried one we had no room for (MSG_CTRUNC) */
 	pthread_cond_t cond;
 	struct hp_waiter *next;
-	/* An asynchronous call: malloc'd; its completion, run and then freed
-	 * by whoever receives the reply (or by the pump when the helper died). */
+	/* An asynchronous call: from h->spare; its completion, run by whoever
+	 * receives the reply (or by the pump when the helper died), which
+	 * then gives the waiter back to h->spare. */
 	helper_async_fn fn;
 	void *arg;
 	uint16_t op;
@@ -78,6 +79,7 @@ struct helper {
 	struct hp_waiter *waiters; /* requests sent and not yet answered */
 	unsigned int async_waiting; /* asynchronous calls in waiters */
 	struct hp_waiter *orphans;  /* asynchronous calls the helper's death ended */
+	struct hp_waiter *spare;    /* waiters of finished asynchronous calls, for reuse */
 	pthread_cond_t pump_cond;   /* the pump may have something to do */
 	pthread_t pump;
 	uint8_t *pump_buf; /* HP_MAX_MSG: the pump receives into it */
@@ -320,9 +322,28 @@ static int reply_fd_missing(uint16_t op, bool fd_lost)
 	return -EIO;
 }
 
+/* An asynchronous call's waiter (h->lock held): a spare one, or new. */
+static struct hp_waiter *waiter_get_locked(struct helper *h)
+{
+	struct hp_waiter *w = h->spare;
+
+	if (!w)
+		return calloc(1, sizeof(*w));
+	h->spare = w->next;
+	memset(w, 0, sizeof(*w));
+	return w;
+}
+
+static void waiter_put_locked(struct helper *h, struct hp_waiter *w)
+{
+	w->next = h->spare;
+	h->spare = w;
+}
+
 /*
  * Run an asynchronous call's completion with its reply in buf (NULL: the
- * helper died), and free its waiter.  h->lock not held.
+ * helper died).  h->lock not held; the caller gives w back to h->spare
+ * (waiter_put_locked()) once it holds it again.
  */
 static void helper_complete_async(struct helper *h, struct hp_waiter *w, const uint8_t *buf)
 {
@@ -351,7 +372,6 @@ static void helper_complete_async(struct helper *h, struct hp_waiter *w, const u
 	}
 	w->fn(w->arg, rc, rc < 0 ? NULL : &rep, fd);
 	atomic_fetch_sub_explicit(&h->calls, 1, memory_order_relaxed);
-	free(w);
 }
 
 /*
@@ -421,6 +441,7 @@ static void helper_wait_locked(struct helper *h, struct hp_waiter *w)
 			pthread_mutex_unlock(&h->lock);
 			helper_complete_async(h, aw, w->buf);
 			pthread_mutex_lock(&h->lock);
+			waiter_put_locked(h, aw);
 			h->receiving = false;
 		}
 	}
@@ -447,6 +468,7 @@ static void *helper_pump(void *arg)
 			pthread_mutex_unlock(&h->lock);
 			helper_complete_async(h, w, NULL);
 			pthread_mutex_lock(&h->lock);
+			waiter_put_locked(h, w);
 			continue;
 		}
 		if (h->dead)
@@ -463,6 +485,7 @@ static void *helper_pump(void *arg)
 			pthread_mutex_unlock(&h->lock);
 			helper_complete_async(h, w, buf);
 			pthread_mutex_lock(&h->lock);
+			waiter_put_locked(h, w);
 		}
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -554,6 +577,12 @@ void helper_stop(struct helper *h)
 	pthread_cond_destroy(&h->pump_cond);
 	pthread_cond_destroy(&h->dead_cond);
 	close(h->sock);
+	while (h->spare) {
+		struct hp_waiter *w = h->spare;
+
+		h->spare = w->next;
+		free(w);
+	}
 	for (unsigned int i = 0; i < HP_DUP_BUCKETS; i++)
 		while (h->dups[i]) {
 			struct hp_dup *d = h->dups[i];
@@ -687,15 +716,20 @@ static int helper_call_async(struct helper *h, struct hp_req *req, const struct 
 	struct hp_waiter *w;
 	int rc;
 
-	if (!buf || !(w = calloc(1, sizeof(*w))))
+	if (!buf)
 		return -ENOMEM;
+	pthread_mutex_lock(&h->lock);
+	w = waiter_get_locked(h);
+	if (!w) {
+		pthread_mutex_unlock(&h->lock);
+		return -ENOMEM;
+	}
 	w->fd = -1;
 	w->fn = async->fn;
 	w->arg = async->arg;
 	w->op = req->op;
 	w->reqid = req->reqid = helper_new_reqid(h);
 	atomic_fetch_add_explicit(&h->calls, 1, memory_order_relaxed);
-	pthread_mutex_lock(&h->lock);
 	if (h->dead) {
 		rc = -EIO;
 		goto out_free;
@@ -719,9 +753,9 @@ static int helper_call_async(struct helper *h, struct hp_req *req, const struct 
 	return 0;
 
 out_free:
+	waiter_put_locked(h, w);
 	pthread_mutex_unlock(&h->lock);
 	atomic_fetch_sub_explicit(&h->calls, 1, memory_order_relaxed);
-	free(w);
 	return rc;
 }
 

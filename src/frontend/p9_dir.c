@@ -61,7 +61,6 @@ void p9_mkdir(struct p9_req *req)
 				       &qid, a);
 		if (a && rc == 0)
 			return; /* answered when the reply comes */
-		p9_async_cancel(a);
 	}
 	fid_put(fids, d);
 	respond_qid(req, P9_RMKDIR, rc, &qid);
@@ -156,7 +155,6 @@ void p9_unlinkat(struct p9_req *req)
 		rc = helper_call_unlinkat(req_helper(req), d->uid, d->handle, t->name, t->flags, a);
 		if (a && rc == 0)
 			return; /* answered when the reply comes */
-		p9_async_cancel(a);
 	}
 	fid_put(fids, d);
 	respond_empty(req, P9_RUNLINKAT, rc);

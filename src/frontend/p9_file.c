@@ -122,7 +122,6 @@ void p9_lopen(struct p9_req *req)
 	rc = helper_call_open(req_helper(req), f->uid, f->handle, t->flags, &qid, &fd, a);
 	if (a && rc == 0)
 		return; /* open_done() answers */
-	p9_async_cancel(a);
 	open_finish(req, f, rc, HP_NOHANDLE, fd, qid);
 }
 
@@ -168,7 +167,6 @@ void p9_lcreate(struct p9_req *req)
 				 t->mode, &handle, &qid, &fd, a);
 	if (a && rc == 0)
 		return; /* open_done() answers */
-	p9_async_cancel(a);
 	open_finish(req, f, rc, handle, fd, qid);
 }
 

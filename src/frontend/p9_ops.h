@@ -90,19 +90,13 @@ int p9_xattr_commit(struct p9_req *req, struct fid *f);
 
 /*
  * p9_async.c: for a request on a worker, what makes its helper call answer
- * it when the reply comes: finish(req, fid, rc, rep, fd) then (rep and fd
- * as helper_client.h gives them; finish puts fid and answers req).
- * finish NULL: for a reply that is empty or a qid (Tmkdir, Tunlinkat,
- * Tremove), put fid and answer with it.  Returns NULL to mean: wait for
- * the reply (not on a worker, or no memory).  When the call was then not
- * sent (it returned an error), p9_async_cancel() it and answer as usual.
+ * it when the reply comes (req->async; struct p9_async in conn.h): finish
+ * runs then, and puts fid.  finish NULL: for a reply that is empty or a
+ * qid (Tmkdir, Tunlinkat, Tremove), put fid and answer with it.  Returns
+ * NULL to mean: wait for the reply (not on a worker).  When the call was
+ * then not sent (it returned an error), answer as usual.
  */
-struct helper_async;
-struct hp_rep;
-typedef void (*p9_async_finish)(struct p9_req *req, struct fid *fid, int rc,
-				const struct hp_rep *rep, int fd);
 const struct helper_async *p9_async_begin(struct p9_req *req, struct fid *fid,
 					  p9_async_finish finish);
-void p9_async_cancel(const struct helper_async *a);
 
 #endif

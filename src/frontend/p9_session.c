@@ -153,7 +153,6 @@ void p9_remove(struct p9_req *req)
 		rc = helper_call_remove(req_helper(req), f->uid, f->handle, a);
 		if (a && rc == 0)
 			return; /* answered when the reply comes; f put then */
-		p9_async_cancel(a);
 	}
 	fid_put(fids, f); /* the fid dies even when the remove failed */
 	if (rc < 0)

@@ -3,15 +3,13 @@
  *
  * On a worker the helper call is asynchronous: the worker sends it and
  * takes the next request, and walk_done() finishes the Twalk in whichever
- * thread receives the reply (helper_client.h; p9_async.c does the same for
- * the simpler requests).  Under load this spares a
- * sleep and a wake-up per Twalk.  A connection's reader, which runs a
+ * thread receives the reply (helper_client.h, p9_async.c).  Under load
+ * this spares a sleep and a wake-up per Twalk.  A connection's reader, which runs a
  * request itself only when nothing else is to do, waits for the reply.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 #include "frontend/conn.h"
 #include "frontend/fid.h"
@@ -49,14 +47,6 @@ static int walk_clone(struct p9_req *req, struct fid *f)
 		fid_put(req_fids(req), nf); /* releases the shared reference, if taken */
 	return rc;
 }
-
-/* A Twalk waiting for its helper reply. */
-struct walk_wait {
-	struct helper_async a; /* walk_done(), this */
-	struct p9_req *req;
-	struct fid *f;	  /* the fid walked from, referenced */
-	uint64_t changes; /* p9_change_count() before the helper looked */
-};
 
 /*
  * Make the new fid from the helper's answer (rc < 0: its error) and
@@ -118,14 +108,11 @@ out_put:
 		p9_respond(req, &r);
 }
 
-/* The helper's reply to an asynchronous walk (rep NULL when rc < 0). */
-static void walk_done(void *arg, int rc, const struct hp_rep *rep, int fd)
+/* walk_finish() for an asynchronous walk (p9_async.c; rep NULL when rc < 0). */
+static void walk_done(struct p9_req *req, struct fid *f, int rc, const struct hp_rep *rep, int fd)
 {
-	struct walk_wait *ww = arg;
-
 	(void)fd; /* a walk passes none */
-	walk_finish(ww->req, ww->f, ww->changes, rc, rc < 0 ? NULL : &rep->u.walk);
-	free(ww);
+	walk_finish(req, f, req->async.changes, rc, rc < 0 ? NULL : &rep->u.walk);
 }
 
 void p9_walk(struct p9_req *req)
@@ -133,8 +120,8 @@ void p9_walk(struct p9_req *req)
 	const struct p9_twalk *t = &req->in.u.twalk;
 	struct fid_table *fids = req_fids(req);
 	struct helper *h = req_helper(req);
+	const struct helper_async *a;
 	struct hp_r_walk w;
-	struct walk_wait *ww;
 	struct fid *f;
 	uint64_t changes = p9_change_count(); /* before the helper looks */
 	int rc;
@@ -153,13 +140,12 @@ void p9_walk(struct p9_req *req)
 		rc = t->newfid == t->fid ? 0 : walk_clone(req, f);
 		goto out_put;
 	}
-	if (req->on_worker && (ww = malloc(sizeof(*ww))) != NULL) {
-		*ww = (struct walk_wait){
-		    .a = {.fn = walk_done, .arg = ww}, .req = req, .f = f, .changes = changes};
-		rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, NULL, &ww->a);
+	a = p9_async_begin(req, f, walk_done);
+	if (a) {
+		req->async.changes = changes;
+		rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, NULL, a);
 		if (rc == 0)
 			return; /* walk_done() answers, and puts f */
-		free(ww);
 		goto out_put;
 	}
 	rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, &w, NULL);
