@@ -104,20 +104,31 @@ static void open_done(struct p9_req *req, struct fid *f, int rc, const struct hp
 	open_finish(req, f, rc, handle, fd, qid);
 }
 
+/*
+ * The fid a Tlopen or Tlcreate opens, referenced: one that names a file
+ * and is not open yet.  Otherwise req is answered EBADF and NULL returned.
+ */
+static struct fid *fid_to_open(struct p9_req *req, uint32_t fid)
+{
+	struct fid *f = fid_get(req_fids(req), fid);
+
+	if (f && f->kind == FID_FILE && fid_fd(f) < 0)
+		return f;
+	fid_put(req_fids(req), f);
+	p9_respond_error(req, EBADF);
+	return NULL;
+}
+
 void p9_lopen(struct p9_req *req)
 {
 	const struct p9_tlopen *t = &req->in.u.tlopen;
-	struct fid_table *fids = req_fids(req);
-	struct fid *f = fid_get(fids, t->fid);
+	struct fid *f = fid_to_open(req, t->fid);
 	const struct helper_async *a;
 	struct p9_qid qid = {0};
 	int fd = -1, rc;
 
-	if (!f || f->kind != FID_FILE || fid_fd(f) >= 0) {
-		fid_put(fids, f);
-		p9_respond_error(req, EBADF);
+	if (!f)
 		return;
-	}
 	a = p9_async_begin(req, f, open_done);
 	rc = helper_call_open(req_helper(req), f->uid, f->handle, t->flags, &qid, &fd, a);
 	if (a && rc == 0)
@@ -130,7 +141,8 @@ void p9_lopen(struct p9_req *req)
  * Asked before the helper creates a file, as open(2) reserves the
  * descriptor first: a create refused for want of one leaves no file
  * behind (unless another thread takes the slot in between; then the file
- * exists and the client still gets EMFILE, see take_reply_fd()).
+ * exists and the client still gets EMFILE: reply_fd_missing() in
+ * helper_client.c).
  */
 static int fd_room(void)
 {
@@ -145,18 +157,14 @@ static int fd_room(void)
 void p9_lcreate(struct p9_req *req)
 {
 	const struct p9_tlcreate *t = &req->in.u.tlcreate;
-	struct fid_table *fids = req_fids(req);
-	struct fid *f = fid_get(fids, t->fid);
+	struct fid *f = fid_to_open(req, t->fid);
 	uint32_t handle = HP_NOHANDLE;
 	const struct helper_async *a;
 	struct p9_qid qid = {0};
 	int fd = -1, rc;
 
-	if (!f || f->kind != FID_FILE || fid_fd(f) >= 0) {
-		fid_put(fids, f);
-		p9_respond_error(req, EBADF);
+	if (!f)
 		return;
-	}
 	rc = fd_room();
 	if (rc < 0) {
 		open_finish(req, f, rc, handle, fd, qid);
