@@ -8,10 +8,10 @@
  * itself when a hand-off would only add a wake-up: Tversion and Tflush,
  * Tclunk and Tgetattr when they need no helper call, and any request that
  * is the connection's only one in flight with no more bytes buffered.
- * A worker does not wait for the helper's reply to a Twalk, Tmkdir,
- * Tunlinkat or Tremove: it takes the next request, and the one it left is
- * finished by the thread that receives the reply (p9_walk.c, p9_async.c,
- * helper_client.h).
+ * A worker does not wait for the helper's reply to a Twalk, Tlopen,
+ * Tlcreate, Tmkdir, Tunlinkat or Tremove: it takes the next request, and
+ * the one it left is finished by the thread that receives the reply
+ * (req->async; p9_async.c, helper_client.h).
  * Every request is answered exactly once through p9_respond*(), which
  * queues the reply; replies go out in queue order, so an Rflush always
  * follows the reply of the request it flushed.
