@@ -46,6 +46,24 @@ static void respond_empty(struct p9_req *req, uint8_t type, int rc)
 		p9_respond(req, &r);
 }
 
+/* Tmkdir's and Tunlinkat's answers when their reply comes (p9_async.c). */
+static void mkdir_done(struct p9_req *req, struct fid *d, int rc, const struct hp_rep *rep,
+		       int fd)
+{
+	(void)fd; /* none */
+	fid_put(req_fids(req), d);
+	respond_qid(req, P9_RMKDIR, rc, rc < 0 ? NULL : &rep->u.qid.qid);
+}
+
+static void unlinkat_done(struct p9_req *req, struct fid *d, int rc, const struct hp_rep *rep,
+			  int fd)
+{
+	(void)rep; /* empty */
+	(void)fd;  /* none */
+	fid_put(req_fids(req), d);
+	respond_empty(req, P9_RUNLINKAT, rc);
+}
+
 void p9_mkdir(struct p9_req *req)
 {
 	const struct p9_tmkdir *t = &req->in.u.tmkdir;
@@ -55,12 +73,12 @@ void p9_mkdir(struct p9_req *req)
 	int rc = -EBADF;
 
 	if (d) {
-		const struct helper_async *a = p9_async_begin(req, d, NULL);
+		const struct helper_async *a = p9_async_begin(req, d, mkdir_done);
 
 		rc = helper_call_mkdir(req_helper(req), d->uid, t->gid, d->handle, t->name, t->mode,
 				       &qid, a);
 		if (a && rc == 0)
-			return; /* answered when the reply comes */
+			return; /* mkdir_done() answers when the reply comes */
 	}
 	fid_put(fids, d);
 	respond_qid(req, P9_RMKDIR, rc, &qid);
@@ -150,11 +168,11 @@ void p9_unlinkat(struct p9_req *req)
 	int rc = -EBADF;
 
 	if (d) {
-		const struct helper_async *a = p9_async_begin(req, d, NULL);
+		const struct helper_async *a = p9_async_begin(req, d, unlinkat_done);
 
 		rc = helper_call_unlinkat(req_helper(req), d->uid, d->handle, t->name, t->flags, a);
 		if (a && rc == 0)
-			return; /* answered when the reply comes */
+			return; /* unlinkat_done() answers when the reply comes */
 	}
 	fid_put(fids, d);
 	respond_empty(req, P9_RUNLINKAT, rc);

@@ -134,11 +134,22 @@ void p9_clunk(struct p9_req *req)
 		p9_respond(req, &r);
 }
 
+/* Answer a Tremove; the fid dies even when the remove failed. */
+static void remove_done(struct p9_req *req, struct fid *f, int rc, const struct hp_rep *rep,
+			int fd)
+{
+	(void)rep; /* empty */
+	(void)fd;  /* none */
+	fid_put(req_fids(req), f);
+	if (rc < 0)
+		p9_respond_error(req, rc);
+	else
+		p9_respond(req, &(struct p9_msg){.type = P9_RREMOVE});
+}
+
 void p9_remove(struct p9_req *req)
 {
-	struct fid_table *fids = req_fids(req);
-	struct p9_msg r = {.type = P9_RREMOVE};
-	struct fid *f = fid_remove(fids, req->in.u.tfid.fid);
+	struct fid *f = fid_remove(req_fids(req), req->in.u.tfid.fid);
 	int rc;
 
 	if (!f) {
@@ -148,15 +159,11 @@ void p9_remove(struct p9_req *req)
 	if (f->kind != FID_FILE) {
 		rc = -EBADF;
 	} else {
-		const struct helper_async *a = p9_async_begin(req, f, NULL);
+		const struct helper_async *a = p9_async_begin(req, f, remove_done);
 
 		rc = helper_call_remove(req_helper(req), f->uid, f->handle, a);
 		if (a && rc == 0)
-			return; /* answered when the reply comes; f put then */
+			return; /* remove_done() answers when the reply comes */
 	}
-	fid_put(fids, f); /* the fid dies even when the remove failed */
-	if (rc < 0)
-		p9_respond_error(req, rc);
-	else
-		p9_respond(req, &r);
+	remove_done(req, f, rc, NULL, -1);
 }

@@ -4,8 +4,9 @@
  * On a worker the helper call is asynchronous: the worker sends it and
  * takes the next request, and walk_done() finishes the Twalk in whichever
  * thread receives the reply (helper_client.h, p9_async.c).  Under load
- * this spares a sleep and a wake-up per Twalk.  A connection's reader, which runs a
- * request itself only when nothing else is to do, waits for the reply.
+ * this spares a sleep and a wake-up per Twalk.  A connection's reader,
+ * which runs a request itself only when nothing else is to do, waits for
+ * the reply.
  */
 #include "config.h"
 
@@ -141,14 +142,11 @@ void p9_walk(struct p9_req *req)
 		goto out_put;
 	}
 	a = p9_async_begin(req, f, walk_done);
-	if (a) {
+	if (a)
 		req->async.changes = changes;
-		rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, NULL, a);
-		if (rc == 0)
-			return; /* walk_done() answers, and puts f */
-		goto out_put;
-	}
-	rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, &w, NULL);
+	rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, &w, a);
+	if (a && rc == 0)
+		return; /* walk_done() answers, and puts f */
 	walk_finish(req, f, changes, rc, &w);
 	return;
 
