@@ -356,6 +356,14 @@ size_t audit_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* ,"key": */
+static void jb_key(struct jbuf *j, const char *key)
+{
+	jb_raw(j, ",\"", 2);
+	jb_raw(j, key, strlen(key));
+	jb_raw(j, "\":", 2);
+}
+
 /* ,"key":"escaped value" - the value is cut (and the record marked) when
  * it would not leave AUDIT_RESERVE bytes for the rest. */
 static void jb_str(struct jbuf *j, const char *key, const char *v, size_t n)
@@ -366,9 +374,8 @@ static void jb_str(struct jbuf *j, const char *key, const char *v, size_t n)
 
 	if (j->t)
 		audit_text_str(j->t, key, v, n);
-	jb_raw(j, ",\"", 2);
-	jb_raw(j, key, strlen(key));
-	jb_raw(j, "\":\"", 3);
+	jb_key(j, key);
+	jb_raw(j, "\"", 1);
 	for (size_t i = 0; i < n;) {
 		size_t u = audit_utf8_len(s + i, n - i);
 
@@ -407,9 +414,7 @@ static void jb_u64(struct jbuf *j, const char *key, uint64_t v)
 
 	if (j->t)
 		audit_text_u64(j->t, key, v);
-	jb_raw(j, ",\"", 2);
-	jb_raw(j, key, strlen(key));
-	jb_raw(j, "\":", 2);
+	jb_key(j, key);
 	jb_raw(j, num, fmt_u64(num, v, 10));
 }
 
