@@ -586,7 +586,7 @@ static void conn_work(struct work_item *it)
 {
 	struct p9_req *req = (struct p9_req *)((char *)it - offsetof(struct p9_req, work));
 
-	req->on_worker = true;
+	req->may_defer = true;
 	p9_dispatch(req);
 }
 
@@ -862,6 +862,11 @@ static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
 		 * (A request that comes meanwhile waits for this one.)  Not
 		 * when the helper is busy already: then the worker pool keeps
 		 * the number of helper calls at what its workers can serve. */
+		p9_dispatch(req);
+	} else if (op->flags & P9_OP_ASYNC) {
+		/* It only sends a helper request; whoever receives the reply
+		 * answers it.  A worker would add a wake-up and nothing else. */
+		req->may_defer = true;
 		p9_dispatch(req);
 	} else {
 		workq_push(c->srv->wq, &req->work);

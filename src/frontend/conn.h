@@ -8,10 +8,12 @@
  * itself when a hand-off would only add a wake-up: Tversion and Tflush,
  * Tclunk and Tgetattr when they need no helper call, and any request that
  * is the connection's only one in flight with no more bytes buffered.
- * A worker does not wait for the helper's reply to a Twalk, Tlopen,
- * Tlcreate, Tmkdir, Tunlinkat or Tremove: it takes the next request, and
- * the one it left is finished by the thread that receives the reply
- * (req->async; p9_async.c, helper_client.h).
+ * Nobody waits for the helper's reply to a Twalk, Tlopen, Tlcreate,
+ * Tmkdir, Tunlinkat or Tremove (P9_OP_ASYNC) that a worker runs, or that
+ * the reader runs because more of the connection's requests are under
+ * way: the request is finished by the thread that receives the reply
+ * (req->async; p9_async.c, helper_client.h), and the reader runs these
+ * itself rather than waking a worker only to send one helper request.
  * Every request is answered exactly once through p9_respond*(), which
  * queues the reply; replies go out in queue order, so an Rflush always
  * follows the reply of the request it flushed.
@@ -86,7 +88,7 @@ struct p9_req {
 	size_t reply_charge; /* the reply's bound, then its size, charged likewise */
 	struct p9_msg in;
 	bool responded;
-	bool on_worker; /* run by the worker pool: may finish in another thread */
+	bool may_defer; /* its helper reply's receiver may answer it (p9_async.c) */
 	bool changes; /* may change the export: p9_change_note() at both ends */
 	struct p9_req *next_inflight; /* conn's list of unanswered requests */
 	struct p9_req *flushers;      /* Tflush requests waiting for this one */

@@ -17,6 +17,7 @@ enum {
 	P9_OP_DRAIN = 2,     /* wait until no other request is unanswered */
 	P9_OP_NOSESSION = 4, /* allowed before Tversion */
 	P9_OP_NOCHANGE = 8,  /* changes nothing a Tgetattr reports */
+	P9_OP_ASYNC = 16,    /* may be answered by the helper reply's receiver */
 };
 
 struct p9_op {
