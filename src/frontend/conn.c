@@ -36,6 +36,9 @@
 #define CONN_INBUF_SIZE (16u * 1024u)
 _Static_assert(CONN_INBUF_SIZE <= CONN_FRAME_CHUNK, "a frame's first chunk holds the input buffer");
 
+/* Written requests a connection keeps for reuse (conn->spare). */
+#define CONN_SPARE_MAX 32
+
 /* conn_recv() results besides a byte count */
 #define RECV_ERROR (-1)
 #define RECV_TIMEOUT (-2)
@@ -159,12 +162,37 @@ static int conn_send_reply(struct conn *c, struct p9_req *req, bool may_block)
 	return 0;
 }
 
+/* Free req's frame and reply unless they live in req or are borrowed. */
+static void req_free_bufs(struct p9_req *req)
+{
+	if (req->frame != req->frame_inline)
+		free(req->frame);
+	if (!req->rborrowed && req->rbuf != req->reply_inline)
+		free(req->rbuf);
+}
+
 static void req_free(struct p9_req *req)
 {
-	free(req->frame);
-	if (!req->rborrowed)
-		free(req->rbuf);
+	req_free_bufs(req);
 	free(req);
+}
+
+/* A cleared request: a spare one of the connection's, or a new one. */
+static struct p9_req *conn_req_get(struct conn *c)
+{
+	struct p9_req *req;
+
+	pthread_mutex_lock(&c->lock);
+	req = c->spare;
+	if (req) {
+		c->spare = req->next_reply;
+		c->nspare--;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (!req)
+		return calloc(1, sizeof(*req));
+	memset(req, 0, offsetof(struct p9_req, frame_inline));
+	return req;
 }
 
 /*
@@ -201,7 +229,7 @@ static void conn_send_queue_locked(struct conn *c, bool may_block)
 	struct p9_req *req;
 
 	while ((req = c->rq_head) != NULL) {
-		bool broken = c->broken;
+		bool broken = c->broken, keep;
 		int rc = 0;
 
 		pthread_mutex_unlock(&c->lock);
@@ -227,9 +255,18 @@ static void conn_send_queue_locked(struct conn *c, bool may_block)
 		c->nreqs--;
 		busypoll_work(-1);
 		pthread_cond_broadcast(&c->cond);
+		keep = c->nspare < CONN_SPARE_MAX;
+		if (keep)
+			c->nspare++; /* its place, taken now */
 		pthread_mutex_unlock(&c->lock);
-		req_free(req);
+		req_free_bufs(req);
+		if (!keep)
+			free(req);
 		pthread_mutex_lock(&c->lock);
+		if (keep) {
+			req->next_reply = c->spare;
+			c->spare = req;
+		}
 	}
 	c->sending = false;
 	c->writer_turn = false;
@@ -284,7 +321,8 @@ static void conn_complete_locked(struct p9_req *req, uint8_t *buf, size_t len)
 
 	if (req->responded) {
 		log_err("bug: second reply to tag %u ignored", req->tag);
-		free(buf);
+		if (buf != req->reply_inline)
+			free(buf);
 		return;
 	}
 	req->responded = true;
@@ -297,7 +335,8 @@ static void conn_complete_locked(struct p9_req *req, uint8_t *buf, size_t len)
 		}
 	/* The request is done with its frame; the reply is charged at its size. */
 	c->buffered -= req->frame_len + req->reply_charge;
-	free(req->frame);
+	if (req->frame != req->frame_inline)
+		free(req->frame);
 	req->frame = NULL;
 	req->frame_len = 0;
 	req->rbuf = buf;
@@ -331,6 +370,19 @@ static void conn_complete(struct p9_req *req, uint8_t *buf, size_t len)
 
 	pthread_mutex_lock(&c->lock);
 	conn_complete_locked(req, buf, len);
+	conn_kick_locked(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* conn_complete() of a small reply, copied into the request itself. */
+static void conn_complete_inline(struct p9_req *req, const uint8_t *buf, size_t len)
+{
+	struct conn *c = req->conn;
+
+	pthread_mutex_lock(&c->lock);
+	if (!req->responded) /* a second reply must not overwrite the first */
+		memcpy(req->reply_inline, buf, len);
+	conn_complete_locked(req, req->reply_inline, len);
 	conn_kick_locked(c);
 	pthread_mutex_unlock(&c->lock);
 }
@@ -460,6 +512,10 @@ void p9_respond(struct p9_req *req, struct p9_msg *r)
 		return;
 	}
 	/* Queued at its own size: replies waiting for a slow reader stay small. */
+	if (tmp == stackbuf && len <= sizeof(req->reply_inline)) {
+		conn_complete_inline(req, tmp, len);
+		return;
+	}
 	if (tmp == stackbuf) {
 		buf = malloc(len);
 		if (buf)
@@ -641,9 +697,10 @@ static ssize_t conn_fill(struct conn *c, int64_t deadline)
  * framing error, a timeout or a connection error.  Small frames come out of
  * the input buffer (one recv() may bring several); the rest of a big one is
  * read into its own buffer, which grows as the bytes arrive, so a size
- * field alone allocates nothing big.
+ * field alone allocates nothing big.  A frame of up to P9_REQ_INLINE bytes
+ * goes to `small` instead (the request's own frame_inline).
  */
-static int conn_read_frame(struct conn *c, uint8_t **frame, uint32_t *len)
+static int conn_read_frame(struct conn *c, uint8_t *small, uint8_t **frame, uint32_t *len)
 {
 	const struct fe_options *o = c->srv->opt;
 	int64_t deadline = -1;
@@ -683,7 +740,7 @@ static int conn_read_frame(struct conn *c, uint8_t **frame, uint32_t *len)
 		return -1;
 	}
 	cap = size < CONN_FRAME_CHUNK ? size : CONN_FRAME_CHUNK;
-	buf = malloc(cap);
+	buf = size <= P9_REQ_INLINE ? small : malloc(cap);
 	if (!buf) {
 		log_err("session %u: out of memory", c->session);
 		return -1;
@@ -699,7 +756,7 @@ static int conn_read_frame(struct conn *c, uint8_t **frame, uint32_t *len)
 			size_t ncap = cap * 2 < size ? cap * 2 : size;
 			uint8_t *nbuf = realloc(buf, ncap);
 
-			if (!nbuf) {
+			if (!nbuf) { /* cap < size: buf is not small */
 				log_err("session %u: out of memory", c->session);
 				free(buf);
 				return -1;
@@ -709,7 +766,8 @@ static int conn_read_frame(struct conn *c, uint8_t **frame, uint32_t *len)
 		}
 		r = conn_recv(c, buf + got, cap - got, deadline);
 		if (r <= 0) {
-			free(buf);
+			if (buf != small)
+				free(buf);
 			return conn_frame_cut(c, r, got);
 		}
 		got += (size_t)r;
@@ -792,19 +850,16 @@ static void conn_report_refusal(struct conn *c, const struct p9_msg *m, int err,
 		fid_put(&c->fids, f);
 }
 
-/* Handle one frame.  -1 closes the connection (malformed input). */
-static int conn_handle_frame(struct conn *c, uint8_t *frame, uint32_t len)
+/*
+ * Handle one frame, in req (from conn_req_get()), which it takes.  -1
+ * closes the connection (malformed input).
+ */
+static int conn_handle_frame(struct conn *c, struct p9_req *req, uint8_t *frame, uint32_t len)
 {
 	const struct p9_op *op;
-	struct p9_req *req;
 	struct p9_name_refusal why;
 	int rc, name_err = 0, nreqs;
 
-	req = calloc(1, sizeof(*req));
-	if (!req) {
-		free(frame);
-		return -1;
-	}
 	req->conn = c;
 	req->frame = frame;
 	req->frame_len = len;
@@ -901,15 +956,23 @@ static void *conn_reader(void *arg)
 	}
 	log_info("session %u: %s connected", c->session, c->peer);
 	for (;;) {
+		struct p9_req *req;
 		uint8_t *frame;
 		uint32_t len;
 		int rc;
 
 		conn_wait_room(c);
-		rc = conn_read_frame(c, &frame, &len);
-		if (rc <= 0)
+		req = conn_req_get(c);
+		if (!req) {
+			log_err("session %u: out of memory", c->session);
 			break;
-		if (conn_handle_frame(c, frame, len) < 0)
+		}
+		rc = conn_read_frame(c, req->frame_inline, &frame, &len);
+		if (rc <= 0) {
+			free(req);
+			break;
+		}
+		if (conn_handle_frame(c, req, frame, len) < 0)
 			break;
 	}
 	log_info("session %u: %s disconnected", c->session, c->peer);
@@ -928,6 +991,12 @@ out_close:
 		pthread_join(c->writer, NULL);
 	}
 	free(c->inbuf);
+	while (c->spare) {
+		struct p9_req *req = c->spare;
+
+		c->spare = req->next_reply;
+		free(req);
+	}
 	fid_table_destroy(&c->fids);
 	if (session_started)
 		helper_call_session_end(h, c->session);

@@ -40,6 +40,9 @@
  *    buffer of up to msize (p9_reply_buffer()): the workers, and the
  *    reader, which runs a request itself when it is the connection's only
  *    one in flight (and Tclunk, Tgetattr when they need no helper call);
+ *  - a connection keeps up to CONN_SPARE_MAX (32) written requests for
+ *    reuse, each with room for a frame and a reply of P9_REQ_INLINE bytes
+ *    (under 1 KiB a request), so that small requests allocate nothing;
  *  - with --idle-timeout, a connection that sent nothing for that long while
  *    nothing of its was in flight is closed.
  * When a connection ends, malloc_trim() gives the heap back.
@@ -60,6 +63,8 @@
 #include "p9_codec.h"
 
 #define CONN_PEER_MAX 128
+/* Frames and replies up to this size live in the request itself. */
+#define P9_REQ_INLINE 256
 
 struct server;
 struct p9_req;
@@ -98,7 +103,11 @@ struct p9_req {
 	size_t rlen;
 	size_t rsent;  /* bytes of it already written */
 	bool rborrowed; /* rbuf is the sender's p9_reply_buffer(), not ours */
-	struct p9_req *next_reply; /* writer queue */
+	struct p9_req *next_reply; /* writer queue, then conn's spare list */
+	/* Last, so that a spare request is reset by clearing what is above:
+	 * most frames and replies fit here, and need no allocation. */
+	uint8_t frame_inline[P9_REQ_INLINE];
+	uint8_t reply_inline[P9_REQ_INLINE];
 };
 
 struct conn {
@@ -124,6 +133,8 @@ struct conn {
 	bool writer_turn;  /* ... and it is the writer thread's: the socket was full */
 	bool writer_quit;
 	bool broken; /* a write failed: discard replies */
+	struct p9_req *spare; /* written requests, for the reader to reuse */
+	unsigned int nspare;
 	pthread_t writer;
 	struct conn *next; /* server's list */
 
