@@ -162,11 +162,18 @@ static int conn_send_reply(struct conn *c, struct p9_req *req, bool may_block)
 	return 0;
 }
 
-/* Free req's frame and reply unless they live in req or are borrowed. */
-static void req_free_bufs(struct p9_req *req)
+/* Let go of req's frame: freed unless it lives in req. */
+static void req_drop_frame(struct p9_req *req)
 {
 	if (req->frame != req->frame_inline)
 		free(req->frame);
+	req->frame = NULL;
+}
+
+/* Free req's frame and reply unless they live in req or are borrowed. */
+static void req_free_bufs(struct p9_req *req)
+{
+	req_drop_frame(req);
 	if (!req->rborrowed && req->rbuf != req->reply_inline)
 		free(req->rbuf);
 }
@@ -335,9 +342,7 @@ static void conn_complete_locked(struct p9_req *req, uint8_t *buf, size_t len)
 		}
 	/* The request is done with its frame; the reply is charged at its size. */
 	c->buffered -= req->frame_len + req->reply_charge;
-	if (req->frame != req->frame_inline)
-		free(req->frame);
-	req->frame = NULL;
+	req_drop_frame(req);
 	req->frame_len = 0;
 	req->rbuf = buf;
 	req->rlen = buf ? len : 0;

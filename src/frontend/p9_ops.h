@@ -90,11 +90,11 @@ struct fid;
 int p9_xattr_commit(struct p9_req *req, struct fid *f);
 
 /*
- * p9_async.c: for a request on a worker, what makes its helper call answer
- * it when the reply comes (req->async; struct p9_async in conn.h): finish
- * runs then, puts fid and answers req.  Returns NULL to mean: wait for the
- * reply (not on a worker).  When the call was then not sent (it returned
- * an error), answer as usual.
+ * p9_async.c: for a request that may be deferred (req->may_defer), what
+ * makes its helper call answer it when the reply comes (req->async; struct
+ * p9_async in conn.h): finish runs then, puts fid and answers req.
+ * Returns NULL to mean: wait for the reply (req->may_defer unset).  When
+ * the call was then not sent (it returned an error), answer as usual.
  */
 const struct helper_async *p9_async_begin(struct p9_req *req, struct fid *fid,
 					  p9_async_finish finish);

@@ -1,12 +1,13 @@
 /*
  * p9_walk.c - Twalk: names are resolved by the helper, one at a time.
  *
- * On a worker the helper call is asynchronous: the worker sends it and
- * takes the next request, and walk_done() finishes the Twalk in whichever
- * thread receives the reply (helper_client.h, p9_async.c).  Under load
- * this spares a sleep and a wake-up per Twalk.  A connection's reader,
- * which runs a request itself only when nothing else is to do, waits for
- * the reply.
+ * When the request may be deferred (a worker runs it, or the reader while
+ * more of the connection's requests are under way) the helper call is
+ * asynchronous: the thread sends it and takes the next request, and
+ * walk_done() finishes the Twalk in whichever thread receives the reply
+ * (helper_client.h, p9_async.c).  Under load this spares a sleep and a
+ * wake-up per Twalk.  The reader running the connection's only request
+ * waits for the reply.
  */
 #include "config.h"
 
