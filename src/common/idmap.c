@@ -111,6 +111,19 @@ uint32_t idmap_to_guest(const struct idmap *m, uint32_t host)
 	return IDMAP_OVERFLOW_ID;
 }
 
+const char *idmap_pair_problem(const struct idmap *uids, const struct idmap *gids)
+{
+	if (idmap_active(uids) && !idmap_active(gids))
+		return "--uid-map needs --gid-map too: without a gid map every guest gid, 0 "
+		       "included, would reach the host unmapped (add e.g. --gid-map "
+		       "0:100000:65536)";
+	if (idmap_active(gids) && !idmap_active(uids))
+		return "--gid-map needs --uid-map too: without a uid map every guest uid, 0 "
+		       "included, would reach the host unmapped (add e.g. --uid-map "
+		       "0:100000:65536)";
+	return NULL;
+}
+
 void idmap_range_text(const struct idmap *m, unsigned int i, char *buf, size_t len)
 {
 	snprintf(buf, len, "%u:%u:%u", m->r[i].guest, m->r[i].host, m->r[i].count);

@@ -57,6 +57,14 @@ uint32_t idmap_to_host(const struct idmap *m, uint32_t guest, bool *mapped);
 /* Host id -> guest id (IDMAP_OVERFLOW_ID when no range holds it). */
 uint32_t idmap_to_guest(const struct idmap *m, uint32_t host);
 
+/*
+ * NULL when the two maps may be used together, else why not: a uid map
+ * without a gid map (or the reverse) would let every guest gid (uid) reach
+ * the host unchanged, so guest root could create files owned by host
+ * group 0.  The frontend's options and the helper both refuse it.
+ */
+const char *idmap_pair_problem(const struct idmap *uids, const struct idmap *gids);
+
 /* "GUEST:HOST:COUNT" of range i, for passing the map on. */
 void idmap_range_text(const struct idmap *m, unsigned int i, char *buf, size_t len);
 

@@ -129,8 +129,9 @@ struct sandbox_opts {
 	 * MAKE_CHAR/MAKE_BLOCK, seccomp mode filter) */
 	bool devices;
 	/* helper: CAP_SYS_ADMIN, which the kernel requires for trusted.*
-	 * xattrs (mapped security models keep metadata there).  Off by
-	 * default: SYS_ADMIN is a very broad capability. */
+	 * and security.* xattrs, in the permitted set only: the helper
+	 * raises it for one call of a host-root request (helper_caps.c).
+	 * Off by default: SYS_ADMIN is a very broad capability. */
 	bool trusted_xattrs;
 	/* helper: keep the filesystem capabilities while a thread's fsuid is
 	 * a guest uid (SECBIT_NO_SETUID_FIXUP): lets a guest uid create a

@@ -238,7 +238,7 @@ static uint64_t caps_helper_wanted(const struct sandbox_opts *o)
 	if (o->devices)
 		m |= 1ULL << CAP_MKNOD;
 	if (o->trusted_xattrs)
-		m |= 1ULL << CAP_SYS_ADMIN; /* trusted.* xattrs need it */
+		m |= 1ULL << CAP_SYS_ADMIN; /* trusted.* xattrs; permitted only */
 	if (o->no_creds_switch || o->mapped_metadata)
 		m &= ~(1ULL << CAP_SETUID | 1ULL << CAP_SETGID); /* never switches */
 	if (o->mapped_metadata) /* owners and devices are only metadata */
@@ -281,6 +281,8 @@ static int caps_helper_unprivileged(const struct sandbox_opts *o, char *desc, si
 int sandbox_caps_helper(const struct sandbox_opts *o, char *desc, size_t len)
 {
 	uint64_t want = caps_helper_wanted(o);
+	/* SYS_ADMIN only permitted: raised per request (helper_caps.c). */
+	uint64_t want_eff = want & ~(1ULL << CAP_SYS_ADMIN);
 	struct caps_state cs;
 	char idtext[128], names[400];
 	unsigned long bits;
@@ -310,7 +312,9 @@ int sandbox_caps_helper(const struct sandbox_opts *o, char *desc, size_t len)
 	for (unsigned int c = 0; c < CAPS_MAX; c++) {
 		if (!(want & (1ULL << c)))
 			continue;
-		if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+		if (capng_update(CAPNG_ADD,
+				 (want_eff & (1ULL << c) ? CAPNG_EFFECTIVE : 0) | CAPNG_PERMITTED |
+				     CAPNG_BOUNDING_SET,
 				 c) != 0) {
 			log_err("sandbox: cannot select capability %u", c);
 			return -1;
@@ -328,7 +332,7 @@ int sandbox_caps_helper(const struct sandbox_opts *o, char *desc, size_t len)
 	}
 	if (caps_read(&cs) < 0)
 		return -1;
-	if (cs.eff != want || cs.prm != want || cs.bnd != want || cs.inh || cs.amb) {
+	if (cs.eff != want_eff || cs.prm != want || cs.bnd != want || cs.inh || cs.amb) {
 		log_err("sandbox: helper capabilities not as wanted (%#llx): eff=%#llx prm=%#llx "
 			"bnd=%#llx inh=%#llx amb=%#llx",
 			(unsigned long long)want, (unsigned long long)cs.eff,

@@ -417,6 +417,8 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 		    err, errsz,
 		    "--uid-map/--gid-map with --security-model mapped-xattr: the guest's "
 		    "ids are stored as they are, there is nothing to map");
+	if (idmap_pair_problem(&o->uid_map, &o->gid_map))
+		return errbuf_fail(err, errsz, "%s", idmap_pair_problem(&o->uid_map, &o->gid_map));
 	if (o->readonly && o->allow_devices)
 		return errbuf_fail(err, errsz,
 				   "--allow-devices with --readonly: a read-only export creates no "

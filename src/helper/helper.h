@@ -76,6 +76,7 @@ struct helper_env {
 	const char *export_path;	/* for logs only */
 	bool allow_devices;
 	bool readonly;			/* --readonly: every change is EROFS */
+	bool trusted_xattrs;		/* --trusted-xattrs: SYS_ADMIN permitted */
 	enum helper_model model;
 	uint32_t own_uid, own_gid;	/* the helper's ids (read at start-up: the
 					 * seccomp filter has no getuid) */
@@ -159,6 +160,14 @@ bool creds_current(uint32_t *uid, uint32_t *gid);
 struct creds_saved { uint32_t uid, gid; };
 int creds_root_begin(struct creds_saved *sv);
 void creds_root_end(const struct creds_saved *sv);
+
+/* ---- helper_caps.c: one capability raised around one call ---- */
+/* Raise cap in this thread's effective set: 0, or EPERM when the helper
+ * does not hold it (the option that keeps it is off). */
+int hcaps_raise(unsigned int cap);
+/* Lower it again (dies if that fails: it must not serve another request). */
+void hcaps_lower(unsigned int cap);
+bool hcaps_effective(unsigned int cap);
 
 /* ---- helper_idmap.c ---- */
 /* Start-up: take copies of the maps (empty maps: ids pass unchanged). */

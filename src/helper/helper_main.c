@@ -455,6 +455,7 @@ int main(int argc, char **argv)
 	env.export_path = o.export_path;
 	env.allow_devices = o.allow_devices;
 	env.readonly = o.readonly;
+	env.trusted_xattrs = o.trusted_xattrs;
 	env.model = o.model;
 	env.own_uid = (uint32_t)geteuid();
 	env.own_gid = (uint32_t)getegid();
@@ -466,6 +467,8 @@ int main(int argc, char **argv)
 	if (err)
 		die("export root: %s", strerror(err));
 	creds_load_userdb();
+	if (idmap_pair_problem(&o.uid_map, &o.gid_map))
+		die("%s", idmap_pair_problem(&o.uid_map, &o.gid_map));
 	hidmap_init(&o.uid_map, &o.gid_map);
 	mx_init(o.model == MODEL_MAPPED_XATTR, (mode_t)o.fmode, (mode_t)o.dmode);
 	helper_audit_init(&o.audit, env.procfd, root->fd);

@@ -9,12 +9,18 @@
  *
  * Namespaces: user.*, trusted.*, security.*, system.posix_acl_access and
  * system.posix_acl_default; any other name is EOPNOTSUPP and is left out of
- * listings.  The kernel decides the rest for the request's credentials
- * (trusted.* needs CAP_SYS_ADMIN, which the helper does not keep).
+ * listings.  The kernel decides the rest for the request's credentials.
+ *
+ * trusted.* and security.* need CAP_SYS_ADMIN.  The helper holds it only
+ * with --trusted-xattrs, and then only in its permitted set: it is raised
+ * around the one call, and only for a request whose host uid (after the
+ * id maps) is 0; any other uid that sets or removes such a name gets EPERM,
+ * reads as the kernel answers an uncapable caller (see helper_caps.c).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <string.h>
 #include <sys/xattr.h>
 
@@ -36,6 +42,32 @@ static bool xattr_name_allowed(const char *name, size_t len)
 		if (len == strlen(exact[i]) && memcmp(name, exact[i], len) == 0)
 			return true;
 	return false;
+}
+
+/* The namespaces that need CAP_SYS_ADMIN (trusted.*, security.*). */
+static bool xattr_needs_admin(const char *name)
+{
+	return strncmp(name, "trusted.", 8) == 0 || strncmp(name, "security.", 9) == 0;
+}
+
+static bool request_is_host_root(const struct helper_ctx *c)
+{
+	return hidmap_uid_to_host(c->req->uid, NULL) == 0;
+}
+
+/* Raise CAP_SYS_ADMIN for a host-root request when --trusted-xattrs kept
+ * it; true when raised (then admin_end() right after the call). */
+static bool admin_begin(const struct helper_ctx *c)
+{
+	if (!c->env->trusted_xattrs || !request_is_host_root(c))
+		return false;
+	return hcaps_raise(CAP_SYS_ADMIN) == 0;
+}
+
+static void admin_end(bool raised)
+{
+	if (raised)
+		hcaps_lower(CAP_SYS_ADMIN);
 }
 
 /* Copy and check an xattr name from a request. */
@@ -79,6 +111,7 @@ int helper_do_xattrget(struct helper_ctx *c)
 {
 	const struct hp_xattrget *a = &c->req->u.xattrget;
 	char name[HP_MAX_XATTR_NAME + 1], path[40], stored[HP_MAX_XATTR_NAME + 16];
+	bool raised;
 	ssize_t n;
 	int err;
 
@@ -90,10 +123,13 @@ int helper_do_xattrget(struct helper_ctx *c)
 	if (mx_hidden(name))
 		return ENODATA;	/* mapped-xattr metadata: not the guest's (as QEMU) */
 	path_procpath(c->h[0]->self, path);
+	raised = xattr_needs_admin(name) && admin_begin(c);
 	/* Safe: our own descriptor; reads only, with the request's creds. */
 	n = getxattr(path, mx_xattr_name(name, stored), a->size ? c->scratch : NULL, a->size);
-	if (n < 0)
-		return errno;
+	err = n < 0 ? errno : 0;
+	admin_end(raised);
+	if (err)
+		return err;
 	if ((size_t)n > HP_MAX_XATTR_VALUE)
 		return E2BIG;
 	/* An ACL names host ids: the guest sees its own (id maps). */
@@ -112,15 +148,21 @@ int helper_do_xattrlist(struct helper_ctx *c)
 	const struct hp_xattrlist *a = &c->req->u.xattrlist;
 	char path[40], *list = c->scratch;
 	size_t kept = 0;
+	bool raised;
 	ssize_t n;
+	int err;
 
 	if (a->size > HP_MAX_XATTR_VALUE)
 		return EINVAL;
 	path_procpath(c->h[0]->self, path);
-	/* The whole list, then only the names a client may use. */
+	/* The whole list (trusted.* names only with SYS_ADMIN), then only the
+	 * names a client may use. */
+	raised = admin_begin(c);
 	n = listxattr(path, list, HP_MAX_XATTR_VALUE);
-	if (n < 0)
-		return errno;
+	err = n < 0 ? errno : 0;
+	admin_end(raised);
+	if (err)
+		return err;
 	for (size_t i = 0; i < (size_t)n;) {
 		size_t len = strnlen(list + i, (size_t)n - i), outlen;
 
@@ -144,6 +186,7 @@ int helper_do_xattrset(struct helper_ctx *c)
 	const struct hp_xattrset *a = &c->req->u.xattrset;
 	char name[HP_MAX_XATTR_NAME + 1], path[40], stored[HP_MAX_XATTR_NAME + 16];
 	const void *value = a->len ? a->value : "";
+	bool raised = false;
 	int err;
 
 	err = xattr_name(a->name, name);
@@ -165,17 +208,24 @@ int helper_do_xattrset(struct helper_ctx *c)
 			return err;
 		value = c->scratch;
 	}
+	if (xattr_needs_admin(name)) {
+		if (!request_is_host_root(c))
+			return EPERM;
+		raised = admin_begin(c);
+	}
 	path_procpath(c->h[0]->self, path);
 	/* Safe: our own descriptor; the kernel checks the namespace's rules
 	 * for the request's credentials. */
 	if (setxattr(path, mx_xattr_name(name, stored), value, a->len, (int)a->flags) < 0)
-		return errno;
-	return 0;
+		err = errno;
+	admin_end(raised);
+	return err;
 }
 
 int helper_do_xattrremove(struct helper_ctx *c)
 {
 	char name[HP_MAX_XATTR_NAME + 1], path[40], stored[HP_MAX_XATTR_NAME + 16];
+	bool raised = false;
 	int err;
 
 	err = xattr_name(c->req->u.xattrremove.name, name);
@@ -183,10 +233,16 @@ int helper_do_xattrremove(struct helper_ctx *c)
 		return err;
 	if (mx_hidden(name))
 		return EACCES;	/* mapped-xattr metadata: not the guest's (as QEMU) */
+	if (xattr_needs_admin(name)) {
+		if (!request_is_host_root(c))
+			return EPERM;
+		raised = admin_begin(c);
+	}
 	path_procpath(c->h[0]->self, path);
 	/* Safe: our own descriptor; the kernel checks the namespace's rules
 	 * for the request's credentials. */
 	if (removexattr(path, mx_xattr_name(name, stored)) < 0)
-		return errno;
-	return 0;
+		err = errno;
+	admin_end(raised);
+	return err;
 }

@@ -410,6 +410,25 @@ static void xattr_privileged(const char *name, bool readable_without_cap)
 		      host_name, rcs(n));
 	}
 	release_fid(pt_c, fid);
+
+	/* Never for a guest uid other than 0, even on its own file, and
+	 * whether or not the helper holds CAP_SYS_ADMIN. */
+	fid = walk_new(pt_c, pt_root1, "m/xu", &rc);
+	rc = p9c_xattr_set(pt_c, fid, name, "u-value", 7, 0);
+	n = getxattr(hpath("m/xu"), name, buf, sizeof(buf));
+	check_or_diod((rc == -EPERM || rc == -EOPNOTSUPP) && n < 0, DIOD_KEEPS_CAPS,
+		      "uid 1000: set %s on its own file refused (EPERM): %s", name, rcs(rc));
+	release_fid(pt_c, fid);
+	if (!readable_without_cap) {
+		fid = walk_new(pt_c, pt_root1, "m/tr", &rc);
+		n = p9c_xattr_get(pt_c, fid, host_name, buf, sizeof(buf));
+		check_or_diod(n == -ENODATA, DIOD_KEEPS_CAPS,
+			      "uid 1000: host-set %s is hidden (ENODATA): %s", host_name, rcs(n));
+		rc = p9c_xattr_remove(pt_c, fid, host_name);
+		check_or_diod(rc == -EPERM || rc == -EOPNOTSUPP, DIOD_KEEPS_CAPS,
+			      "uid 1000: remove %s refused (EPERM): %s", host_name, rcs(rc));
+		release_fid(pt_c, fid);
+	}
 }
 
 static void put16(uint8_t *p, uint16_t v)

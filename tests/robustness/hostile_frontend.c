@@ -42,17 +42,20 @@
 #include <unistd.h>
 
 #include "hp_codec.h"
+#include "hostile_frontend.h"
 
 #define REPLY_MS 5000
 #define EXIT_VIOLATION 2
 
-static const char *helper_path, *top;
-static char export_dir[512], outside_dir[512], secret[600], outside_link_target[600];
+const char *helper_path, *top;
+char export_dir[512], outside_dir[512];
+const char *drv_extra_args[DRV_MAX_EXTRA + 1];
+static char secret[600], outside_link_target[600];
 static int npass, nfail, nlog;
 static const char *cur_case;
 static char cur_fail[512];
 
-static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
+void fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -77,17 +80,7 @@ static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
 
 /* ---- the helper ---- */
 
-struct drv {
-	int sock;
-	pid_t pid;
-	uint32_t reqid;
-	char log[600];
-	uint32_t root; /* root handle after drv_session() */
-	struct p9_qid rootq;
-	uint8_t rbuf[HP_MAX_MSG];
-};
-
-static void drv_start(struct drv *d)
+void drv_start(struct drv *d)
 {
 	char a_sock[32], a_root[32], a_export[600];
 	int sv[2], rootfd, logfd;
@@ -117,8 +110,13 @@ static void drv_start(struct drv *d)
 		snprintf(a_sock, sizeof(a_sock), "--sock-fd=%d", sv[1]);
 		snprintf(a_root, sizeof(a_root), "--root-fd=%d", rootfd);
 		snprintf(a_export, sizeof(a_export), "--export=%s", export_dir);
-		execl(helper_path, helper_path, a_sock, a_root, a_export, "--threads=4",
-		      "--log-level=info", "--seccomp-action=kill", (char *)NULL);
+		const char *argv[8 + DRV_MAX_EXTRA] = { helper_path, a_sock, a_root, a_export,
+							"--threads=4", "--log-level=info",
+							"--seccomp-action=kill" };
+
+		for (int i = 0, n = 7; i < DRV_MAX_EXTRA && drv_extra_args[i]; i++)
+			argv[n++] = drv_extra_args[i];
+		execv(helper_path, (char *const *)argv);
 		perror(helper_path);
 		_exit(127);
 	}
@@ -130,7 +128,7 @@ static void drv_start(struct drv *d)
 }
 
 /* Close our end, reap the helper: its exit status, -1 if killed by a signal. */
-static int drv_stop(struct drv *d)
+int drv_stop(struct drv *d)
 {
 	int st;
 
@@ -152,7 +150,7 @@ static int drv_stop(struct drv *d)
 	return -2;
 }
 
-static bool log_has(const struct drv *d, const char *text)
+bool log_has(const struct drv *d, const char *text)
 {
 	char buf[65536];
 	ssize_t n;
@@ -240,7 +238,7 @@ static int recv_rep(struct drv *d, struct hp_rep *rep, int *fd, int ms)
  * Send a request, return the reply's errno (0 = success, reply in *rep);
  * -1 (after fail()) when the helper hung up or did not answer.
  */
-static int call(struct drv *d, struct hp_req *q, struct hp_rep *rep, int *fd)
+int call(struct drv *d, struct hp_req *q, struct hp_rep *rep, int *fd)
 {
 	static uint8_t out[HP_MAX_MSG];
 	struct hp_rep tmp;
@@ -271,7 +269,7 @@ static int call(struct drv *d, struct hp_req *q, struct hp_rep *rep, int *fd)
 	return (int)rep->error;
 }
 
-static struct hp_req mkreq(uint16_t op, uint32_t uid)
+struct hp_req mkreq(uint16_t op, uint32_t uid)
 {
 	struct hp_req q;
 
@@ -282,13 +280,13 @@ static struct hp_req mkreq(uint16_t op, uint32_t uid)
 	return q;
 }
 
-static struct p9_str S(const char *s) {
+struct p9_str S(const char *s)
+{
 	return (struct p9_str){.s = s, .len = (uint16_t)strlen(s)};
 }
 
 /* Start, hello, attach as root. */
-static bool
-drv_session(struct drv *d)
+bool drv_session(struct drv *d)
 {
 	struct hp_req q = mkreq(HP_HELLO, 0);
 	struct hp_rep p;
@@ -329,7 +327,7 @@ static int walk(struct drv *d, uint32_t from, int n, const char *const *names, u
 	return e;
 }
 
-static int walk1(struct drv *d, uint32_t from, const char *name, uint32_t *h)
+int walk1(struct drv *d, uint32_t from, const char *name, uint32_t *h)
 {
 	uint16_t n = 0;
 	int e = walk(d, from, 1, &name, h, &n, NULL);
@@ -1463,6 +1461,9 @@ static const struct {
     {"odd-flags-modes-xattrs", case_odd_flags},
     {"handle-table-exhaustion", case_handle_exhaustion},
     {"reply-flood-unread", case_reply_flood},
+    {"review-idmap-one-sided", case_idmap_one_sided},
+    {"review-idmap-create-gid", case_idmap_create_gid},
+    {"review-trusted-xattrs-root-only", case_trusted_xattrs_root_only},
 };
 
 int main(int argc, char **argv)

@@ -208,5 +208,22 @@ if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
 	tail -n 5 "$out" | sed 's/^/    /'
 fi
 
+# ---- 5. the frontend refuses one id map alone (a guest's gid would reach
+# the host unmapped: issue 22, finding 1) ----
+for one in --uid-map --gid-map; do
+	rc=0
+	P9GUARD_HELPER=$B/p9guard-helper timeout 20 "$B/p9guard" --export "$export_dir" \
+		--listen "unix:$work/one-map.sock" --user nobody "$one" 0:100000:65536 \
+		>"$work/one-map.log" 2>&1 || rc=$?
+	other=--gid-map
+	[ "$one" = --gid-map ] && other=--uid-map
+	if [ "$rc" -ne 0 ] && [ ! -e "$work/one-map.sock" ] &&
+		grep -q -- "$one needs $other too" "$work/one-map.log"; then
+		result OK "p9guard refuses $one without $other (exit $rc)"
+	else
+		result FAIL "one-id-map-$one" "exit $rc: $(head -c 300 "$work/one-map.log")"
+	fi
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

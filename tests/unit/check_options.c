@@ -363,6 +363,9 @@ START_TEST(test_id_maps)
 	ck_fails_with(parse(BASE, "--gid-map", "0:1:1", "--unmapped-gid", "x"),
 		      "--unmapped-gid 'x'");
 	ck_fails_with(parse(BASE, "--uid-map"), "--uid-map: needs a value");
+	/* One map alone would let the other kind of id through unmapped. */
+	ck_fails_with(parse(BASE, "--uid-map", "0:100000:65536"), "--uid-map needs --gid-map too");
+	ck_fails_with(parse(BASE, "--gid-map", "0:100000:65536"), "--gid-map needs --uid-map too");
 }
 END_TEST
 
