@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <cap-ng.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -55,6 +56,55 @@ void launcher_close_inherited_fds(const struct fe_options *o)
 }
 
 /*
+ * The helper's Landlock rule lets it write and create regular files
+ * anywhere beneath the audit file's directory (to reopen the file after
+ * log rotation), so that directory must be the audit trail's own: root's,
+ * writable by no one else (nobody can plant a link there later), and
+ * holding only regular files with one link each - no directory (another
+ * export, a tree the rule would reach), no hard link to a file elsewhere.
+ * Dies naming the first entry that breaks the rule.
+ */
+static void audit_dir_check(int dirfd, const char *shown, const char *audit_file)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	if (fstat(dirfd, &st) < 0)
+		die_errno("--audit file:%s: its directory", audit_file);
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022))
+		die("--audit file:%s: its directory %s must belong to root (or p9guard's user) and be writable by "
+		    "no one else (owner %u, mode %04o): the helper may create files there",
+		    audit_file, shown, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d)
+		die_errno("--audit file:%s: cannot list its directory %s", audit_file, shown);
+	while ((de = readdir(d))) {
+		const char *why = NULL;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;	/* gone meanwhile */
+		if (S_ISDIR(st.st_mode))
+			why = "a directory";
+		else if (!S_ISREG(st.st_mode))
+			why = "an entry that is not a regular file";
+		else if (st.st_nlink != 1)
+			why = "a file with more than one link";
+		if (why)
+			die("--audit file:%s: its directory %s must hold audit files only, and it "
+			    "holds %s, '%s': the helper may write and create files anywhere "
+			    "beneath that directory; give the audit trail a directory of its own "
+			    "(e.g. /var/log/p9guard)",
+			    audit_file, shown, why, de->d_name);
+	}
+	closedir(d);
+}
+
+/*
  * --audit file:PATH: opened here, as root, for appending (created with
  * --audit-file-mode if missing, never through a symlink), with an O_PATH
  * descriptor of its directory so that the helper can reopen it by name
@@ -91,6 +141,7 @@ static void launcher_open_audit(const struct fe_options *o, struct launch *l)
 		    (dir[n] == '\0' || dir[n] == '/' || n == 1))
 			die("--audit file:%s: inside the export %s", o->audit_file,
 			    l->export_real);
+		audit_dir_check(l->audit_dir_fd, dir, o->audit_file);
 		free(dir);
 	}
 	l->audit_name = strdup(slash + 1);

@@ -339,6 +339,34 @@ refused_inside() {
 }
 check "p9guard refuses an audit file inside the export" refused_inside
 
+# ---- 6b. the audit directory is the trail's own (issue 22, finding 3):
+# the helper may write and create files beneath it, so p9guard refuses a
+# directory that also holds a directory (another export), a link or a
+# file with a second link, or one that others may write ----
+mkdir -m 0755 "$TMP/shared" "$TMP/shared/other-export" "$TMP/own"
+refused_dir() {	# refused_dir AUDIT-FILE WHAT-THE-ERROR-SAYS
+	local out
+	out=$(P9GUARD_HELPER=$HELPER "$FRONTEND" --export "$TMP/own" \
+		--listen "unix:$TMP/shared.sock" --audit "file:$1" 2>&1) && return 1
+	grep -qF -- "$2" <<<"$out" && [ ! -e "$1" ] && [ ! -e "$TMP/shared.sock" ] &&
+		[ -z "$(ls -A "$TMP/shared/other-export")" ]
+}
+check "p9guard refuses an audit directory that holds another directory" \
+	refused_dir "$TMP/shared/a.jsonl" "holds a directory, 'other-export'"
+rmdir "$TMP/shared/other-export"
+ln -s /etc/passwd "$TMP/shared/link"
+check "p9guard refuses an audit directory that holds a symbolic link" \
+	refused_dir "$TMP/shared/a.jsonl" "not a regular file, 'link'"
+rm "$TMP/shared/link"
+: >"$TMP/shared/f" && ln "$TMP/shared/f" "$TMP/own/f2"
+check "p9guard refuses an audit directory that holds a hard link to a file elsewhere" \
+	refused_dir "$TMP/shared/a.jsonl" "more than one link, 'f'"
+rm "$TMP/shared/f" "$TMP/own/f2"
+chmod 0777 "$TMP/shared"
+check "p9guard refuses an audit directory that others may write" \
+	refused_dir "$TMP/shared/a.jsonl" "writable by no one else"
+chmod 0755 "$TMP/shared"
+
 # ---- 7. mknod, Trename, utimes, open for write, names holding '/', over
 # tcp, into a file created with --audit-file-mode 0640 ----
 AUD2=$TMP/log/more.jsonl
