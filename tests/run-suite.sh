@@ -91,6 +91,13 @@ unit_tests() {	# DIR
 	return $rc
 }
 
+# What the stages may touch on the host (accounts, policy modules, AppArmor
+# profiles, mounts), recorded now and compared by the last stage: every
+# test removes what it made, also when it fails.
+# shellcheck source=lib/hoststate.sh
+. "$srcdir/tests/lib/hoststate.sh"
+hoststate_snapshot "$logs/host-before"
+
 cd "$srcdir" || exit 1
 stage autoreconf autoreconf -fi
 stage build configure_build "$srcdir/build-ci"
@@ -127,6 +134,19 @@ else
 	stage vm-interop-mapped-xattr "$srcdir/tests/vm/interop-mapped-xattr.sh" "$srcdir/build-ci"
 	stage distcheck make -C "$srcdir/build-ci" -j"$jobs" distcheck
 fi
+
+host_state_unchanged() {
+	hoststate_snapshot "$logs/host-after"
+	if hoststate_compare "$logs/host-before" "$logs/host-after"; then
+		echo "the host's accounts, SELinux modules, AppArmor profiles and mounts are as" \
+			"before the suite"
+		return 0
+	fi
+	echo "some stage left the above behind (before: $logs/host-before," \
+		"after: $logs/host-after)"
+	return 1
+}
+stage host-state host_state_unchanged
 
 say ""
 if [ ${#failed_stages[@]} -gt 0 ]; then

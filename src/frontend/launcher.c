@@ -192,10 +192,19 @@ void launcher_prepare(const struct fe_options *o, struct launch *l)
 	l->export_real = realpath(o->export_path, NULL);
 	if (!l->export_real)
 		die_errno("--export %s", o->export_path);
-	/* Checked again by execv(); this only reports it before any socket exists. */
-	if (access(o->helper, X_OK) < 0)
-		die_errno("cannot execute the helper %s (set --helper or P9GUARD_HELPER)",
-			  o->helper);
+	/*
+	 * Opened here, as root, and executed from this descriptor: the helper
+	 * user (--helper-user) need not reach the build or install path
+	 * (a clone under /root, mode 0700, say), and the file executed is
+	 * the one checked, whatever happens to the path meanwhile.
+	 */
+	l->helper_fd = open(o->helper, O_PATH | O_CLOEXEC);
+	if (l->helper_fd < 0)
+		die_errno("cannot open the helper %s (set --helper or P9GUARD_HELPER)", o->helper);
+	if (fstat(l->helper_fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		die("cannot execute the helper %s: not an executable file (set --helper or "
+		    "P9GUARD_HELPER)",
+		    o->helper);
 	l->helper_sock = -1;
 	l->helper_pid = -1;
 	launcher_open_audit(o, l);
@@ -315,7 +324,7 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 					  fcntl(l->audit_dir_fd, F_SETFD, 0) < 0))) {
 			e = errno;
 		} else {
-			execv(o->helper, argv);
+			execveat(l->helper_fd, "", argv, environ, AT_EMPTY_PATH);
 			e = errno;
 		}
 		if (write(errpipe[1], &e, sizeof(e)) < 0)
@@ -327,6 +336,8 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 	/* The frontend must not keep the export: only the helper holds it. */
 	close(l->root_fd);
 	l->root_fd = -1;
+	close(l->helper_fd);
+	l->helper_fd = -1;
 	if (l->audit_fd >= 0) {
 		close(l->audit_fd);
 		close(l->audit_dir_fd);

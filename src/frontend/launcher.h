@@ -16,6 +16,7 @@ struct launch {
 	uid_t helper_uid; /* --helper-user, or 0: the helper stays root */
 	gid_t helper_gid;
 	int root_fd;	   /* export root, O_PATH; closed once the helper has it */
+	int helper_fd;	   /* the helper binary, O_PATH, opened as root; exec'ed */
 	char *export_real; /* canonical export path, for the helper's records */
 	int audit_fd;	   /* --audit file:PATH, O_APPEND; closed once the helper has it */
 	int audit_dir_fd;  /* O_PATH of its directory (the helper reopens on SIGHUP) */

@@ -104,10 +104,23 @@ cleanup() {
 		wait "$SYSLOGD" 2>/dev/null || true
 	fi
 	rm -rf "$TMP"
+	acct_cleanup
 	exit $rc
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
+
+# The records name uid 1000 with gid 1000: the helper takes a non-create
+# request's fsgid from the host's user database, so uid 1000 needs an
+# account with primary group 1000 (made here if missing, removed after).
+# shellcheck source=../lib/accounts.sh
+. "$(dirname "$0")/../lib/accounts.sh"
+acct_user 1000 p9g-audit1000 || { echo "error: cannot create uid 1000" >&2; exit 2; }
+if [ "$(getent passwd 1000 | cut -d: -f4)" != 1000 ]; then
+	echo "error: uid 1000's primary group is not 1000 ($(getent passwd 1000)); the" \
+		"records this test expects assume it is" >&2
+	exit 2
+fi
 
 # start NAME OPTIONS...: serve $TMP/NAME on $TMP/NAME.sock (or on
 # $LISTEN_SPEC when set), p9guard started through the command prefix

@@ -225,5 +225,27 @@ for one in --uid-map --gid-map; do
 	fi
 done
 
+# ---- 6. a helper the --helper-user cannot reach by path: the launcher
+# opens it as root and executes it from that descriptor ----
+mkdir -m 0700 "$work/private"
+cp "$B/p9guard-helper" "$work/private/p9guard-helper"
+mkdir -m 0755 "$work/hu-export"
+P9GUARD_HELPER=$work/private/p9guard-helper "$B/p9guard" --export "$work/hu-export" \
+	--listen "unix:$work/hu.sock" --user nobody --security-model none \
+	--helper-user daemon --log-level info >"$work/hu.log" 2>&1 &
+hu_pid=$!
+for _ in $(seq 1 50); do
+	[ -S "$work/hu.sock" ] && grep -q "serving" "$work/hu.log" && break
+	sleep 0.1
+done
+if grep -q "p9guard-helper.*serving $work/hu-export" "$work/hu.log" &&
+	grep -q "p9guard-helper.*confinement: uid=1 " "$work/hu.log"; then
+	result OK "--helper-user daemon runs a helper in a 0700 directory of root's"
+else
+	result FAIL "helper-fexec" "$(tail -c 400 "$work/hu.log")"
+fi
+kill -TERM "$hu_pid" 2>/dev/null || true
+wait "$hu_pid" 2>/dev/null || true
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

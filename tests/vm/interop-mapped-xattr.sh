@@ -35,10 +35,10 @@ for f in p9guard p9guard-helper p9guard-client; do
 	[ -x "$BUILDDIR/$f" ] || { echo "error: $BUILDDIR/$f not built" >&2; exit 2; }
 done
 "$here/fetch.sh" >&2
-if ! id -u "$quser" >/dev/null 2>&1; then
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin --user-group "$quser"
-fi
+# shellcheck source=../lib/accounts.sh
+. "$here/../lib/accounts.sh"
+trap acct_cleanup EXIT
+acct_system_user "$quser" || { echo "error: cannot create the user $quser" >&2; exit 2; }
 quid=$(id -u "$quser")
 qgid=$(id -g "$quser")
 
@@ -48,6 +48,7 @@ SERVER_PID=
 cleanup() {
 	local rc=$?
 	[ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" || true
+	acct_cleanup	# after the server: its helper runs as $quser
 	if [ "$fail" = 0 ] && [ -z "${P9G_VM_KEEP:-}" ]; then rm -rf "$work"; else echo "# kept $work"; fi
 	exit $rc
 }

@@ -102,11 +102,20 @@ done
 
 "$here/fetch.sh"
 
-if ! id -u "$quser" >/dev/null 2>&1; then
-    log "creating system user $quser"
-    useradd --system --no-create-home --home-dir /nonexistent \
-        --shell /usr/sbin/nologin --user-group "$quser"
-fi
+# Host accounts this stage makes (and cleanup() removes): the QEMU user and
+# the test identities of the guest suite (guest/fstest.h), uids 4711-4713
+# with their own groups and the supplementary group 4720 of uid 4711.
+# diod resolves every attaching uid in the host's user database, and
+# p9guard's helper, under --permissions host, takes a uid's groups from it.
+# shellcheck source=../lib/accounts.sh
+. "$here/../lib/accounts.sh"
+ensure_test_accounts() {
+    acct_system_user "$quser" &&
+        acct_group 4720 p9g-gs &&
+        acct_user 4711 p9g-u4711 4720 &&
+        acct_user 4712 p9g-u4712 &&
+        acct_user 4713 p9g-u4713
+}
 
 work=${P9G_VM_WORKDIR:-$(mktemp -d /tmp/p9g-vm.XXXXXX)}
 mkdir -p "$work"
@@ -138,6 +147,7 @@ stop_server() {
 cleanup() {
     local rc=$?
     stop_server
+    acct_cleanup
     if [ -n "$ok_to_clean" ] && [ "${P9G_VM_KEEP:-0}" != 1 ]; then
         rm -rf "$work"
     else
@@ -146,6 +156,7 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
+ensure_test_accounts || die "cannot create the host test accounts"
 trap 'exit 130' INT TERM
 
 wait_for_socket() {
@@ -169,27 +180,8 @@ wait_for_socket() {
 # server_pid; this script has no job control, so setsid does not fork),
 # which cleanup() stops as a whole.
 
-# The test identities of the guest suite (guest/fstest.h). diod resolves
-# every attaching uid in the host's user database (and, for the mount-time
-# attach, the uname "nobody"): give it matching accounts, including the
-# supplementary group 4720 of uid 4711. Only diod needs these.
-ensure_test_accounts() {
-    getent group 4720 >/dev/null || groupadd -g 4720 p9g-gs
-    local u
-    for u in 4711 4712 4713; do
-        if ! getent passwd "$u" >/dev/null; then
-            getent group "$u" >/dev/null || groupadd -g "$u" "p9g-u$u"
-            useradd -M -d /nonexistent -s /usr/sbin/nologin -u "$u" -g "$u" "p9g-u$u"
-        fi
-    done
-    local a
-    a=$(getent passwd 4711 | cut -d: -f1)
-    id -G "$a" | tr ' ' '\n' | grep -qx 4720 || usermod -a -G 4720 "$a"
-}
-
 start_server_diod() {
     command -v diod >/dev/null || die "diod not installed (apt-get install diod)"
-    ensure_test_accounts
     # -f foreground, -n no auth (the socket is the access control), -c
     # /dev/null: no host diod.conf can change the result; the
     # userdb is ON (see above); one export; log to a file.
