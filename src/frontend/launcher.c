@@ -264,6 +264,7 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 	owned[nowned++] = xasprintf("--seccomp-action=%s", o->seccomp_action);
 	owned[nowned++] = xasprintf("--audit-level=%s", o->audit_level);
 	owned[nowned++] = xasprintf("--security-model=%s", o->security_model);
+	owned[nowned++] = xasprintf("--permissions=%s", o->permissions);
 	owned[nowned++] = xasprintf("--multidevs=%s", o->multidevs);
 	if (options_mapped_xattr(o)) {
 		owned[nowned++] = xasprintf("--fmode=%o", o->fmode);

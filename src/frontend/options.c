@@ -69,6 +69,11 @@ const char options_help_text[] =
     "                          ids, ownership changes tried and failures ignored;\n"
     "                          mapped-xattr (alias mapped): owner, mode and device\n"
     "                          numbers kept in user.virtfs.* xattrs, as QEMU does\n"
+    "  --permissions WHO       who decides permissions under passthrough: guest\n"
+    "                          (default: the client's kernel checks them against its\n"
+    "                          own users and groups; host DAC never refuses) or host\n"
+    "                          (the host kernel checks them too, with each uid's\n"
+    "                          supplementary groups from the host's database)\n"
     "  --fmode OCTAL           mapped-xattr: host mode of files (default 0600)\n"
     "  --dmode OCTAL           mapped-xattr: host mode of directories (default 0700)\n"
     "  --multidevs MODE        file systems mounted below the export: remap (default:\n"
@@ -119,6 +124,7 @@ enum {
 	OPT_UNMAPPED_UID,
 	OPT_UNMAPPED_GID,
 	OPT_SECURITY_MODEL,
+	OPT_PERMISSIONS,
 	OPT_HELPER_USER,
 	OPT_FMODE,
 	OPT_DMODE,
@@ -161,6 +167,7 @@ static const struct option long_opts[] = {
     {"unmapped-uid", required_argument, NULL, OPT_UNMAPPED_UID},
     {"unmapped-gid", required_argument, NULL, OPT_UNMAPPED_GID},
     {"security-model", required_argument, NULL, OPT_SECURITY_MODEL},
+    {"permissions", required_argument, NULL, OPT_PERMISSIONS},
     {"helper-user", required_argument, NULL, OPT_HELPER_USER},
     {"fmode", required_argument, NULL, OPT_FMODE},
     {"dmode", required_argument, NULL, OPT_DMODE},
@@ -355,6 +362,7 @@ static void options_defaults(struct fe_options *o, const char *env_helper)
 	idmap_init(&o->uid_map);
 	idmap_init(&o->gid_map);
 	o->security_model = "passthrough";
+	o->permissions = "guest";
 	o->fmode = 0600;	/* QEMU's defaults */
 	o->dmode = 0700;
 	o->multidevs = "remap";
@@ -409,6 +417,11 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 		return errbuf_fail(err, errsz,
 				   "--helper-user needs --security-model none or mapped-xattr: a "
 				   "passthrough helper must be root to act as each client's uid");
+	if (o->permissions_set && strcmp(o->security_model, "passthrough") != 0)
+		return errbuf_fail(err, errsz,
+				   "--permissions %s with --security-model %s: only passthrough runs "
+				   "requests as the client's ids, so there is nothing to choose",
+				   o->permissions, o->security_model);
 	if ((o->fmode_set || o->dmode_set) && !options_mapped_xattr(o))
 		return errbuf_fail(err, errsz, "--%s needs --security-model mapped-xattr",
 				   o->fmode_set ? "fmode" : "dmode");
@@ -557,6 +570,13 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 				    "squash or mapped-xattr",
 				    optarg);
 			o->security_model = strcmp(optarg, "mapped") ? optarg : "mapped-xattr";
+			break;
+		case OPT_PERMISSIONS:
+			if (strcmp(optarg, "guest") && strcmp(optarg, "host"))
+				return errbuf_fail(err, errsz,
+						   "--permissions '%s': expected guest or host", optarg);
+			o->permissions = optarg;
+			o->permissions_set = true;
 			break;
 		case OPT_MULTIDEVS:
 			if (strcmp(optarg, "remap") && strcmp(optarg, "forbid") &&

@@ -73,6 +73,8 @@ struct fe_options {
 	bool unmapped_uid_set, unmapped_gid_set;
 	const char *security_model; /* "passthrough" (default), "none", "squash" or
 				     * "mapped-xattr" ("mapped" is stored as that) */
+	const char *permissions;    /* "guest" (default) or "host": who checks */
+	bool permissions_set;
 	const char *helper_user;    /* --helper-user (not passthrough), or NULL: root */
 	unsigned int fmode, dmode;  /* --fmode/--dmode, mapped-xattr; 0600/0700 */
 	const char *multidevs;	    /* "remap" (default), "forbid" or "warn" */

@@ -52,6 +52,7 @@ struct helper_opts {
 	enum sandbox_seccomp_action seccomp_action;
 	bool allow_no_landlock;
 	bool trusted_xattrs;
+	bool guest_permissions;
 	struct audit_config audit;
 };
 
@@ -73,6 +74,10 @@ static const char helper_usage[] =
 	"  --security-model=M passthrough (default), none (alias squash): requests\n"
 	"                     run as the helper's own ids, chown failures ignored;\n"
 	"                     or mapped-xattr (alias mapped): QEMU's user.virtfs.*\n"
+	"  --permissions=WHO  host (default): the host kernel checks every request's\n"
+	"                     permissions; guest: the client has checked them and\n"
+	"                     host DAC never refuses (p9guard passes guest unless\n"
+	"                     told otherwise)\n"
 	"  --fmode=OCTAL      mapped-xattr: host mode of files (default 0600)\n"
 	"  --dmode=OCTAL      mapped-xattr: host mode of directories (default 0700)\n"
 	"  --multidevs=M      other file systems below the export: remap (default,\n"
@@ -112,7 +117,7 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_AUDIT_FD, O_AUDIT_DIR, O_AUDIT_NAME,
 	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_UID_MAP, O_GID_MAP,
 	       O_UNMAPPED_UID, O_UNMAPPED_GID, O_MODEL, O_FMODE, O_DMODE, O_MULTIDEVS, O_HELP,
-	       O_VERSION };
+	       O_VERSION, O_PERMISSIONS };
 	static const struct option longopts[] = {
 		{ "sock-fd", required_argument, NULL, O_SOCK },
 		{ "root-fd", required_argument, NULL, O_ROOT },
@@ -125,6 +130,7 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		{ "unmapped-uid", required_argument, NULL, O_UNMAPPED_UID },
 		{ "unmapped-gid", required_argument, NULL, O_UNMAPPED_GID },
 		{ "security-model", required_argument, NULL, O_MODEL },
+		{ "permissions", required_argument, NULL, O_PERMISSIONS },
 		{ "fmode", required_argument, NULL, O_FMODE },
 		{ "dmode", required_argument, NULL, O_DMODE },
 		{ "multidevs", required_argument, NULL, O_MULTIDEVS },
@@ -184,6 +190,11 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 			if (idmap_add_spec(c == O_UID_MAP ? &o->uid_map : &o->gid_map, optarg, err,
 					   sizeof(err)) < 0)
 				die("--%s %s", c == O_UID_MAP ? "uid-map" : "gid-map", err);
+			break;
+		case O_PERMISSIONS:
+			if (strcmp(optarg, "guest") && strcmp(optarg, "host"))
+				die("--permissions: expected guest or host, got %s", optarg);
+			o->guest_permissions = strcmp(optarg, "guest") == 0;
 			break;
 		case O_MODEL:
 			if (model_parse(optarg, &o->model) < 0)
@@ -489,6 +500,11 @@ int main(int argc, char **argv)
 	so.no_creds_switch = !model_switches_creds(&env);
 	so.mapped_metadata = env.model == MODEL_MAPPED_XATTR;
 	so.trusted_xattrs = o.trusted_xattrs;
+	/* --permissions guest: the guest's kernel has checked; the filesystem
+	 * capabilities stay effective whatever a thread's fsuid, so host DAC
+	 * and the host's groups never refuse what the guest allowed, while
+	 * new files are still born with the request's fsuid/fsgid. */
+	so.fsuid_keeps_caps = o.guest_permissions && model_switches_creds(&env);
 	so.syslog = o.syslog || o.audit.to_syslog;
 	/* Landlock: the audit directory (reopen/create after rotation), or
 	 * just the file when there is no directory to reopen it in. */
@@ -498,8 +514,11 @@ int main(int argc, char **argv)
 	if (sandbox_helper(&so) < 0)
 		die("cannot confine the helper");
 
-	log_info("serving %s with %u threads, security model %s%s%s", env.export_path,
+	log_info("serving %s with %u threads, security model %s%s%s%s", env.export_path,
 		 o.threads, model_name(env.model),
+		 !model_switches_creds(&env) ? ""
+		 : o.guest_permissions	     ? ", permissions checked by the guest"
+					     : ", permissions checked by the host",
 		 env.allow_devices ? ", device nodes allowed" : "", env.readonly ? ", read-only" : "");
 	err = helper_serve(&env, o.threads);
 	hnode_put(env.root);	/* and the root object with it */

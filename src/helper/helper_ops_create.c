@@ -122,6 +122,11 @@ int helper_do_mknod(struct helper_ctx *c)
 	case S_IFBLK:
 		if (!c->env->allow_devices && !mx_on())
 			return EPERM;
+		/* Only a request of host uid 0, under either --permissions:
+		 * with guest permissions CAP_MKNOD stays effective for every
+		 * fsuid, and the host must not rely on the guest for this. */
+		if (!mx_on() && hidmap_uid_to_host(c->req->uid, NULL) != 0)
+			return EPERM;
 		dev = makedev(a->major, a->minor);
 		break;
 	default:

@@ -124,7 +124,9 @@ fi
 
 # start NAME OPTIONS...: serve $TMP/NAME on $TMP/NAME.sock (or on
 # $LISTEN_SPEC when set), p9guard started through the command prefix
-# $START_WRAP when set; sets SOCK, LOG, SERVER_PID, HELPER_PID.
+# $START_WRAP when set; sets SOCK, LOG, SERVER_PID, HELPER_PID.  With
+# --permissions host unless PERMISSIONS_HOST is set (to the empty string):
+# the records checked are those of refusals by the host's DAC.
 start() {
 	local name=$1 i
 	shift
@@ -133,7 +135,8 @@ start() {
 	LOG=$TMP/$name.log
 	# shellcheck disable=SC2086 # $START_WRAP: a command prefix, split on purpose
 	P9GUARD_HELPER=$HELPER ${START_WRAP:-} "$FRONTEND" --export "$TMP/$name" \
-		--listen "${LISTEN_SPEC:-unix:$SOCK}" --user nobody --socket-mode 0666 "$@" \
+		--listen "${LISTEN_SPEC:-unix:$SOCK}" --user nobody --socket-mode 0666 \
+		${PERMISSIONS_HOST---permissions host} "$@" \
 		>"$LOG" 2>&1 &
 	SERVER_PID=$!
 	i=0
@@ -599,7 +602,8 @@ check "id maps: the mkdir record shows host uid 100000, guest_uid 0, EACCES" \
 	--uid-map 0:100000:10 --gid-map 0:200000:10
 check "readonly: the mkdir record shows uid 0 and EROFS" \
 	model_record readonly '{"uid": 0, "result": "EROFS"}' --readonly
-check "model none as daemon: the mkdir record shows the helper's uid 1, guest_uid 0" \
+# (--permissions is for passthrough only: none gets no such option.)
+PERMISSIONS_HOST= check "model none as daemon: the mkdir record shows the helper's uid 1, guest_uid 0" \
 	model_record none '{"uid": 1, "gid": 1, "guest_uid": 0, "result": "EACCES"}' \
 	--security-model none --helper-user daemon
 

@@ -19,6 +19,8 @@
  *   --model M  p9guard runs with --security-model none ("none") or also
  *              with --helper-user daemon ("none-user") (area "model"), or
  *              --security-model mapped-xattr ("mapped-xattr", area "mapped")
+ *   --permissions guest|host  what p9guard was started with (area
+ *              "permissions"; run.sh starts every other run with host)
  *   --import-tool PATH  p9guard-import-mapped-file (area "mapped")
  *   --multidevs M  p9guard runs with --multidevs forbid or warn (area
  *              "multidev" checks that instead of the remap)
@@ -284,6 +286,7 @@ static void usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s --socket SOCK --export DIR --server p9guard|diod [--aname NAME]\n"
 		"          [--pid PID] [--devices] [--trusted] [--readonly] [--idmap M]\n"
+		"          [--permissions guest|host]\n"
 		"          [--model M] [--multidevs M] [--import-tool PATH]\n"
 		"          [--only AREA,...]\n",
 		argv0);
@@ -306,6 +309,7 @@ static void parse_args(int argc, char **argv)
 		{ "multidevs", required_argument, NULL, 'M' },
 		{ "import-tool", required_argument, NULL, 'I' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "permissions", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *server = NULL;
@@ -350,6 +354,11 @@ static void parse_args(int argc, char **argv)
 				usage(argv[0]);
 			break;
 		case 'o': pt.only = optarg; break;
+		case 'P':
+			if (strcmp(optarg, "guest") && strcmp(optarg, "host"))
+				usage(argv[0]);
+			pt.guest_perms = !strcmp(optarg, "guest");
+			break;
 		case 'p':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
@@ -412,6 +421,7 @@ static const struct area {
 	{ "idmap", test_idmap },
 	{ "model", test_model_none },
 	{ "mapped", test_model_mapped },
+	{ "permissions", test_permissions },
 	{ "flush", test_flush },
 	{ "inflight", test_many_inflight },
 	{ "garbage", test_garbage },
@@ -424,7 +434,7 @@ static const struct area {
  */
 static bool needs_own_server(const char *name)
 {
-	static const char *const own[] = {"readonly", "idmap", "model", "mapped"};
+	static const char *const own[] = {"readonly", "idmap", "model", "mapped", "permissions"};
 
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
 		if (strcmp(name, own[i]) == 0)

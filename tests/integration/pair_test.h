@@ -40,6 +40,8 @@ struct pt_opts {
 				 * 3 mapped-xattr */
 	int multidevs;		/* --multidevs: 0 remap (default), 1 forbid, 2 warn */
 	const char *import_tool; /* p9guard-import-mapped-file, for area "mapped" */
+	bool guest_perms;	/* p9guard: --permissions guest (run.sh passes host
+				 * to every other run) */
 	const char *only;	/* comma-separated areas to run, or NULL: all */
 };
 
@@ -122,5 +124,6 @@ void test_readonly(void);		/* pair_test_models.c */
 void test_idmap(void);
 void test_model_none(void);
 void test_model_mapped(void);
+void test_permissions(void);		/* pair_test_perms.c */
 
 #endif

@@ -178,6 +178,14 @@ start_server() {
 		# must know about them.
 		args+=("${MODEL_ARGS[@]}")
 		test_args+=("${MODEL_TEST_ARGS[@]}")
+		# The checks assert host DAC (a uid 1000 refused what its host
+		# account may not do): every run is --permissions host unless it
+		# says otherwise (runs 15-19 are about that option).
+		if [[ " ${MODEL_ARGS[*]} " != *" --permissions "* ]] &&
+			[[ " ${MODEL_ARGS[*]} " != *" --security-model "* ]] &&
+			has_option --permissions; then
+			args+=(--permissions host)
+		fi
 		echo "# p9guard ${args[*]} ($(stat -f -c %T "$EXPORT"))"
 		P9GUARD_HELPER=$HELPER "$FRONTEND" "${args[@]}" >"$LOG" 2>&1 &
 		SERVER_PID=$!
@@ -478,11 +486,31 @@ if [ "$SERVER" = p9guard ]; then
 	done
 fi
 
+# ---- 15-19: --permissions (pair_test_perms.c): guest (the default) and
+# host; guest with --readonly, with --allow-devices and with id maps ----
+if [ "$SERVER" = p9guard ]; then
+	MODEL_ARGS=(--permissions guest)
+	MODEL_TEST_ARGS=(--permissions guest)
+	model_run export-perm-guest caps,permissions "with --permissions guest" || true
+	MODEL_ARGS=(--permissions host)
+	MODEL_TEST_ARGS=(--permissions host)
+	model_run export-perm-host permissions "with --permissions host" || true
+	MODEL_ARGS=(--permissions guest --readonly)
+	MODEL_TEST_ARGS=(--permissions guest --readonly)
+	model_run export-perm-ro readonly,permissions "with --permissions guest --readonly" || true
+	MODEL_ARGS=(--permissions guest --allow-devices)
+	MODEL_TEST_ARGS=(--permissions guest --devices)
+	model_run export-perm-dev permissions "with --permissions guest --allow-devices" || true
+	MODEL_ARGS=(--permissions guest --uid-map 0:100000:2000 --gid-map 0:200000:5000)
+	MODEL_TEST_ARGS=(--permissions guest --idmap shifted)
+	model_run export-perm-idmap permissions "with --permissions guest and id maps" || true
+fi
+
 # Nothing was made beside the exports.
 extra=
 for f in "$TMP"/* "$TMP"/.[!.]*; do
 	[ -e "$f" ] || [ -L "$f" ] || continue
-	[[ ${f##*/} =~ ^export(-nodev|-lsan|-ro|-idmap-shifted|-idmap-rootkept|-model-none|-model-none-user|-mapped|-multidevs-forbid|-multidevs-warn)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
+	[[ ${f##*/} =~ ^export(-nodev|-lsan|-ro|-idmap-shifted|-idmap-rootkept|-model-none|-model-none-user|-mapped|-multidevs-forbid|-multidevs-warn|-perm-guest|-perm-host|-perm-ro|-perm-dev|-perm-idmap)?(\.sock|\.log)?$ ]] || extra+="${f##*/} "
 done
 if [ -z "$extra" ]; then
 	ok "nothing appeared beside the exports in $TMP"

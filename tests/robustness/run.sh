@@ -91,9 +91,11 @@ snap() { (cd "$1" && find . -printf '%p %y %m %s %U %G %T@ %C@\n' | sort); }
 snap "$sentinel" >"$work/sentinel.before"
 
 # Short limits, so the cases can see them act (defaults: 64 and 30 s).
+# --permissions host: the cases check that the host refuses what a uid's
+# host account may not do (a raw 9P client runs no permission checks).
 export P9G_MAX_CONNS=64 P9G_FRAME_TIMEOUT=3
 P9GUARD_HELPER=$B/p9guard-helper "$B/p9guard" --export "$export_dir" \
-	--listen "unix:$work/sock" --user nobody --socket-mode 0666 \
+	--listen "unix:$work/sock" --user nobody --socket-mode 0666 --permissions host \
 	--max-connections "$P9G_MAX_CONNS" --frame-timeout "$P9G_FRAME_TIMEOUT" \
 	--pidfile "$work/pid" --log-level warning >"$work/daemon.log" 2>&1 &
 launcher=$!

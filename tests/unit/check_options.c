@@ -363,6 +363,16 @@ START_TEST(test_id_maps)
 	ck_fails_with(parse(BASE, "--gid-map", "0:1:1", "--unmapped-gid", "x"),
 		      "--unmapped-gid 'x'");
 	ck_fails_with(parse(BASE, "--uid-map"), "--uid-map: needs a value");
+	/* --permissions: guest by default, host on request, passthrough only. */
+	ck_assert_int_eq(parse(BASE), OPT_RUN);
+	ck_assert_str_eq(opts.permissions, "guest");
+	ck_assert_int_eq(parse(BASE, "--permissions", "host"), OPT_RUN);
+	ck_assert_str_eq(opts.permissions, "host");
+	ck_fails_with(parse(BASE, "--permissions", "client"),
+		      "--permissions 'client': expected guest or host");
+	ck_fails_with(parse(BASE, "--permissions", "guest", "--security-model", "none"),
+		      "only passthrough runs requests as the client's ids");
+	ck_assert(strstr(options_help_text, "--permissions WHO") != NULL);
 	/* One map alone would let the other kind of id through unmapped. */
 	ck_fails_with(parse(BASE, "--uid-map", "0:100000:65536"), "--uid-map needs --gid-map too");
 	ck_fails_with(parse(BASE, "--gid-map", "0:100000:65536"), "--gid-map needs --uid-map too");
