@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -157,6 +158,32 @@ static void launcher_open_audit(const struct fe_options *o, struct launch *l)
 		die("--audit file:%s: not a regular file", o->audit_file);
 }
 
+/*
+ * In passthrough without id maps a client attaching as uid 0 acts as host
+ * root inside the export: it can make set-user-ID-root files (and, with
+ * --allow-devices, device nodes) that mean root's power on the host to
+ * whoever runs or opens them there.  Say so when the export's file system
+ * is not mounted nosuid (nodev).  SECURITY.md.
+ */
+static void warn_mount_flags(const struct fe_options *o, const struct launch *l)
+{
+	struct statvfs sv;
+
+	if (strcmp(o->security_model, "passthrough") != 0 || o->readonly ||
+	    idmap_active(&o->uid_map) || fstatvfs(l->root_fd, &sv) < 0)
+		return;
+	if (!(sv.f_flag & ST_NOSUID))
+		log_warn("the export %s is on a file system mounted without nosuid: a guest "
+			 "attaching as uid 0 can make set-user-ID-root files there that run as "
+			 "root on the host; mount it nosuid (see SECURITY.md), or use --uid-map",
+			 l->export_real);
+	if (o->allow_devices && !(sv.f_flag & ST_NODEV))
+		log_warn("the export %s is on a file system mounted without nodev, and "
+			 "--allow-devices lets guest root make device nodes there that open "
+			 "host devices; mount it nodev (see SECURITY.md)",
+			 l->export_real);
+}
+
 void launcher_prepare(const struct fe_options *o, struct launch *l)
 {
 	char err[256];
@@ -208,6 +235,7 @@ void launcher_prepare(const struct fe_options *o, struct launch *l)
 	l->helper_sock = -1;
 	l->helper_pid = -1;
 	launcher_open_audit(o, l);
+	warn_mount_flags(o, l);
 }
 
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,8 +8,10 @@
 #                                  (comma-separated gids), unless one exists
 #   acct_system_user NAME          a system user and its own group, unless
 #                                  NAME exists
-#   acct_cleanup                   remove exactly what the calls above made,
-#                                  newest first; call it from the EXIT trap
+#   acct_cleanup [N]               remove exactly what the calls above made,
+#                                  newest first, down to the first N of them
+#                                  (default 0: all); call it from the EXIT trap
+#   acct_count                     how many the calls above have made
 # An account that already existed is used as it is and never removed.
 # Needs root and Debian's passwd package (useradd, groupadd, userdel).
 
@@ -48,9 +50,11 @@ acct_system_user() {
 		--shell /usr/sbin/nologin --user-group "$name" && acct_made+=("user $name")
 }
 
+acct_count() { echo "${#acct_made[@]}"; }
+
 acct_cleanup() {
-	local i kind name
-	for ((i = ${#acct_made[@]} - 1; i >= 0; i--)); do
+	local keep=${1:-0} i kind name
+	for ((i = ${#acct_made[@]} - 1; i >= keep; i--)); do
 		kind=${acct_made[i]%% *} name=${acct_made[i]#* }
 		if [ "$kind" = user ]; then
 			# userdel also removes the user's own group if it made one
@@ -60,5 +64,5 @@ acct_cleanup() {
 				echo "accounts.sh: groupdel $name failed" >&2
 		fi
 	done
-	acct_made=()
+	acct_made=("${acct_made[@]:0:keep}")
 }

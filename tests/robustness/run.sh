@@ -31,7 +31,9 @@ done
 work=$(mktemp -d /tmp/p9g-robust.XXXXXX)
 chmod 0755 "$work"
 pid=
+mounted=
 cleanup() {
+	[ -z "$mounted" ] || umount "$mounted" || umount -l "$mounted" || true
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null || true
 		for _ in $(seq 1 50); do
@@ -248,6 +250,35 @@ else
 fi
 kill -TERM "$hu_pid" 2>/dev/null || true
 wait "$hu_pid" 2>/dev/null || true
+
+# ---- 7. the start-up warning about an export mounted without nosuid/nodev
+# (passthrough without id maps: guest root acts as host root inside it) ----
+mnt_warns() {	# mnt_warns MOUNT-OPTIONS P9GUARD-OPTIONS...: the log of a short run
+	local opts=$1
+	shift
+	mkdir -p "$work/mnt"
+	mount -t tmpfs -o "size=1m,$opts" p9g-robust "$work/mnt" || return 1
+	mounted=$work/mnt
+	P9GUARD_HELPER=$B/p9guard-helper timeout -s TERM 2 "$B/p9guard" --export "$work/mnt" \
+		--listen "unix:$work/mnt.sock" --user nobody "$@" >"$work/mnt.log" 2>&1 || true
+	umount "$work/mnt" && mounted=
+	rm -f "$work/mnt.sock"
+}
+check_warn() {	# check_warn WHAT WANT(yes|no) PATTERN
+	if grep -q -- "$3" "$work/mnt.log"; then got=yes; else got=no; fi
+	if [ "$got" = "$2" ]; then
+		result OK "$1"
+	else
+		result FAIL "mount-warning" "$1: $(head -c 300 "$work/mnt.log")"
+	fi
+}
+mnt_warns rw --allow-devices
+check_warn "an export without nosuid is warned about" yes "mounted without nosuid"
+check_warn "an export without nodev is warned about with --allow-devices" yes "mounted without nodev"
+mnt_warns nosuid,nodev --allow-devices
+check_warn "no warning for an export mounted nosuid,nodev" no "mounted without"
+mnt_warns rw --uid-map 0:100000:65536 --gid-map 0:100000:65536
+check_warn "no nosuid warning with id maps (guest root is not host root)" no "mounted without"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -31,6 +31,11 @@
 # model's documented behaviour, man 8 p9guard), and check-host.sh
 # --mapped-xattr compares the guest's view with the user.virtfs.* xattrs
 # and the host files with the helper's owner and those modes.
+# perms=guest|host: p9guard's --permissions (default: p9guard's default,
+# guest); the matrix runs host once, small (msize=262144,cache=none,
+# bigdir=100,perms=host), with host accounts matching the guest's made for
+# it; the guest suite (P9G_PERMISSIONS) expects the guest-only group GQ to
+# be refused there (root/guest_only_group).
 # Not in the matrix, by cost: cache=loose with 10 000 entries (the client
 # holds ~20 000 fids; it passes, but its creates alone took 250 s of TCG on
 # a loaded 2-core host). Run it with
@@ -83,7 +88,8 @@ default_configs="$default_configs msize=1048576,cache=loose,bigdir=1000"
 default_configs="$default_configs msize=8192,cache=loose,bigdir=1000"
 # diod has no mapped-xattr model: its default matrix is the first four.
 [ "$server" = p9guard ] \
-    && default_configs="$default_configs msize=1048576,cache=none,bigdir=1000,model=mapped-xattr"
+    && default_configs="$default_configs msize=1048576,cache=none,bigdir=1000,model=mapped-xattr" \
+    && default_configs="$default_configs msize=262144,cache=none,bigdir=100,perms=host"
 read -r -a configs <<< "${P9G_VM_CONFIGS:-$default_configs}"
 [ "${#configs[@]}" -gt 0 ] || die "P9G_VM_CONFIGS is empty"
 [ -n "$only" ] && configs=("${configs[0]}")
@@ -93,25 +99,30 @@ for c in "${configs[@]}"; do    # check them all before the first boot
         msize=[0-9]*|bigdir=[0-9]*) ;;
         cache=[a-z]*) ;;
         model=passthrough) ;;
+        perms=guest|perms=host)
+            [ "$server" = p9guard ] || die "configuration '$c': $server has no --permissions" ;;
         model=mapped-xattr)
             [ "$server" = p9guard ] || die "configuration '$c': $server has no $kv" ;;
-        *) die "configuration '$c': '$kv' is not msize=N, cache=MODE, bigdir=N or model=passthrough|mapped-xattr" ;;
+        *) die "configuration '$c': '$kv' is not msize=N, cache=MODE, bigdir=N, model=passthrough|mapped-xattr or perms=guest|host" ;;
         esac
     done
 done
 
 "$here/fetch.sh"
 
-# Host accounts this stage makes (and cleanup() removes): the QEMU user and
-# the test identities of the guest suite (guest/fstest.h), uids 4711-4713
-# with their own groups and the supplementary group 4720 of uid 4711.
-# diod resolves every attaching uid in the host's user database, and
-# p9guard's helper, under --permissions host, takes a uid's groups from it.
+# Host accounts this stage makes (and removes): the QEMU user for the whole
+# stage, and for a configuration that needs them the test identities of the
+# guest suite (guest/fstest.h), uids 4711-4713 with their own groups and the
+# supplementary group 4720 of uid 4711, removed after it.  diod resolves
+# every attaching uid in the host's user database, and p9guard's helper
+# under --permissions host takes a uid's groups from it ("exports shared
+# with host users whose accounts match the guest's"); p9guard's default,
+# --permissions guest, runs on a host that knows none of them.  Group 4731
+# (GQ) never gets a host account: it is the guest-only group.
 # shellcheck source=../lib/accounts.sh
 . "$here/../lib/accounts.sh"
 ensure_test_accounts() {
-    acct_system_user "$quser" &&
-        acct_group 4720 p9g-gs &&
+    acct_group 4720 p9g-gs &&
         acct_user 4711 p9g-u4711 4720 &&
         acct_user 4712 p9g-u4712 &&
         acct_user 4713 p9g-u4713
@@ -156,7 +167,7 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
-ensure_test_accounts || die "cannot create the host test accounts"
+acct_system_user "$quser" || die "cannot create the user $quser"
 trap 'exit 130' INT TERM
 
 wait_for_socket() {
@@ -245,13 +256,14 @@ fi
 total_pass=0 total_fail=0 total_skip=0 total_xf=0
 summary=()
 run_config() {
-    local n=$1 cfg=$2 msize=262144 cache=none bigdir=10000 model=passthrough kv t0 guest_ok=1
+    local n=$1 cfg=$2 msize=262144 cache=none bigdir=10000 model=passthrough perms= kv t0 guest_ok=1
     for kv in ${cfg//,/ }; do
         case $kv in
         msize=*)  msize=${kv#msize=} ;;
         cache=*)  cache=${kv#cache=} ;;
         bigdir=*) bigdir=${kv#bigdir=} ;;
         model=*)  model=${kv#model=} ;;
+        perms=*)  perms=${kv#perms=} ;;
         esac
     done
     bigdir=${P9G_VM_BIGDIR:-$bigdir}
@@ -264,6 +276,15 @@ run_config() {
         server_model_args=(--security-model mapped-xattr --fmode 0640 --dmode 0750)
         # The helper runs as root (this script's ids): host files are its.
         check_args=(--mapped-xattr 0640 0750 "$(id -u):$(id -g)")
+    fi
+    if [ -n "$perms" ]; then
+        name="$name,perms=$perms"
+        server_model_args+=(--permissions "$perms")
+    fi
+    local accounts_before
+    accounts_before=$(acct_count)
+    if [ "$server" = diod ] || [ "$perms" = host ]; then
+        ensure_test_accounts || die "cannot create the host test accounts"
     fi
     local dir=$work/c$n
     export_dir=$dir/export sock=$dir/9p.sock server_log=$dir/server.log
@@ -289,7 +310,7 @@ run_config() {
     local left=$((budget - ($(date +%s) - start_all)))
     local tmo=${P9G_VM_TIMEOUT:-600}
     [ "$left" -lt "$tmo" ] && tmo=$left
-    P9G_VM_TIMEOUT=$tmo P9G_VM_BIGDIR=$bigdir P9G_VM_MODEL=$model \
+    P9G_VM_TIMEOUT=$tmo P9G_VM_BIGDIR=$bigdir P9G_VM_MODEL=$model P9G_VM_PERMS=$perms \
         "$here/run-guest.sh" "$sock" "$dir" "$mopts" "$only" || guest_ok=
 
     local results=$dir/results.txt
@@ -304,6 +325,7 @@ run_config() {
         guest_ok=
     fi
     stop_server
+    acct_cleanup "$accounts_before"
     # What the server warned about (a limit reached, a descriptor shortage).
     grep -iE 'warn' "$server_log" | head -n 5 | sed "s/^/run: $server: /" >&2 || true
 

@@ -26,6 +26,7 @@
 #define GC 4713u
 #define GS 4720u	/* shared group: A is a member, B and C are not */
 #define GX 4730u	/* a group nobody is a member of */
+#define GQ 4731u	/* a group only the guest knows: B is in it (here) */
 
 #define SKIP 77
 

@@ -852,6 +852,71 @@ static int st_A2(void *arg)
 	return 0;
 }
 
+/* --permissions host (kernel command line p9g.perms=host, exported by
+ * init.sh as P9G_PERMISSIONS): the host kernel checks accesses too, with
+ * the host's groups.  The default, guest, leaves them to this kernel. */
+static int host_perms(void)
+{
+	const char *p = getenv("P9G_PERMISSIONS");
+
+	return p && strcmp(p, "host") == 0;
+}
+
+/* B with the guest-only group GQ (no host account is in it). */
+static int gq_as_B(int (*fn)(void *), void *arg)
+{
+	static const gid_t g[] = { GB, GQ };
+
+	return as_user(UB, GB, g, 2, fn, arg);
+}
+
+static int gq_read_write(void *arg)
+{
+	const char *d = arg, *f = P(d, "gq/f"), *mine = P(d, "open/mine");
+	char buf[8];
+	int fd;
+
+	if (host_perms()) {
+		/* The host's database does not put B in GQ: refused. */
+		TE(open(f, O_RDONLY), EACCES);
+		TE(open(P(d, "gq/new"), O_CREAT | O_EXCL | O_WRONLY, 0640), EACCES);
+		TS(put_file(mine, 0644, "m"));
+		TE(chown(mine, (uid_t)-1, GQ), EPERM);
+		EXPECT(mine, 'f', 0644, UB, GB);
+		return 0;
+	}
+	TS(fd = open(f, O_RDONLY));
+	TEQ(read(fd, buf, sizeof(buf)), 3);
+	TS(close(fd));
+	TS(put_file(P(d, "gq/new"), 0640, "n"));
+	EXPECT(P(d, "gq/new"), 'f', 0640, UB, GB);
+	TS(put_file(mine, 0644, "m"));
+	TS(chown(mine, (uid_t)-1, GQ));
+	EXPECT(mine, 'f', 0644, UB, GQ);
+	return 0;
+}
+
+/*
+ * A group that exists only in the guest grants access, as on a local disk:
+ * GQ's 0770 directory and 0640 file let B (a member here, unknown to the
+ * host) read, create and chgrp.  Under --permissions host the host's
+ * database decides and refuses (the difference the option makes).
+ */
+static int t_guest_only_group(const char *d)
+{
+	TS(mkdir(P(d, "gq"), 0770));
+	TS(chown(P(d, "gq"), 0, GQ));
+	TS(chmod(P(d, "gq"), 0770));
+	TS(put_file(P(d, "gq/f"), 0640, "gq\n"));
+	TS(chown(P(d, "gq/f"), 0, GQ));
+	TS(mkdir(P(d, "open"), 0777));
+	TS(chmod(P(d, "open"), 0777));
+	TR(gq_as_B(gq_read_write, (void *)d));
+	EXPECT(P(d, "gq"), 'd', 0770, 0, GQ);
+	EXPECT(P(d, "gq/f"), 'f', 0640, 0, GQ);
+	return 0;
+}
+
 static int t_sticky_dir(const char *d)
 {
 	const char *st = P(d, "st");
@@ -1915,6 +1980,7 @@ const struct test root_tests[] = {
 	{ "chmod_chown", t_chmod_chown, 0 },
 	{ "setgid_dir", t_setgid_dir, 0 },
 	{ "sticky_dir", t_sticky_dir, 0 },
+	{ "guest_only_group", t_guest_only_group, 0 },
 	{ "utimensat", t_utimensat, 0 },
 	{ "xattr_user", t_xattr_user, 0 },
 	{ "posix_acl", t_posix_acl, 0 },
