@@ -39,6 +39,11 @@ int sandbox_caps_helper(const struct sandbox_opts *o, char *desc, size_t len);
 int sandbox_landlock_apply(enum sandbox_role role, const struct sandbox_opts *o, char *desc,
 			   size_t len);
 
+/* The syscalls a role's filter allows, by name, sorted, space-separated
+ * (what tests/unit/check_seccomp_list.c holds the tree to); 0, or -1 when
+ * out is too small.  Argument conditions are not shown. */
+int sandbox_seccomp_list(enum sandbox_role role, const struct sandbox_opts *o, char *out,
+			 size_t len);
 /* sandbox_seccomp.c (must come last: it forbids what the others use) */
 int sandbox_seccomp_apply(enum sandbox_role role, const struct sandbox_opts *o, char *desc,
 			  size_t len);

@@ -214,7 +214,6 @@ static const struct sc_rule helper_rules[] = {
 	ALLOW(capset),
 	ALLOW(fchmod),
 	ALLOW_IF(fchmodat, ARG_DIRFD(0)),
-	ALLOW(fchown),
 	ALLOW_IF(fchownat, ARG_DIRFD(0)), /* also (handle, "", AT_EMPTY_PATH) */
 	/* fcntl: descriptor flags only. */
 	ALLOW_IF(fcntl, ARG32_EQ(1, F_DUPFD_CLOEXEC)),
@@ -222,25 +221,16 @@ static const struct sc_rule helper_rules[] = {
 	ALLOW_IF(fcntl, ARG32_EQ(1, F_GETFL)),
 	ALLOW_IF(fcntl, ARG32_EQ(1, F_SETFD)),
 	ALLOW_IF(fcntl, ARG32_EQ(1, F_SETFL)),
-	ALLOW(fdatasync),
-	ALLOW(fgetxattr),
-	ALLOW(flistxattr),
-	ALLOW(fremovexattr),
-	ALLOW(fsetxattr),
 	ALLOW(fstat),
 	ALLOW(fstatfs),			/* Tstatfs (works on O_PATH) */
-	ALLOW(fsync),
 	ALLOW(ftruncate),		/* Tsetattr(size), on a reopened descriptor */
 	/* Path-based xattr calls, for "/proc/self/fd/N" of O_PATH handles
-	 * (symlinks and special files cannot be opened for f*xattr). */
+	 * (symlinks and special files cannot be opened for f*xattr, and the
+	 * l* forms would act on the magic link): no f* or l* form. */
 	ALLOW(getxattr),
-	ALLOW(lgetxattr),
 	ALLOW_IF(linkat, ARG_DIRFD(0), ARG_DIRFD(2)),
 	ALLOW(listxattr),
-	ALLOW(llistxattr),
-	ALLOW(lremovexattr),
 	ALLOW(lseek),
-	ALLOW(lsetxattr),
 	ALLOW_IF(mkdirat, ARG_DIRFD(0)),
 	/* mknodat: see helper_mknod_rules() */
 	ALLOW_IF(newfstatat, ARG_DIRFD(0)), /* also glibc's fstat() */
@@ -257,15 +247,13 @@ static const struct sc_rule helper_rules[] = {
 	ALLOW_IF(readlinkat, ARG_DIRFD(0)),
 	ALLOW(recvmsg),			/* requests (the helper never accepts fds) */
 	ALLOW(removexattr),
-	/* glibc's renameat2() with flags 0 is the renameat syscall */
+	/* the helper calls renameat() (glibc: the renameat syscall) */
 	ALLOW_IF(renameat, ARG_DIRFD(0), ARG_DIRFD(2)),
-	ALLOW_IF(renameat2, ARG_DIRFD(0), ARG_DIRFD(2)),
 	ALLOW(sendmsg),			/* replies with SCM_RIGHTS */
 	ALLOW(setfsgid),		/* per-thread credentials of an operation */
 	ALLOW(setfsuid),
 	ALLOW(setgroups),		/* raw syscall: per thread */
 	ALLOW(setxattr),
-	ALLOW_IF(statx, ARG_DIRFD(0)),
 	ALLOW_IF(symlinkat, ARG_DIRFD(1)),
 	ALLOW_IF(unlinkat, ARG_DIRFD(0)),
 	ALLOW_IF(utimensat, ARG_DIRFD(0)),
@@ -498,4 +486,59 @@ int sandbox_seccomp_apply(enum sandbox_role role, const struct sandbox_opts *o, 
 out:
 	seccomp_release(ctx);
 	return rc;
+}
+
+static int sc_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t sc_collect(const struct sc_rule *t, size_t n, char **names, size_t used,
+			 size_t max)
+{
+	for (size_t i = 0; i < n && used < max; i++) {
+		char *name;
+
+		if (t[i].nr < 0)
+			continue;
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, t[i].nr);
+		if (name)
+			names[used++] = name;
+	}
+	return used;
+}
+
+int sandbox_seccomp_list(enum sandbox_role role, const struct sandbox_opts *o, char *out,
+			 size_t len)
+{
+	char *names[256];
+	size_t n = 0, pos = 0;
+	const struct sc_rule extra[] = { ALLOW(mknodat), ALLOW(tgkill), ALLOW(sendto) };
+
+	n = sc_collect(runtime_rules, sizeof(runtime_rules) / sizeof(runtime_rules[0]), names, n,
+		       256);
+	if (role == SANDBOX_ROLE_FRONTEND)
+		n = sc_collect(frontend_rules, sizeof(frontend_rules) / sizeof(frontend_rules[0]),
+			       names, n, 256);
+	else
+		n = sc_collect(helper_rules, sizeof(helper_rules) / sizeof(helper_rules[0]), names,
+			       n, 256);
+	/* Added at run time: mknodat (helper), tgkill, sendto (helper, syslog). */
+	n = sc_collect(extra + (role == SANDBOX_ROLE_HELPER ? 0 : 1),
+		       role == SANDBOX_ROLE_HELPER ? 2 + (o->syslog ? 1 : 0) : 1, names, n, 256);
+	qsort(names, n, sizeof(names[0]), sc_name_cmp);
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w;
+
+		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
+			continue;
+		w = snprintf(out + pos, len > pos ? len - pos : 0, "%s%s", pos ? " " : "", names[i]);
+		if (w > 0)
+			pos += (size_t)w;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	return pos < len ? 0 : -1;
 }
