@@ -1220,6 +1220,18 @@ int helper_call_session_end(struct helper *h, uint32_t session)
 	return call_noresult(h, &c, NULL);
 }
 
+int helper_call_ftruncated(struct helper *h, uint32_t uid, uint32_t handle, uint64_t size,
+			   int err)
+{
+	struct hp_call c;
+
+	call_init(&c, HP_FTRUNCATED, uid, HP_GID_DEFAULT);
+	c.req.u.ftruncated.handle = handle;
+	c.req.u.ftruncated.size = size;
+	c.req.u.ftruncated.error = (uint32_t)err;
+	return call_noresult(h, &c, NULL);
+}
+
 int helper_call_refused(struct helper *h, uint32_t session, uint32_t uid, uint32_t handle,
 			uint8_t p9type, int err, struct p9_str name)
 {

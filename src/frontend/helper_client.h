@@ -115,6 +115,13 @@ int helper_call_xattrremove(struct helper *h, uint32_t uid, uint32_t handle, str
 int helper_call_session_start(struct helper *h, uint32_t session, const char *peer);
 int helper_call_session_end(struct helper *h, uint32_t session);
 /*
+ * Report a truncate run here on an open fid's descriptor (p9_attr.c), with
+ * its result (0 or a positive errno), for the audit trail; waits for the
+ * helper's empty reply, so the record is written before the client's.
+ */
+int helper_call_ftruncated(struct helper *h, uint32_t uid, uint32_t handle, uint64_t size,
+			   int err);
+/*
  * Report a request refused for its name (p9_names.c) for the audit trail:
  * err is the positive errno the client is answered with; the name's first
  * HP_MAX_REFUSED_NAME bytes travel.  Waits for the helper's empty reply, so

@@ -183,8 +183,13 @@ void p9_setattr(struct p9_req *req)
 	if (kind != FID_FILE) {
 		rc = -EBADF;
 	} else if (setattr_is_ftruncate(t, fd, open_flags)) {
-		if (ftruncate(fd, (off_t)t->size) < 0)
-			rc = -errno;
+		int err = ftruncate(fd, (off_t)t->size) < 0 ? errno : 0;
+
+		/* Done here, on the fid's descriptor; the helper records it
+		 * like any other truncate (issue 22: it was missing). */
+		rc = helper_call_ftruncated(req_helper(req), f->uid, f->handle, t->size, err);
+		if (err)
+			rc = -err;
 	} else {
 		struct hp_setattr sa = {
 		    .handle = f->handle,

@@ -320,6 +320,7 @@ int helper_do_xattrremove(struct helper_ctx *c);
 int helper_do_session_start(struct helper_ctx *c);
 int helper_do_session_end(struct helper_ctx *c);
 int helper_do_refused(struct helper_ctx *c);
+int helper_do_ftruncated(struct helper_ctx *c);
 
 /* helper_ops_open.c: P9_DOTL_* -> host open flags; EINVAL on a bad access mode. */
 int open_flags_from_dotl(uint32_t dotl, bool create, int *flags);

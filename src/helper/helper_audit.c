@@ -244,6 +244,7 @@ static void audit_paths(const struct helper_ctx *c, struct audit_pre *p)
 		}
 		break;
 	}
+	case HP_FTRUNCATED:
 	case HP_REFUSED:	/* the fid's object: the directory, mostly */
 		if (c->h[0])
 			node_path(c->h[0], p->path[0], sizeof(p->path[0]));
@@ -746,6 +747,33 @@ static void audit_refused(const struct helper_ctx *c, struct jbuf *j, const stru
 		jb_cstr(j, "note", "unknown handle");
 }
 
+/*
+ * A truncate the frontend ran on the descriptor of an open fid: the same
+ * record as a truncate by the helper ("op":"truncate"), the result the one
+ * the frontend reports, and "reported_by":"frontend".
+ */
+static void audit_ftruncated(const struct helper_ctx *c, struct jbuf *j,
+			     const struct audit_pre *p)
+{
+	const struct hp_req *r = c->req;
+	const struct hp_ftruncated *a = &r->u.ftruncated;
+	char ebuf[16];
+	uint32_t uid, gid;
+
+	jb_u64(j, "session", r->session);
+	jb_cstr(j, "op", "truncate");
+	if (p->path[0][0])
+		jb_cstr(j, "path", p->path[0]);
+	request_ids(r, &uid, &gid);
+	jb_u64(j, "uid", uid);
+	if (hidmap_active())
+		jb_u64(j, "guest_uid", r->uid);
+	jb_u64(j, "size", a->size);
+	jb_cstr(j, "via", "open-fid");
+	jb_cstr(j, "result", errno_name(c->rep->error ? (uint32_t)c->rep->error : a->error, ebuf));
+	jb_cstr(j, "reported_by", "frontend");
+}
+
 void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned int flags,
 		     struct audit_pre *p)
 {
@@ -781,8 +809,11 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		emit(&j);
 		return;
 	}
-	if (r->op == HP_REFUSED) {
-		audit_refused(c, &j, p);
+	if (r->op == HP_REFUSED || r->op == HP_FTRUNCATED) {
+		if (r->op == HP_REFUSED)
+			audit_refused(c, &j, p);
+		else
+			audit_ftruncated(c, &j, p);
 		jb_end(&j);
 		emit(&j);
 		return;

@@ -81,6 +81,8 @@ static const struct helper_op helper_ops[HP_OP_MAX] = {
 	OP(HP_SESSION_END, session_end, HOP_NOCREDS, 0, 0, 0),
 	/* A refusal the frontend reports: nothing runs, the record is the point. */
 	OP(HP_REFUSED, refused, HOP_NOCREDS | HOP_NOHANDLE_OK, H(refused.handle), 0, 0),
+	/* A truncate the frontend ran on an open fid: recorded as a change. */
+	OP(HP_FTRUNCATED, ftruncated, HOP_NOCREDS | HOP_MODIFIES, H(ftruncated.handle), 0, 0),
 };
 
 void helper_ops_selfcheck(void)

@@ -2,6 +2,9 @@
  * refused one of its requests (all frontend-reported). */
 #include "config.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include "common/log.h"
 #include "helper/helper.h"
 
@@ -27,6 +30,13 @@ int helper_do_session_end(struct helper_ctx *c)
 {
 	log_info("session %u end", c->req->u.session_end.session);
 	return 0;
+}
+
+int helper_do_ftruncated(struct helper_ctx *c)
+{
+	/* Done by the frontend on its descriptor (p9_attr.c); the record is
+	 * the point.  Only a regular file can have been truncated. */
+	return S_ISREG(c->h[0]->self->type) ? 0 : EBADF;
 }
 
 int helper_do_refused(struct helper_ctx *c)

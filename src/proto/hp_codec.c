@@ -49,6 +49,8 @@
  *                                                          (empty)
  *             (name: raw bytes, any value; len == min(namelen, 255);
  *             p9type one of the name-carrying T-messages; errno 1..4095)
+ *   FTRUNCATED handle[4] size[8] errno[4]                  (empty)
+ *             (size <= INT64_MAX; errno 0..4095, 0 for success)
  *
  * `has` is 0 when the request asked only for the length (size 0), 1 when the
  * data follows; any other value is malformed.
@@ -87,6 +89,7 @@ static const char *const hp_op_names[HP_OP_MAX] = {
 	[HP_SESSION_START] = "session_start",
 	[HP_SESSION_END] = "session_end",
 	[HP_REFUSED] = "refused",
+	[HP_FTRUNCATED] = "ftruncated",
 };
 
 const char *hp_op_name(uint16_t op)
@@ -444,6 +447,13 @@ static void req_body(struct hp_cur *c, struct hp_req *r)
 	case HP_REFUSED:
 		c_refused(c, &r->u.refused);
 		break;
+	case HP_FTRUNCATED:
+		c_u32(c, &r->u.ftruncated.handle);
+		c_u64(c, &r->u.ftruncated.size);
+		if (!c->err && r->u.ftruncated.size > INT64_MAX)
+			cur_fail(c, HP_E_COUNT);
+		c_u32_max(c, &r->u.ftruncated.error, 4095);
+		break;
 	default:
 		cur_fail(c, HP_E_OP);
 		break;
@@ -569,6 +579,7 @@ static void rep_body(struct hp_cur *c, struct hp_rep *r)
 	case HP_SESSION_START:
 	case HP_SESSION_END:
 	case HP_REFUSED:
+	case HP_FTRUNCATED:
 		break;
 	default:	/* includes HP_RELEASE, which is never answered */
 		cur_fail(c, HP_E_OP);

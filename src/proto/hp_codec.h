@@ -32,8 +32,8 @@
 #include "p9_codec.h"
 
 /* 2: session[4] in the request header; 3: WALK's reply carries the attributes;
- * 4: REFUSED */
-#define HP_VERSION	4
+ * 4: REFUSED; 5: FTRUNCATED */
+#define HP_VERSION	5
 #define HP_MAX_MSG	(72u * 1024u)	/* > XATTR_SIZE_MAX (64 KiB) + headers */
 #define HP_MAX_NAME	255
 #define HP_MAX_XATTR_NAME 255
@@ -73,7 +73,8 @@ enum hp_op {
 	HP_SESSION_START = 23,	/* audit: a client connected (frontend-reported) */
 	HP_SESSION_END = 24,
 	HP_REFUSED = 25,	/* audit: the frontend refused a 9P request's name */
-	HP_OP_MAX = 26,		/* one past the last opcode */
+	HP_FTRUNCATED = 26,	/* audit: the frontend truncated an open fid */
+	HP_OP_MAX = 27,		/* one past the last opcode */
 };
 
 /* Decoder/encoder errors (the helper treats any as a protocol violation). */
@@ -160,6 +161,18 @@ struct hp_refused {
 	const void *name;
 };
 
+/*
+ * FTRUNCATED: the frontend ran ftruncate(2) on the descriptor of an open fid
+ * (Tsetattr with only the size, on a fid open for writing: it works after
+ * unlink, and on a file whose mode changed since the open), with that
+ * result.  The helper only records it, as a change, with an empty reply.
+ */
+struct hp_ftruncated {
+	uint32_t handle;	/* the fid's handle */
+	uint64_t size;		/* the new size asked, <= INT64_MAX */
+	uint32_t error;		/* 0, or the errno ftruncate gave, 1..4095 */
+};
+
 struct hp_req {
 	uint16_t op;
 	uint32_t reqid;
@@ -187,6 +200,7 @@ struct hp_req {
 		struct hp_session_start session_start;
 		struct hp_session_end session_end;
 		struct hp_refused refused;
+		struct hp_ftruncated ftruncated;
 	} u;
 };
 

@@ -95,12 +95,14 @@ static void script(void)
 	sa = (struct p9_tsetattr){ .valid = P9_SETATTR_UID | P9_SETATTR_GID, .uid = UID_USER,
 				   .gid = UID_USER };
 	expect("chown /d/f", p9c_setattr(c, 10, &sa), 0);
-	/* On a fid that is not open: an open one is truncated by the
-	 * frontend on its descriptor, without the helper. */
+	/* On a fid that is not open (the helper truncates), then on the open
+	 * fid 10 (the frontend truncates its descriptor and reports it). */
 	walk(r0, 18, "d/f");
 	sa = (struct p9_tsetattr){ .valid = P9_SETATTR_SIZE, .size = 0 };
 	expect("truncate /d/f", p9c_setattr(c, 18, &sa), 0);
 	p9c_clunk(c, 18);
+	sa = (struct p9_tsetattr){ .valid = P9_SETATTR_SIZE, .size = 3 };
+	expect("truncate /d/f through the open fid", p9c_setattr(c, 10, &sa), 0);
 	expect("setxattr /d/f", p9c_xattr_set(c, 10, "user.audit", "v", 1, 0), 0);
 	expect("removexattr /d/f", p9c_xattr_remove(c, 10, "user.audit"), 0);
 	p9c_clunk(c, 10);

@@ -202,6 +202,8 @@ expected = [
     R(op="chmod", path="/d/f", mode="0600", result="ok", **root),
     R(op="chown", path="/d/f", new_uid=1000, new_gid=1000, result="ok", **root),
     R(op="truncate", path="/d/f", size=0, result="ok", **root),
+    R(op="truncate", path="/d/f", size=3, via="open-fid", reported_by="frontend", result="ok",
+      uid=0),
     R(op="xattrset", path="/d/f", xattr="user.audit", size=1, result="ok", **root),
     R(op="xattrremove", path="/d/f", xattr="user.audit", result="ok", **root),
     R(op="symlink", path="/d/l", target="f", result="ok", **root),
