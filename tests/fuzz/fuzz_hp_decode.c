@@ -109,6 +109,10 @@ static void check_req(const struct hp_req *r, const uint8_t *buf, size_t len)
 			abort();
 		break;
 	}
+	case HP_FTRUNCATED:
+		if (r->u.ftruncated.size > INT64_MAX || r->u.ftruncated.error > 4095)
+			abort();
+		break;
 	}
 }
 

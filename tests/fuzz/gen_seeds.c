@@ -318,6 +318,9 @@ static void gen_hp(void)
 		case HP_REFUSED:
 			q.u.refused = (struct hp_refused){1, P9_TMKDIR, 22, 3, 3, "a/b"};
 			break;
+		case HP_FTRUNCATED:
+			q.u.ftruncated = (struct hp_ftruncated){1, 4096, 0};
+			break;
 		default: /* a handle */
 			q.u.h.handle = 1;
 			break;

@@ -141,6 +141,11 @@ static struct hp_req sample_req(uint16_t op)
 		r.u.refused.len = 4;
 		r.u.refused.name = "a/\0b";
 		break;
+	case HP_FTRUNCATED:	/* a truncate the frontend reports */
+		r.u.ftruncated.handle = 3;
+		r.u.ftruncated.size = 1ULL << 40;
+		r.u.ftruncated.error = 28;
+		break;
 	}
 	return r;
 }
@@ -707,6 +712,28 @@ START_TEST(t_vector_refused)
 }
 END_TEST
 
+/* FTRUNCATED: a size past INT64_MAX, or an errno past 4095, is malformed. */
+START_TEST(t_ftruncated_bounds)
+{
+	struct hp_req r = { .op = HP_FTRUNCATED, .reqid = 9, .uid = 1000, .gid = HP_GID_DEFAULT };
+	struct hp_req d;
+	uint8_t buf[64];
+	size_t len;
+
+	r.u.ftruncated = (struct hp_ftruncated){ 7, (uint64_t)INT64_MAX, 0 };
+	ck_assert_int_eq(hp_encode_req(buf, sizeof(buf), &r, &len), HP_OK);
+	ck_assert_int_eq(hp_decode_req(buf, len, &d), HP_OK);
+	ck_assert_uint_eq(d.u.ftruncated.handle, 7);
+	ck_assert(d.u.ftruncated.size == (uint64_t)INT64_MAX);
+	r.u.ftruncated.size = (uint64_t)INT64_MAX + 1;
+	ck_assert_int_ne(hp_encode_req(buf, sizeof(buf), &r, &len), HP_OK);
+	r.u.ftruncated.size = 0;
+	r.u.ftruncated.error = 4096;
+	ck_assert_int_ne(hp_encode_req(buf, sizeof(buf), &r, &len), HP_OK);
+	ck_assert_str_eq(hp_op_name(HP_FTRUNCATED), "ftruncated");
+}
+END_TEST
+
 START_TEST(t_names_and_errors)
 {
 	ck_assert_str_eq(hp_op_name(HP_WALK), "walk");
@@ -743,6 +770,7 @@ static Suite *hp_codec_suite(void)
 	tcase_add_test(tc, t_vector_error_reply);
 	tcase_add_test(tc, t_vector_xattrset);
 	tcase_add_test(tc, t_vector_refused);
+	tcase_add_test(tc, t_ftruncated_bounds);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("malformed");
