@@ -717,7 +717,6 @@ START_TEST(t_ftruncated_bounds)
 {
 	struct hp_req r = { .op = HP_FTRUNCATED, .reqid = 9, .uid = 1000, .gid = HP_GID_DEFAULT };
 	struct hp_req d;
-	uint8_t buf[64];
 	size_t len;
 
 	r.u.ftruncated = (struct hp_ftruncated){ 7, (uint64_t)INT64_MAX, 0 };
