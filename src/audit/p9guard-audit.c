@@ -10,9 +10,10 @@
  * The records are flat objects (string, number and boolean values only),
  * so a small parser of exactly that shape does; a line that is not such an
  * object is reported on standard error and skipped.  String values are
- * decoded to bytes: \u0000-\u00ff stand for one byte (the helper writes
- * every byte of a name that is not valid UTF-8 that way), others become
- * UTF-8.
+ * decoded to bytes.  A name that is not valid UTF-8 comes with KEY_hex, its
+ * every byte in hex, which then stands for KEY's value.  (Trails of earlier
+ * versions wrote such bytes as \u0080-\u00ff, which are still read as one
+ * byte each.)
  */
 #include "config.h"
 
@@ -272,6 +273,33 @@ end:
 	return *p == '\0';
 }
 
+/* KEY_hex holds KEY's bytes (a name that is not valid UTF-8): use them. */
+static void apply_hex(struct record *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		struct field *h = &r->f[i];
+		size_t klen = strlen(h->key), n = h->len / 2;
+
+		if (!h->is_str || klen <= 4 || strcmp(h->key + klen - 4, "_hex") || h->len % 2)
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			int hi = hexval(h->val[2 * k]), lo = hexval(h->val[2 * k + 1]);
+
+			if (hi < 0 || lo < 0)
+				return;	/* not ours: leave the record as it is */
+			h->val[k] = (char)(hi << 4 | lo);
+		}
+		h->val[n] = '\0';
+		h->len = n;
+		for (int b = 0; b < r->n; b++)
+			if (r->f[b].is_str && strlen(r->f[b].key) == klen - 4 &&
+			    strncmp(r->f[b].key, h->key, klen - 4) == 0) {
+				r->f[b].val = h->val;
+				r->f[b].len = n;
+			}
+	}
+}
+
 static const struct field *get(const struct record *r, const char *key)
 {
 	for (int i = 0; i < r->n; i++)
@@ -448,6 +476,7 @@ static int scan(FILE *in, const char *name, const struct query *q)
 				name, lineno);
 			continue;
 		}
+		apply_hex(&r);
 		if (!in_time(q, &r) || !matches(q, &r))
 			continue;
 		nmatch++;

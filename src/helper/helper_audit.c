@@ -24,9 +24,12 @@
  * name given in the request (create, unlink, rename targets) is appended
  * as the client sent it, refused names ("..", ".") included.
  *
- * Bytes in names are kept: valid UTF-8 is written as is, every other byte
- * (controls, invalid UTF-8) as \u00XX, so \u0080-\u00ff in a record always
- * stand for one raw byte of the name, never for a character.
+ * Bytes in names: valid UTF-8 is written as is (controls as \u00XX, as
+ * JSON has it).  A name with bytes that are not valid UTF-8 cannot be a JSON
+ * string as it is: each such byte is written as U+FFFD, and a second field,
+ * KEY_hex, holds every byte of the name in hex, so that two different names
+ * never read the same to a JSON tool ("path":"/x\ufffd" with
+ * "path_hex":"2f78ff" is the name "/x" 0xff).
  *
  * Rotation: SIGHUP sets a flag; the next record reopens the file by name
  * in its directory (an O_PATH descriptor the launcher passed), creating it
@@ -365,12 +368,33 @@ static void jb_key(struct jbuf *j, const char *key)
 	jb_raw(j, "\":", 2);
 }
 
+/* ,"key_hex":"every byte in hex" - for a value that is not valid UTF-8. */
+static void jb_hex(struct jbuf *j, const char *key, const unsigned char *s, size_t n,
+		   size_t limit)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	jb_raw(j, ",\"", 2);
+	jb_raw(j, key, strlen(key));
+	jb_raw(j, "_hex\":\"", 7);
+	for (size_t i = 0; i < n; i++) {
+		if (j->len + 3 >= limit) {
+			j->truncated = true;
+			break;
+		}
+		j->b[j->len++] = digits[s[i] >> 4];
+		j->b[j->len++] = digits[s[i] & 15];
+	}
+	jb_raw(j, "\"", 1);
+}
+
 /* ,"key":"escaped value" - the value is cut (and the record marked) when
  * it would not leave AUDIT_RESERVE bytes for the rest. */
 static void jb_str(struct jbuf *j, const char *key, const char *v, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)v;
 	size_t limit = j->cap > AUDIT_RESERVE ? j->cap - AUDIT_RESERVE : 0;
+	bool invalid = false;
 	char esc[8];
 
 	if (j->t)
@@ -394,6 +418,11 @@ static void jb_str(struct jbuf *j, const char *key, const char *v, size_t n)
 			j->len += u;
 			i += u;
 			continue;
+		} else if (u == 0) {
+			/* not UTF-8: U+FFFD here, the byte itself in KEY_hex */
+			memcpy(j->b + j->len, "\xef\xbf\xbd", 3);
+			j->len += 3;
+			invalid = true;
 		} else {
 			snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
 			memcpy(j->b + j->len, esc, 6);
@@ -402,6 +431,8 @@ static void jb_str(struct jbuf *j, const char *key, const char *v, size_t n)
 		i++;
 	}
 	jb_raw(j, "\"", 1);
+	if (invalid)
+		jb_hex(j, key, s, n, limit);
 }
 
 static void jb_cstr(struct jbuf *j, const char *key, const char *v)

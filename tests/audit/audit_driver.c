@@ -86,6 +86,10 @@ static void script(void)
 	/* Bytes that are not text: invalid UTF-8, a control, quote, backslash,
 	 * and a valid UTF-8 e-acute. */
 	expect("mkdir /x-bytes", p9c_mkdir(c, r0, "x\xff\x01\"\\\xc3\xa9", 0700, 0, NULL), 0);
+	/* A raw 0xff and a real U+00FF (C3 BF): two names, two records that
+	 * must not read the same. */
+	expect("mkdir /y-0xff", p9c_mkdir(c, r0, "y\xff", 0700, 0, NULL), 0);
+	expect("mkdir /y-U+00FF", p9c_mkdir(c, r0, "y\xc3\xbf", 0700, 0, NULL), 0);
 	rc = walk(r0, 10, "d");
 	expect("walk /d", rc, 0);
 	expect("lcreate /d/f", p9c_lcreate(c, 10, "f", P9_DOTL_RDWR | P9_DOTL_CREATE, 0644, 0,

@@ -197,7 +197,10 @@ recs = load(sys.argv[1])
 expected = [
     R(op="session_start", peer_reported_by="frontend", result="ok"),
     R(op="mkdir", path="/d", mode="0755", result="ok", **root),
-    R(op="mkdir", path="/x\u00ff\u0001\"\\\u00e9", mode="0700", result="ok", **root),
+    R(op="mkdir", path="/x\ufffd\u0001\"\\\u00e9", path_hex="2f78ff01225cc3a9", mode="0700",
+      result="ok", **root),
+    R(op="mkdir", path="/y\ufffd", path_hex="2f79ff", mode="0700", result="ok", **root),
+    R(op="mkdir", path="/y\u00ff", mode="0700", result="ok", **root),
     R(op="lcreate", path="/d/f", flags="rdwr|creat", mode="0644", result="ok", **root),
     R(op="chmod", path="/d/f", mode="0600", result="ok", **root),
     R(op="chown", path="/d/f", new_uid=1000, new_gid=1000, result="ok", **root),
@@ -234,8 +237,11 @@ if times != sorted(times):
 sys.exit(1 if bad else 0)
 EOF
 
-check "a name's invalid UTF-8 and control bytes are \\u00XX, valid UTF-8 stays" \
-	grep -qF '"path":"/x\u00ff\u0001\"\\é"' "$AUD"
+check "a name's invalid byte is U+FFFD with every byte in path_hex; controls \\u00XX, UTF-8 stays" \
+	grep -qF '"path":"/x'$'\xef\xbf\xbd''\u0001\"\\é","path_hex":"2f78ff01225cc3a9"' "$AUD"
+check "a raw 0xff and a real U+00FF are two names: p9guard-audit path tells them apart" \
+	test "$("$AUDIT" --json path $'/y\xff' "$AUD" | grep -c '"path_hex":"2f79ff"')" = 1 -a \
+	"$("$AUDIT" --json path $'/y\xc3\xbf' "$AUD" | grep -vc path_hex)" = 1
 check "p9guard-audit path matches a name with such bytes" \
 	test "$("$AUDIT" --json path $'/x\xff\x01"\\\xc3\xa9' "$AUD" | wc -l)" = 1
 check "the records went to standard error as well" \
