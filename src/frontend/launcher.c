@@ -274,7 +274,7 @@ static int helper_become_user(const struct launch *l)
 void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 {
 	/* 28 fixed slots, and each map range and unmapped id passed on */
-	char *argv[28 + 2 * IDMAP_MAX_RANGES + 2], *owned[16 + 2 * IDMAP_MAX_RANGES + 2];
+	char *argv[32 + 2 * IDMAP_MAX_RANGES + 2], *owned[20 + 2 * IDMAP_MAX_RANGES + 2];
 	int nowned = 0;
 	int sv[2], errpipe[2], child_errno = 0, argc = 0;
 	ssize_t n;
@@ -293,6 +293,8 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 	owned[nowned++] = xasprintf("--audit-level=%s", o->audit_level);
 	owned[nowned++] = xasprintf("--security-model=%s", o->security_model);
 	owned[nowned++] = xasprintf("--permissions=%s", o->permissions);
+	/* Each connection's guaranteed share of the helper's handles. */
+	owned[nowned++] = xasprintf("--max-sessions=%u", o->max_conns);
 	owned[nowned++] = xasprintf("--multidevs=%s", o->multidevs);
 	if (options_mapped_xattr(o)) {
 		owned[nowned++] = xasprintf("--fmode=%o", o->fmode);

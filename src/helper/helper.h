@@ -30,7 +30,9 @@
 
 #define HELPER_DEFAULT_THREADS 4
 #define HELPER_MAX_THREADS 64
-#define HELPER_MAX_HANDLES 65536u	/* live handles at once; more -> ENFILE */
+/* Live handles at once, shared out by --max-sessions (helper_handles.c);
+ * more -> ENFILE.  Each holds one or two O_PATH descriptors. */
+#define HELPER_MAX_HANDLES (1u << 20)
 #define HELPER_EXIT_VIOLATION 2		/* exit status after a protocol violation */
 
 /*
@@ -136,9 +138,12 @@ void hnode_put(struct helper_node *n);
 int hnode_where(struct helper_node *n, struct helper_obj **parent, char name[HP_MAX_NAME + 1]);
 /* Record a successful HP_RENAME. */
 int hnode_move(struct helper_node *n, struct helper_obj *newparent, const char *newname);
-void handles_init(void);
-/* Issue a new handle for n (takes its own reference).  0 or ENFILE. */
-int handles_add(struct helper_node *n, uint32_t *id);
+/* An empty table whose handles are shared by max_sessions connections
+ * (0: one, i.e. no shares); see helper_handles.c. */
+void handles_init(unsigned int max_sessions);
+/* Issue a new handle for n (takes its own reference), counted against
+ * session's share.  0 or ENFILE. */
+int handles_add(struct helper_node *n, uint32_t session, uint32_t *id);
 /* The node behind an issued handle (a new reference), or NULL. */
 struct helper_node *handles_get(uint32_t id);
 /* After a rename by name: handles found as (olddir, oldname) follow it. */

@@ -53,6 +53,7 @@ struct helper_opts {
 	bool allow_no_landlock;
 	bool trusted_xattrs;
 	bool guest_permissions;
+	unsigned long max_sessions;
 	struct audit_config audit;
 };
 
@@ -64,6 +65,8 @@ static const char helper_usage[] =
 	"  --root-fd=N        a directory descriptor of the export root\n"
 	"  --export=PATH      the export's path, used in log messages only\n"
 	"  --threads=N        worker threads (1-64, default 4)\n"
+	"  --max-sessions=N   connections sharing the handle table (1-4096, default\n"
+	"                     1); each is guaranteed its 1/N of it\n"
 	"  --allow-devices    let clients create block and character device nodes\n"
 	"  --readonly         refuse every change with EROFS; fewer capabilities,\n"
 	"                     Landlock grants the export reading only\n"
@@ -117,7 +120,7 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_AUDIT_FD, O_AUDIT_DIR, O_AUDIT_NAME,
 	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_UID_MAP, O_GID_MAP,
 	       O_UNMAPPED_UID, O_UNMAPPED_GID, O_MODEL, O_FMODE, O_DMODE, O_MULTIDEVS, O_HELP,
-	       O_VERSION, O_PERMISSIONS };
+	       O_VERSION, O_PERMISSIONS, O_MAX_SESSIONS };
 	static const struct option longopts[] = {
 		{ "sock-fd", required_argument, NULL, O_SOCK },
 		{ "root-fd", required_argument, NULL, O_ROOT },
@@ -131,6 +134,7 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 		{ "unmapped-gid", required_argument, NULL, O_UNMAPPED_GID },
 		{ "security-model", required_argument, NULL, O_MODEL },
 		{ "permissions", required_argument, NULL, O_PERMISSIONS },
+		{ "max-sessions", required_argument, NULL, O_MAX_SESSIONS },
 		{ "fmode", required_argument, NULL, O_FMODE },
 		{ "dmode", required_argument, NULL, O_DMODE },
 		{ "multidevs", required_argument, NULL, O_MULTIDEVS },
@@ -190,6 +194,10 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 			if (idmap_add_spec(c == O_UID_MAP ? &o->uid_map : &o->gid_map, optarg, err,
 					   sizeof(err)) < 0)
 				die("--%s %s", c == O_UID_MAP ? "uid-map" : "gid-map", err);
+			break;
+		case O_MAX_SESSIONS:
+			if (parse_uint(optarg, 4096, &o->max_sessions) < 0 || o->max_sessions == 0)
+				die("--max-sessions: expected 1 to 4096, got %s", optarg);
 			break;
 		case O_PERMISSIONS:
 			if (strcmp(optarg, "guest") && strcmp(optarg, "host"))
@@ -473,7 +481,10 @@ int main(int argc, char **argv)
 	atomic_init(&env.hello_done, false);
 	qid_init(root->dev);
 	qid_set_multidevs(o.multidevs);
-	handles_init();
+	handles_init((unsigned int)o.max_sessions);
+	log_info("handle table: %u handles, %u for each of %lu connections", HELPER_MAX_HANDLES,
+		 HELPER_MAX_HANDLES / (unsigned int)(o.max_sessions ? o.max_sessions : 1),
+		 o.max_sessions ? o.max_sessions : 1);
 	err = hnode_new(root, NULL, NULL, &env.root);
 	if (err)
 		die("export root: %s", strerror(err));

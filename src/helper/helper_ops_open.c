@@ -225,7 +225,7 @@ int helper_do_lcreate(struct helper_ctx *c)
 	self = NULL;	/* the node owns it now (or freed it) */
 	if (err)
 		goto close_fd;
-	err = handles_add(node, &c->rep->u.lcreate.handle);
+	err = handles_add(node, c->req->session, &c->rep->u.lcreate.handle);
 	hnode_put(node);
 	if (err)
 		goto close_fd;

@@ -48,7 +48,7 @@ int helper_do_attach(struct helper_ctx *c)
 	err = obj_qid(c->env->root->self, &c->rep->u.attach.qid);
 	if (err)
 		return err;
-	return handles_add(c->env->root, &c->rep->u.attach.handle);
+	return handles_add(c->env->root, c->req->session, &c->rep->u.attach.handle);
 }
 
 static bool is_root(const struct helper_env *env, const struct helper_obj *o)
@@ -225,7 +225,7 @@ int helper_do_walk(struct helper_ctx *c)
 		if (!err)
 			hidmap_attr_to_guest(&r->attr);	/* host owner -> guest */
 		if (!err)
-			err = handles_add(cur, &r->handle);
+			err = handles_add(cur, c->req->session, &r->handle);
 	}
 put_cur:
 	hnode_put(cur);

@@ -141,6 +141,7 @@ static const struct {
 	{"enospc", ft_enospc, "enospc SOCK"},
 	{"nofile", ft_nofile, "nofile SOCK NFILES"},
 	{"maxfids", ft_maxfids, "maxfids SOCK MAX"},
+	{"hoard", ft_hoard, "hoard SOCK SHARE"},
 };
 
 int main(int argc, char **argv)
@@ -155,6 +156,6 @@ int main(int argc, char **argv)
 			return rc ? rc : ft_failures() ? 1 : 0;
 		}
 	fprintf(stderr, "usage: fault_client "
-			"workload|verify|inflight|walksdie|enospc|nofile|maxfids ARGS...\n");
+			"workload|verify|inflight|walksdie|enospc|nofile|maxfids|hoard ARGS...\n");
 	return 2;
 }

@@ -301,3 +301,57 @@ int ft_maxfids(int argc, char **argv)
 	p9c_close(c);
 	return 0;
 }
+
+/*
+ * hoard SOCK SHARE: one connection walks to sub/ again and again (each walk
+ * a new helper handle; a clone would share its fid's) until refused:
+ * with p9guard --max-connections N the helper grants each connection
+ * SHARE = 2^20 / N handles (its attach included) and answers ENFILE past
+ * them; a second connection meanwhile attaches and walks as usual; after
+ * the first clunks a few, it is granted again (issue 22, finding 4).
+ */
+int ft_hoard(int argc, char **argv)
+{
+	static uint32_t fids[2 * NF_MAX];
+	struct p9_client *a, *b;
+	unsigned int share, n, ok = 0;
+	uint32_t ra, rb, fid;
+	int err = 0;
+
+	if (argc != 2)
+		return 2;
+	share = (unsigned int)atoi(argv[1]);
+	if (share < 2 || share > NF_MAX)
+		return 2;
+	if (!check(ft_connect(argv[0], 0, &a, &ra) == 0, "hoard: first connection attaches"))
+		return 1;
+	for (n = 0; n < share + 8; n++) {
+		fids[n] = ft_walk1(a, ra, "sub", &err);
+		if (fids[n] == P9_NOFID)
+			break;
+	}
+	check(n == share - 1 && err == -ENFILE,
+	      "hoard: the hoarding connection got its attach and %u walks, then %s (want %u, "
+	      "then ENFILE)",
+	      n, rcs(err), share - 1);
+	if (check(ft_connect(argv[0], 0, &b, &rb) == 0,
+		  "hoard: a second connection attaches while the first hoards")) {
+		for (unsigned int i = 0; i < 100; i++) {
+			fid = ft_walk1(b, rb, "sub", &err);
+			ok += fid != P9_NOFID;
+			ft_clunk(b, fid);
+		}
+		check(ok == 100, "hoard: the second connection's 100 walks: %u granted", ok);
+		p9c_close(b);
+	}
+	for (unsigned int i = 0; i < 8 && n > 0; i++)
+		ft_clunk(a, fids[--n]);
+	fid = ft_walk1(a, ra, "sub", &err);
+	check(fid != P9_NOFID, "hoard: after 8 clunks the first connection walks again: %s",
+	      rcs(err));
+	ft_clunk(a, fid);
+	while (n > 0)
+		ft_clunk(a, fids[--n]);
+	p9c_close(a);
+	return 0;
+}

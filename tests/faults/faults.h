@@ -11,6 +11,7 @@
  *   enospc    fault_enospc.c    a full tmpfs export
  *   nofile    fault_nofile.c    the daemon under a low RLIMIT_NOFILE
  *   maxfids   fault_nofile.c    a connection at --max-fids
+ *   hoard     fault_nofile.c    a connection at its share of the helper's handles
  * Each prints "PASS: ..." and "FAIL: ..." lines (run.sh counts them) and
  * exits 1 when a check failed, 2 on bad usage.
  */
@@ -51,5 +52,6 @@ int ft_walks_die(int argc, char **argv);
 int ft_enospc(int argc, char **argv);
 int ft_nofile(int argc, char **argv);
 int ft_maxfids(int argc, char **argv);
+int ft_hoard(int argc, char **argv);
 
 #endif

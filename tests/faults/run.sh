@@ -23,6 +23,9 @@
 #  5. maxfids: --max-fids 16: the 17th fid of a connection is refused with
 #     EMFILE, repeatedly, with one rate-limited warning naming --max-fids;
 #     a clunk makes room again.
+#  6. hoard: --max-connections 256: one connection walks until the helper
+#     refuses it past its share (2^20 / 256 = 4096 handles) with ENFILE,
+#     while a second connection keeps working.
 # Prints PASS/FAIL (and SKIP) lines and "N passed, N failed"; exits non-zero
 # on any failure.  P9G_KEEP=1 keeps the work directory.
 set -uo pipefail
@@ -318,6 +321,18 @@ if start_daemon maxfids "$exp"; then
 	alive maxfids
 	stop_daemon
 	[ "$stop_rc" = 0 ] || result FAIL "maxfids: frontend exit" "status $stop_rc after SIGTERM"
+fi
+daemon_args=()
+
+# ---- 6. one connection at its share of the helper's handles ----
+exp=$work/hoard
+mkdir -m 0755 -p "$exp" "$exp/sub"
+daemon_args=(--max-connections 256)
+if start_daemon hoard "$exp"; then
+	client 120 "$work/hoard.out" hoard "$sock" $(((1 << 20) / 256))
+	alive hoard
+	stop_daemon
+	[ "$stop_rc" = 0 ] || result FAIL "hoard: frontend exit" "status $stop_rc after SIGTERM"
 fi
 daemon_args=()
 

@@ -1292,6 +1292,8 @@ static void case_handle_exhaustion(void)
 	ids = calloc(70000, sizeof(*ids));
 	if (!d || !ids)
 		abort();
+	/* 16 sessions: this one's share is 1/16 of the table, 65536. */
+	drv_extra_args[0] = "--max-sessions=16";
 	if (!drv_session(d)) {
 		fail("session setup failed");
 		goto out;
@@ -1335,6 +1337,7 @@ static void case_handle_exhaustion(void)
 	if (walk1(d, d->root, "dir", NULL) != 0)
 		fail("walk after releasing every handle failed");
 out:
+	drv_extra_args[0] = NULL;
 	if (drv_stop(d) != 0 && !cur_fail[0])
 		fail("the helper did not exit 0");
 	free(ids);
@@ -1464,6 +1467,7 @@ static const struct {
     {"review-idmap-one-sided", case_idmap_one_sided},
     {"review-idmap-create-gid", case_idmap_create_gid},
     {"review-trusted-xattrs-root-only", case_trusted_xattrs_root_only},
+    {"review-handle-share-per-session", case_handle_share_per_session},
 };
 
 int main(int argc, char **argv)

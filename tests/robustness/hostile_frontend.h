@@ -43,5 +43,6 @@ int walk1(struct drv *d, uint32_t from, const char *name, uint32_t *h);
 void case_idmap_one_sided(void);
 void case_idmap_create_gid(void);
 void case_trusted_xattrs_root_only(void);
+void case_handle_share_per_session(void);
 
 #endif

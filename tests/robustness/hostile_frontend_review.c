@@ -235,3 +235,58 @@ out:
 		removexattr(path, names[i]);
 	free(d);
 }
+
+/* A clone walk of the root as `session`: the errno, the handle in *h. */
+static int clone_as(struct drv *d, uint32_t session, uint32_t *h)
+{
+	struct hp_req q = mkreq(HP_WALK, 0);
+	struct hp_rep p;
+	int e;
+
+	q.session = session;
+	q.u.walk.handle = d->root;
+	e = call(d, &q, &p, NULL);
+	if (e == 0)
+		*h = p.u.walk.handle;
+	return e;
+}
+
+/*
+ * Finding 4: one connection cannot take what the others are owed.  With
+ * --max-sessions=1024 each session may hold 1/1024 of the table; session 5
+ * hoards until ENFILE, and session 6 still gets handles of its own.
+ */
+void case_handle_share_per_session(void)
+{
+	const uint32_t share = (1u << 20) / 1024;
+	struct drv *d = drv_new();
+	uint32_t *ids = calloc(share + 8, sizeof(*ids)), h;
+	uint32_t got = 0;
+	int e = 0;
+
+	if (!ids)
+		abort();
+	set_extra("--max-sessions=1024", NULL, NULL);
+	if (!drv_session(d)) {
+		fail("session setup failed (see %s)", d->log);
+		goto out;
+	}
+	while (got < share + 8 && (e = clone_as(d, 5, &ids[got])) == 0)
+		got++;
+	/* The attach of drv_session() counts against session 0, not 5. */
+	if (e != ENFILE || got != share)
+		fail("session 5 got %u handles then errno %d; expected %u, then ENFILE", got, e,
+		     share);
+	for (int i = 0; i < 16; i++) {
+		e = clone_as(d, 6, &h);
+		if (e != 0) {
+			fail("session 6, walk %d, while session 5 hoards: errno %d", i, e);
+			break;
+		}
+	}
+out:
+	drv_stop(d);
+	set_extra(NULL, NULL, NULL);
+	free(ids);
+	free(d);
+}

@@ -88,9 +88,9 @@ START_TEST(t_handles)
 	struct helper_node *n = node_of_fd(open("/", O_PATH | O_CLOEXEC)), *g;
 	uint32_t a, b, c;
 
-	handles_init();
-	ck_assert_int_eq(handles_add(n, &a), 0);
-	ck_assert_int_eq(handles_add(n, &b), 0);
+	handles_init(0);
+	ck_assert_int_eq(handles_add(n, 0, &a), 0);
+	ck_assert_int_eq(handles_add(n, 0, &b), 0);
 	ck_assert_uint_ne(a, b);
 	ck_assert_uint_ne(a, HP_NOHANDLE);
 	g = handles_get(a);
@@ -100,19 +100,52 @@ START_TEST(t_handles)
 	ck_assert_ptr_null(handles_get(0));
 	ck_assert_ptr_null(handles_get(HP_NOHANDLE));
 	ck_assert_ptr_null(handles_get(a + 2));
-	ck_assert_ptr_null(handles_get(a ^ 0x10000u));
+	ck_assert_ptr_null(handles_get(a ^ (1u << 20)));
 	/* Released: gone, and its slot comes back under another id. */
 	ck_assert_int_eq(handles_release(a), 0);
 	ck_assert_ptr_null(handles_get(a));
 	ck_assert_int_eq(handles_release(a), EBADF);
-	ck_assert_int_eq(handles_add(n, &c), 0);
+	ck_assert_int_eq(handles_add(n, 0, &c), 0);
 	ck_assert_uint_ne(c, a);
-	ck_assert_uint_eq(c & 0xffff, a & 0xffff);
+	ck_assert_uint_eq(c & 0xfffff, a & 0xfffff);
 	ck_assert_ptr_null(handles_get(a));
 	ck_assert_int_eq(handles_release(b), 0);
 	ck_assert_int_eq(handles_release(c), 0);
 	ck_assert_uint_eq(atomic_load(&n->refs), 1);
 	hnode_put(n);
+}
+END_TEST
+
+/* Shares: with 4096 sessions each may hold HELPER_MAX_HANDLES / 4096; a
+ * session that hoards is refused past its share while another still gets
+ * its own, and a release makes room again. */
+START_TEST(t_handle_shares)
+{
+	struct helper_node *n = node_of_fd(open("/", O_PATH | O_CLOEXEC));
+	const uint32_t share = HELPER_MAX_HANDLES / 4096;
+	static uint32_t ids[HELPER_MAX_HANDLES / 4096 + 1];
+	uint32_t other, got = 0;
+
+	handles_init(4096);
+	while (got <= share && handles_add(n, 7, &ids[got]) == 0)
+		got++;
+	ck_assert_uint_eq(got, share);
+	ck_assert_int_eq(handles_add(n, 7, &other), ENFILE);
+	ck_assert_int_eq(handles_add(n, 8, &other), 0);	/* another session */
+	ck_assert_int_eq(handles_release(ids[0]), 0);
+	ck_assert_int_eq(handles_add(n, 7, &ids[0]), 0);
+	ck_assert_int_eq(handles_add(n, 7, &ids[share]), ENFILE);
+	for (uint32_t i = 0; i < got; i++)
+		ck_assert_int_eq(handles_release(ids[i]), 0);
+	ck_assert_int_eq(handles_release(other), 0);
+	/* Everything released: the counts are back to nothing. */
+	for (got = 0; got < share; got++)
+		ck_assert_int_eq(handles_add(n, 9, &ids[got]), 0);
+	for (uint32_t i = 0; i < got; i++)
+		ck_assert_int_eq(handles_release(ids[i]), 0);
+	ck_assert_uint_eq(atomic_load(&n->refs), 1);
+	hnode_put(n);
+	handles_init(0);
 }
 END_TEST
 
@@ -199,6 +232,7 @@ int main(void)
 	tcase_add_test(tc, t_names);
 	tcase_add_test(tc, t_open_flags);
 	tcase_add_test(tc, t_handles);
+	tcase_add_test(tc, t_handle_shares);
 	tcase_add_test(tc, t_qid);
 	tcase_add_test(tc, t_lookup);
 	suite_add_tcase(s, tc);
