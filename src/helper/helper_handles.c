@@ -199,9 +199,15 @@ struct sess_count {
 	uint32_t count;		/* 0: the entry is empty */
 };
 
+/* The two big arrays live apart from the initialised struct below so that
+ * they land in .bss (zero pages, nothing in the binary: together they are
+ * about 24 MiB) rather than in .data. */
+static struct handle_slot slot_store[HELPER_MAX_HANDLES];
+static struct sess_count sess_store[SESS_SLOTS];
+
 static struct {
 	pthread_mutex_t lock;
-	struct handle_slot slot[HELPER_MAX_HANDLES];
+	struct handle_slot *slot;	/* slot_store */
 	uint32_t free_head;	/* HELPER_MAX_HANDLES when none */
 	uint32_t used;		/* slots ever handed out (a high-water mark) */
 	uint32_t live;		/* handles issued and not released */
@@ -209,8 +215,9 @@ static struct {
 	uint32_t max_sessions;
 	uint32_t holders;	/* sessions holding a handle */
 	uint64_t unused;	/* sum of (share - count) over holders below share */
-	struct sess_count sess[SESS_SLOTS];
-} tbl = { .lock = PTHREAD_MUTEX_INITIALIZER, .free_head = HELPER_MAX_HANDLES,
+	struct sess_count *sess;	/* sess_store */
+} tbl = { .lock = PTHREAD_MUTEX_INITIALIZER, .slot = slot_store, .sess = sess_store,
+	  .free_head = HELPER_MAX_HANDLES,
 	  .share = HELPER_MAX_HANDLES, .max_sessions = 1 };
 
 _Static_assert(HELPER_MAX_HANDLES <= (1u << SLOT_BITS), "slot must fit its bits");
@@ -222,7 +229,7 @@ void handles_init(unsigned int max_sessions)
 	tbl.live = 0;
 	tbl.holders = 0;
 	tbl.unused = 0;
-	memset(tbl.sess, 0, sizeof(tbl.sess));
+	memset(sess_store, 0, sizeof(sess_store));
 	tbl.max_sessions = max_sessions ? max_sessions : 1;
 	tbl.share = HELPER_MAX_HANDLES / tbl.max_sessions;
 	if (tbl.share == 0)
