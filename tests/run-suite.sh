@@ -128,11 +128,14 @@ if [ $quick = 1 ]; then
 	skip fuzz "--quick given"
 	skip vm "--quick given"
 	skip distcheck "--quick given"
+	skip package "--quick given"
 else
 	stage fuzz "$srcdir/tests/fuzz/run.sh" "$srcdir"
 	stage vm env BUILDDIR="$srcdir/build-ci" "$srcdir/tests/vm/run.sh" p9guard
 	stage vm-interop-mapped-xattr "$srcdir/tests/vm/interop-mapped-xattr.sh" "$srcdir/build-ci"
 	stage distcheck make -C "$srcdir/build-ci" -j"$jobs" distcheck
+	# The Debian package: built, linted, installed in a fresh root, serving.
+	stage package "$srcdir/tests/package/run.sh" "$srcdir"
 fi
 
 host_state_unchanged() {

@@ -16,8 +16,9 @@
 #include "frontend/options.h"
 #include "p9_codec.h"
 
-#ifndef LIBEXECDIR
-#define LIBEXECDIR "/usr/local/libexec"
+/* $(pkglibexecdir)/p9guard-helper, set by Makefile.am (one configure-time path). */
+#ifndef HELPER_PATH
+#define HELPER_PATH "/usr/local/libexec/p9guard/p9guard-helper"
 #endif
 
 const char options_help_text[] =
@@ -37,7 +38,7 @@ const char options_help_text[] =
     "  --socket-mode OCTAL     mode of the unix sockets created (default 0660)\n"
     "  --user USER             unprivileged user the frontend runs as (default nobody)\n"
     "  --allow-root-frontend   allow --user root (debugging only)\n"
-    "  --helper PATH           helper binary (default " LIBEXECDIR "/p9guard-helper,\n"
+    "  --helper PATH           helper binary (default " HELPER_PATH ",\n"
     "                          or $P9GUARD_HELPER when set)\n"
     "  --threads N             worker threads, in each process (1-64, default 4)\n"
     "  --msize N               largest 9P message accepted (4096-1048576, default 1048576)\n"
@@ -345,7 +346,7 @@ static void options_defaults(struct fe_options *o, const char *env_helper)
 	memset(o, 0, sizeof(*o));
 	o->socket_mode = OPT_DEFAULT_SOCKET_MODE;
 	o->user = OPT_DEFAULT_USER;
-	o->helper = (env_helper && *env_helper) ? env_helper : LIBEXECDIR "/p9guard-helper";
+	o->helper = (env_helper && *env_helper) ? env_helper : HELPER_PATH;
 	o->threads = OPT_DEFAULT_THREADS;
 	o->msize = OPT_DEFAULT_MSIZE;
 	o->max_conns = OPT_DEFAULT_MAX_CONNS;

@@ -16,7 +16,7 @@
 #   OUTDIR/daemons/p9guard-helper
 #   OUTDIR/sysroot/                 the shared libraries they load (ldd),
 #                                   at the host's paths, for the guest's /
-# Profiles are generated for sbindir=/usr/sbin, libexecdir=/usr/libexec;
+# Profiles are generated for sbindir=/usr/sbin, helper in /usr/libexec/p9guard/;
 # EXPORTS (default "/srv/p9guard/") sets @{P9GUARD_EXPORTS}.
 # Needs: gcc (static glibc: libc6-dev), apparmor (apparmor_parser).
 set -euo pipefail
@@ -32,7 +32,7 @@ command -v apparmor_parser >/dev/null || { echo "apparmor_parser missing (apt-ge
 [ -r "$abi" ] || { echo "$abi missing (apt-get install apparmor)" >&2; exit 1; }
 
 mkdir -p "$out/profiles/tunables" "$out/profiles/abstractions"
-sh "$srcdir/apparmor/gen-profiles.sh" "$srcdir/apparmor" "$out/profiles" /usr/sbin /usr/libexec /etc
+sh "$srcdir/apparmor/gen-profiles.sh" "$srcdir/apparmor" "$out/profiles" /usr/sbin /usr/libexec/p9guard /etc
 cp "$srcdir/apparmor/abstractions/p9guard-base" "$out/profiles/abstractions/"
 sed "s|^@{P9GUARD_EXPORTS}=.*|@{P9GUARD_EXPORTS}=$exports|" "$srcdir/apparmor/tunables/p9guard" \
 	>"$out/profiles/tunables/p9guard"

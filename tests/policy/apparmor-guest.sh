@@ -23,7 +23,7 @@
 # apparmor_parser), daemons/ (the real binaries; their shared libraries are
 # already in the guest's /lib) and modules/ with modules.load (9p, 9pnet_fd
 # and their dependencies, written by apparmor-vm.sh).  The profiles attach
-# to /usr/sbin/p9guard and /usr/libexec/p9guard-helper; the probe and then
+# to /usr/sbin/p9guard and /usr/libexec/p9guard/p9guard-helper; the probe and then
 # the daemons are copied to those paths.  The export is /srv/p9guard/.
 # Must run as root.  Prints one line per test and "N passed, N failed";
 # exits 0 if all passed, 1 if any failed, 77 if AppArmor is not available.
@@ -81,13 +81,13 @@ else
 fi
 
 # ---- the confined stand-ins ---------------------------------------------------
-mkdir -p /usr/sbin /usr/libexec /srv/p9guard /srv/p9guardx /etc
-cp "$dir/aa-probe" /usr/libexec/p9guard-helper
+mkdir -p /usr/sbin /usr/libexec/p9guard /srv/p9guard /srv/p9guardx /etc
+cp "$dir/aa-probe" /usr/libexec/p9guard/p9guard-helper
 cp "$dir/aa-probe" /usr/sbin/p9guard
-chmod 0755 /usr/libexec/p9guard-helper /usr/sbin/p9guard
+chmod 0755 /usr/libexec/p9guard/p9guard-helper /usr/sbin/p9guard
 echo "secret" >/etc/p9guard-secret
 chmod 0600 /etc/p9guard-secret
-helper=/usr/libexec/p9guard-helper
+helper=/usr/libexec/p9guard/p9guard-helper
 frontend=/usr/sbin/p9guard
 denied='EACCES'
 

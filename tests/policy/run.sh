@@ -382,8 +382,8 @@ selinux_tests() {
 	# 11. File contexts.
 	local pc want got bad=""
 	for pc in /usr/sbin/p9guard:p9guard_exec_t /usr/local/sbin/p9guard:p9guard_exec_t \
-		/usr/libexec/p9guard-helper:p9guard_helper_exec_t \
-		/usr/local/libexec/p9guard-helper:p9guard_helper_exec_t \
+		/usr/libexec/p9guard/p9guard-helper:p9guard_helper_exec_t \
+		/usr/local/libexec/p9guard/p9guard-helper:p9guard_helper_exec_t \
 		/run/p9guard/vm.sock:p9guard_runtime_t /var/log/p9guard/audit.jsonl:p9guard_log_t \
 		/srv/p9guard/a/file:p9guard_export_t; do
 		want=${pc##*:}
@@ -532,11 +532,11 @@ apparmor_tests() {
 		return
 	fi
 	local layout out
-	for layout in /usr:/usr/sbin:/usr/libexec:/etc /usr/local:/usr/local/sbin:/usr/local/libexec:/usr/local/etc; do
-		IFS=: read -r prefix sbindir libexecdir sysconfdir <<<"$layout"
+	for layout in /usr:/usr/sbin:/usr/libexec/p9guard:/etc /usr/local:/usr/local/sbin:/usr/local/libexec/p9guard:/usr/local/etc; do
+		IFS=: read -r prefix sbindir helperdir sysconfdir <<<"$layout"
 		mkdir -p "$work/aa$prefix"
 		if sh "$srcdir/apparmor/gen-profiles.sh" "$srcdir/apparmor" "$work/aa$prefix" \
-			"$sbindir" "$libexecdir" "$sysconfdir" 2>"$work/aa$prefix.err"; then
+			"$sbindir" "$helperdir" "$sysconfdir" 2>"$work/aa$prefix.err"; then
 			pass "apparmor(prefix $prefix): profiles generated from the templates"
 		else
 			fail "apparmor(prefix $prefix): profiles generated" "$(cat "$work/aa$prefix.err")"
@@ -627,11 +627,11 @@ install_tests() {
 		out=$(for f in p9guard p9guard-helper; do
 			apparmor_parser -p -I "$aa" -I /etc/apparmor.d "$aa/$f" 2>&1 | sed -n 's/^profile \([^ ]*\) \([^ ]*\) .*/\1 \2/p'
 		done)
-		if [ "$(echo $out)" = "p9guard /usr/sbin/p9guard p9guard-helper /usr/libexec/p9guard-helper" ] &&
-			grep -qE '^ */usr/libexec/p9guard-helper +Px -> p9guard-helper,' "$aa/p9guard" &&
-			[ -x "$d/usr/sbin/p9guard" ] && [ -x "$d/usr/libexec/p9guard-helper" ] &&
+		if [ "$(echo $out)" = "p9guard /usr/sbin/p9guard p9guard-helper /usr/libexec/p9guard/p9guard-helper" ] &&
+			grep -qE '^ */usr/libexec/p9guard/p9guard-helper +Px -> p9guard-helper,' "$aa/p9guard" &&
+			[ -x "$d/usr/sbin/p9guard" ] && [ -x "$d/usr/libexec/p9guard/p9guard-helper" ] &&
 			apparmor_parser -Q -K -I "$aa" -I /etc/apparmor.d "$aa/p9guard-helper" "$aa/p9guard" >/dev/null 2>&1; then
-			pass "install: installed profiles parse and attach to the installed /usr/sbin/p9guard, /usr/libexec/p9guard-helper (Px)"
+			pass "install: installed profiles parse and attach to the installed /usr/sbin/p9guard, /usr/libexec/p9guard/p9guard-helper (Px)"
 		else
 			fail "install: installed profiles attach to the installed binaries" "$out"
 		fi
