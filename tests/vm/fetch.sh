@@ -64,25 +64,55 @@ if [ -f "$cache/kernel/current" ]; then
     fi
 fi
 
-if ! apt-cache show linux-image-amd64 >/dev/null 2>&1; then
-    [ "$(id -u)" = 0 ] || die "apt-cache knows no linux-image-amd64; run apt-get update as root"
-    apt-get "${apt_opts[@]}" update >&2
-fi
+# The kernel comes from a private apt state (under $cache/apt) that lists
+# bookworm, bookworm-updates and bookworm-security from Debian's archive,
+# whatever the machine's own sources say: a fresh debootstrap root lists
+# only "bookworm", whose kernel of the last point release may lag the
+# security suite's by many updates (6.1.0-50, 6.1.176-1, oopses in the 9p
+# client's mkdir under cache=loose with a default ACL; the security suite's
+# 6.1.0-57 does not). The host's apt state is not touched.
+mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+mirror=${mirror%/}
+secmirror=$( { sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources
+    awk '$1 == "deb" {print $2}' /etc/apt/sources.list; } 2>/dev/null | grep -m1 'debian-security' || true)
+secmirror=${secmirror%/}
+[ -n "$secmirror" ] || secmirror=${mirror%/debian}/debian-security
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -r "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
+apt_dir=$cache/apt
+mkdir -p "$apt_dir/state/lists/partial" "$apt_dir/cache/archives/partial"
+cat > "$apt_dir/sources.list" <<SRC
+deb [signed-by=$keyring] $mirror bookworm main
+deb [signed-by=$keyring] $mirror bookworm-updates main
+deb [signed-by=$keyring] $secmirror bookworm-security main
+SRC
+kapt=(-o Dir::Etc::SourceList="$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+      -o Dir::State="$apt_dir/state" -o Dir::Cache="$apt_dir/cache"
+      -o Dir::State::status=/var/lib/dpkg/status -o APT::Architecture=amd64)
+log "reading bookworm, bookworm-updates, bookworm-security from $mirror and $secmirror"
+apt-get -q "${kapt[@]}" update >&2 || die "apt-get update of the private kernel sources failed"
+# apt-get update exits 0 when a source could not be read; say which.
+for suite in bookworm bookworm-updates bookworm-security; do
+    ls "$apt_dir/state/lists/"*"_dists_${suite}_main_binary-amd64_Packages"* >/dev/null 2>&1 ||
+        log "WARNING: no package list for $suite (see apt-get's warnings above); the kernel may be an old one"
+done
 
 # Resolve the real image package from the metapackage's dependency, e.g.
-# linux-image-amd64 -> linux-image-6.1.0-56-amd64 (candidate version).
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null \
+# linux-image-amd64 -> linux-image-6.1.0-57-amd64 (candidate version).
+kpkg=$(apt-cache "${kapt[@]}" depends linux-image-amd64 2>/dev/null \
        | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n1)
 [ -n "$kpkg" ] || die "cannot resolve the kernel package behind linux-image-amd64"
 kver=${kpkg#linux-image-}
-log "guest kernel package: $kpkg"
+log "guest kernel package: $kpkg ($(apt-cache "${kapt[@]}" policy "$kpkg" | sed -n 's/^ *Candidate: //p'))"
 
 dl=$cache/debs
 mkdir -p "$dl"
 # apt-get download writes into the cwd; run it in a subshell. If the _apt
 # sandbox user cannot write there apt falls back to root with a warning, fine.
 if ! ls "$dl/${kpkg}"_*.deb >/dev/null 2>&1; then
-    (cd "$dl" && apt-get -q download "$kpkg" >&2) || die "apt-get download $kpkg failed"
+    (cd "$dl" && apt-get -q "${kapt[@]}" download "$kpkg" >&2) || die "apt-get download $kpkg failed"
 fi
 debs=("$dl/${kpkg}"_*.deb)
 deb=${debs[${#debs[@]}-1]}
