@@ -133,8 +133,8 @@ check "lintian: every warning is explained in debian/README.source${unexplained:
 	test -z "$unexplained"
 
 # ---- 4. a fresh root, the package installed, a directory served ----
-mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
-[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+. "$srcdir/tests/lib/debian-mirror.sh"
+mirror=$(debian_mirror)
 mkdir -p "$root"
 if [ -s "$base" ]; then
 	tar -C "$root" -xf "$base"

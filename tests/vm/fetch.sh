@@ -71,15 +71,9 @@ fi
 # security suite's by many updates (6.1.0-50, 6.1.176-1, oopses in the 9p
 # client's mkdir under cache=loose with a default ACL; the security suite's
 # 6.1.0-57 does not). The host's apt state is not touched.
-# (Either file may be missing: a debootstrap root has only sources.list.)
-mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1 || true)
-[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
-mirror=${mirror%/}
-secmirror=$( { sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources
-    awk '$1 == "deb" {print $2}' /etc/apt/sources.list; } 2>/dev/null | grep -m1 'debian-security' || true)
-secmirror=${secmirror%/}
-[ -n "$secmirror" ] || secmirror=${mirror%/debian}/debian-security
+. "$here/../lib/debian-mirror.sh"
+mirror=$(debian_mirror)
+secmirror=$(debian_security_mirror)
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -r "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
 apt_dir=$cache/apt
