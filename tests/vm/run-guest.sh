@@ -29,7 +29,10 @@
 # (seconds, default 600), P9G_VM_MEM (MiB, default 512), P9G_VM_FWD,
 # P9G_VM_BIGDIR (entries in bigdir_10000, default 10000; for quick runs),
 # P9G_VM_MODEL (the server's security model, passed to the guest suite),
-# P9G_VM_INITRD (an initramfs made by mkinitramfs.sh, instead of making one).
+# P9G_VM_INITRD (an initramfs made by mkinitramfs.sh, instead of making one),
+# P9G_VM_REPEAT (with ONLY_TEST: run it that many times),
+# P9G_VM_STALL_GRACE (seconds of console silence after a test timed out
+# before QEMU is stopped, default 120).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -85,6 +88,7 @@ esac
 
 cmdline="console=ttyS0 panic=-1 loglevel=4 edd=off p9g.opts=$mopts"
 [ -n "$only" ] && cmdline="$cmdline p9g.only=$only"
+[ -n "$only" ] && [ -n "${P9G_VM_REPEAT:-}" ] && cmdline="$cmdline p9g.repeat=$P9G_VM_REPEAT"
 [ -n "${P9G_VM_BIGDIR:-}" ] && cmdline="$cmdline p9g.bigdir=$P9G_VM_BIGDIR"
 # P9G_VM_MODEL: the server's security model; the suite expects its
 # documented behaviour where it differs from passthrough.
@@ -108,6 +112,67 @@ qemu=(qemu-system-x86_64
     # romfile= : no iPXE option ROM, we boot a kernel directly.
     -device virtio-net-pci,netdev=n0,romfile=)
 
+# ---- a test that times out -----------------------------------------------
+# The guest then prints its blocked tasks and TCP queues (P9G-STALL lines,
+# fstest.c); here, while it is still stuck, the host's side is recorded in
+# RUNDIR/stall.txt: the unix socket's queues and the stacks of every
+# thread of the processes on it (server, helper, QEMU). A guest whose
+# console then stays silent for $stall_grace s is not waited for until the
+# timeout: it is stopped (the budget is better spent on the next boot).
+stall=$rundir/stall.txt
+stall_grace=${P9G_VM_STALL_GRACE:-120}
+# The unix sockets of SOCK's connections, both ends (the server's end
+# names SOCK; the client's, QEMU's, is found by its inode).
+sock_lines() {
+    ss -xpnm 2>/dev/null | awk -v path="$sock" '
+        { line[NR] = $0; ino[NR] = $6 }
+        $5 == path { want[$8] = 1; mine[NR] = 1 }
+        END { for (i = 1; i <= NR; i++) if (mine[i] || want[ino[i]]) print line[i] }'
+}
+# The processes on those sockets and their children, one pid per line.
+sock_pids() {
+    local p
+    command -v ss >/dev/null || return 0
+    for p in $(sock_lines | grep -o 'pid=[0-9]*' | sort -u); do
+        p=${p#pid=}
+        echo "$p"
+        cat /proc/"$p"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . || true
+    done | sort -un
+}
+record_stall() {
+    local p t
+    echo "== $(date -u +%T) a guest test timed out; the connections of $sock"
+    echo "   (Recv-Q: bytes that end has not read; Send-Q: not yet taken by the peer):"
+    if command -v ss >/dev/null; then
+        sock_lines
+    else
+        echo "(no ss: install iproute2 to see the socket queues)"
+    fi
+    for p in $(sock_pids); do
+        for t in /proc/"$p"/task/*; do
+            echo "== pid $p thread ${t##*/} $(cat "$t"/comm 2>/dev/null) wchan=$(cat "$t"/wchan 2>/dev/null)"
+            cat "$t"/stack 2>/dev/null || true
+        done
+    done
+}
+stall_watch() {
+    local qpid=$1 size last
+    until grep -aq 'P9G-RESULT: FAIL.*timeout' "$console" 2>/dev/null; do
+        sleep 2
+    done
+    record_stall > "$stall" 2>&1
+    size=$(stat -c %s "$console"); last=$(date +%s)
+    while sleep 5; do
+        if [ "$(stat -c %s "$console")" != "$size" ]; then
+            size=$(stat -c %s "$console"); last=$(date +%s)
+        elif [ $(( $(date +%s) - last )) -ge "$stall_grace" ]; then
+            echo "== $(date -u +%T) no console output for ${stall_grace}s: stopping QEMU" >> "$stall"
+            kill -TERM "$qpid" 2>/dev/null || true
+            return 0
+        fi
+    done
+}
+
 log "booting $kver as $quser (TCG, timeout ${tmo}s), console: $console"
 t0=$(date +%s)
 rc=0
@@ -117,7 +182,13 @@ rc=0
 timeout --kill-after=10 "$tmo" \
     env -i PATH=/usr/bin:/bin HOME=/nonexistent \
     setpriv --reuid="$quid" --regid="$qgid" --clear-groups --no-new-privs -- \
-    "${qemu[@]}" < /dev/null > "$console" 2>&1 || rc=$?
+    "${qemu[@]}" < /dev/null > "$console" 2>&1 &
+qpid=$!
+stall_watch "$qpid" &
+wpid=$!
+wait "$qpid" || rc=$?
+kill "$wpid" 2>/dev/null || true
+wait "$wpid" 2>/dev/null || true
 t1=$(date +%s)
 
 # The serial console has CRs and, before the kernel starts, BIOS escape
@@ -135,7 +206,15 @@ tail_console() {
     tr -d '\r' < "$console" | tail -n 40 >&2
     printf -- '----- end of console -----\n' >&2
 }
-if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+if [ -s "$stall" ]; then
+    log "a test timed out; what the guest and the host showed then:"
+    p9g_lines | grep '^P9G-STALL:' | grep -vE '^P9G-STALL: *$' >&2 || true
+    cat "$stall" >&2
+fi
+if grep -q 'stopping QEMU' "$stall" 2>/dev/null; then
+    log "FAILED: the guest stalled after a test timed out (stopped after ${stall_grace}s of silence)"
+    bad=1
+elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     log "FAILED: QEMU did not finish within ${tmo}s"
     bad=1
 elif [ "$rc" != 0 ]; then

@@ -23,9 +23,12 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -364,30 +367,125 @@ int file_is(int line, const char *path, const char *content)
 
 struct counts {
 	int pass, fail, skip;
+	bool stuck;	/* a test never ended: the phase stops there */
 };
+
+/*
+ * A test ran out of time: show where the guest is stuck before anything
+ * else runs.  The kernel's blocked tasks (sysrq w: their stacks say
+ * whether they wait for a 9P reply or for the transport) and the 9P TCP
+ * connection's queues (a tx_queue that stays full: the server or QEMU
+ * does not read; an rx_queue: the client does not).
+ */
+static void print_lines(const char *text, size_t n, size_t keep)
+{
+	size_t lines = 0, i = n;
+
+	/* From where the last `keep` lines begin. */
+	while (i > 0 && lines <= keep)
+		if (text[--i] == '\n')
+			lines++;
+	if (lines > keep)
+		i++;
+	while (i < n) {
+		size_t e = i;
+
+		while (e < n && text[e] != '\n')
+			e++;
+		if (e > i)
+			out("P9G-STALL: %.*s", (int)(e - i), text + i);
+		i = e + 1;
+	}
+}
+
+/* No shell and no relative path here: a shell stats its working
+ * directory, the mount, and would wait behind the stuck request too. */
+static void dump_stall(void)
+{
+	static char buf[1 << 18];
+	int fd, n;
+
+	fd = open("/proc/sysrq-trigger", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "w", 1) != 1)
+			out("P9G-STALL: sysrq w: %s", ename(errno));
+		close(fd);
+	}
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, (int)sizeof(buf));
+	if (n > 0)
+		print_lines(buf, (size_t)n, 200);
+	fd = open("/proc/net/tcp", O_RDONLY);
+	if (fd >= 0) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		if (r > 0)
+			print_lines(buf, (size_t)r, 20);
+		close(fd);
+	}
+}
+
+/* Seconds the runner waits for a test after the test's own timeout. */
+#define STUCK_GRACE 15
+/* fstest's exit status when a phase stopped at a stuck test (init.sh). */
+#define STUCK_EXIT 3
+
+static volatile sig_atomic_t runner_alarm;
+
+static void on_runner_alarm(int sig)
+{
+	(void)sig;
+	runner_alarm = 1;
+}
+
+/*
+ * waitpid() for at most `secs` seconds: 0 with *status, 1 when the time
+ * ran out first (the child still runs), -1 on an error (*status = -1).
+ */
+static int wait_bounded(pid_t pid, int *status, int secs)
+{
+	struct sigaction sa = { .sa_handler = on_runner_alarm }, old;
+	pid_t r;
+
+	runner_alarm = 0;
+	sigaction(SIGALRM, &sa, &old);	/* no SA_RESTART: waitpid gets EINTR */
+	alarm((unsigned int)secs);
+	do
+		r = waitpid(pid, status, 0);
+	while (r < 0 && errno == EINTR && !runner_alarm);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	if (r == pid)
+		return 0;
+	if (runner_alarm)
+		return 1;
+	*status = -1;
+	return -1;
+}
 
 static void run_one(const char *phase, const char *base,
 		    const struct test *t, struct counts *c)
 {
 	const char *dir = P(base, t->name);
+	const int limit = t->timeout ? t->timeout : 60;
 	const char *verdict;
 	double t0;
 	int status;
 	pid_t pid;
 
 	sh->msg[0] = 0;
-	if (mkdir(dir, 0755) != 0) {
-		c->fail++;
-		out("P9G-RESULT: FAIL %s/%s (0.00s): mkdir %s: %s", phase,
-		    t->name, dir, ename(errno));
-		return;
-	}
 	t0 = now_s();
 	pid = fork();
 	if (pid == 0) {
 		int r, pin;
 
-		alarm(t->timeout ? t->timeout : 60);
+		/* Everything that touches the mount runs here, under the
+		 * alarm: the runner itself never waits for the server. */
+		alarm((unsigned int)limit);
+		if (mkdir(dir, 0755) != 0) {
+			snprintf(sh->msg, sizeof(sh->msg), "mkdir %s: %s", dir,
+				 ename(errno));
+			_exit(1);
+		}
 		/* Keep the test directory open: with cache=none v9fs drops
 		 * unused dentries, and every path operation would walk all
 		 * components from the mount root again. A held dentry pins
@@ -398,7 +496,20 @@ static void run_one(const char *phase, const char *base,
 			close(pin);
 		_exit(r == 0 ? 0 : r == SKIP ? SKIP : 1);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+	if (pid > 0 && wait_bounded(pid, &status, limit + STUCK_GRACE) == 1) {
+		/* Its SIGALRM did not end it: it sleeps in the kernel for
+		 * good (a 9P request that is never answered).  Whatever runs
+		 * next would wait behind it: report, and end the phase. */
+		dump_stall();
+		out("P9G-RESULT: FAIL %s/%s (%.2fs): still running %d s "
+		    "after its %d s timeout (stuck in the kernel; see the "
+		    "P9G-STALL lines)", phase, t->name, now_s() - t0,
+		    STUCK_GRACE, limit);
+		c->fail++;
+		c->stuck = true;
+		return;
+	}
+	if (pid < 0 || status == -1) {
 		status = -1;
 		snprintf(sh->msg, sizeof(sh->msg), "fork/wait: %s",
 			 ename(errno));
@@ -417,25 +528,99 @@ static void run_one(const char *phase, const char *base,
 				 "killed by signal %d%s", WTERMSIG(status),
 				 WTERMSIG(status) == SIGALRM ? " (timeout)" :
 				 "");
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+			dump_stall();
 	}
 	out("P9G-RESULT: %s %s/%s (%.2fs)%s%s", verdict, phase, t->name,
 	    now_s() - t0, sh->msg[0] ? ": " : "", sh->msg);
 }
 
+#define MANIFEST_TIMEOUT 180
+
+/*
+ * write_manifest() in a child, as the tests run (the runner never waits
+ * for the server): 0 written, 1 still running after MANIFEST_TIMEOUT s,
+ * -1 failed (the reason in sh->msg).
+ */
+static int manifest_bounded(const char *base)
+{
+	int status;
+	pid_t pid = fork();
+
+	sh->msg[0] = 0;
+	if (pid == 0) {
+		if (write_manifest(base) != 0) {
+			snprintf(sh->msg, sizeof(sh->msg), "%s", ename(errno));
+			_exit(1);
+		}
+		_exit(0);
+	}
+	if (pid < 0) {
+		snprintf(sh->msg, sizeof(sh->msg), "fork: %s", ename(errno));
+		return -1;
+	}
+	switch (wait_bounded(pid, &status, MANIFEST_TIMEOUT)) {
+	case 1:
+		return 1;
+	case 0:
+		if (status == 0)
+			return 0;
+		if (!sh->msg[0])
+			snprintf(sh->msg, sizeof(sh->msg), "status %#x", status);
+		return -1;
+	default:
+		snprintf(sh->msg, sizeof(sh->msg), "wait: %s", ename(errno));
+		return -1;
+	}
+}
+
 static int run_list(const char *phase, const char *base,
 		    const struct test *list, const char *only)
 {
-	struct counts c = { 0, 0, 0 };
+	struct counts c = { 0 };
 	double t0 = now_s();
+	const char *rep = getenv("P9G_REPEAT");
+	int repeat = rep ? atoi(rep) : 1;
 
-	for (const struct test *t = list; t->name; t++)
-		if (!only || strcmp(only, t->name) == 0)
+	for (const struct test *t = list; t->name && !c.stuck; t++) {
+		if (only && strcmp(only, t->name) != 0)
+			continue;
+		if (!only || repeat <= 1) {
 			run_one(phase, base, t, &c);
+			continue;
+		}
+		/* p9g.repeat: the one test again and again, each round in a
+		 * directory of its own (to catch what happens rarely). */
+		for (int i = 1; i <= repeat && !c.stuck; i++) {
+			char name[64];
+			struct test r = *t;
+
+			snprintf(name, sizeof(name), "%s.%d", t->name, i);
+			r.name = name;
+			run_one(phase, base, &r, &c);
+		}
+	}
 	sh->msg[0] = 0;
-	if (write_manifest(base) != 0) {
+	if (c.stuck) {
+		/* The manifest would walk the mount and wait behind it. */
+		out("P9G-FATAL: phase %s stopped after %d passed, %d failed: "
+		    "a test is stuck in the kernel", phase, c.pass, c.fail);
+		return STUCK_EXIT;
+	}
+	switch (manifest_bounded(base)) {
+	case 0:
+		break;
+	case 1:
+		dump_stall();
+		out("P9G-RESULT: FAIL %s/manifest: still running after its "
+		    "%d s timeout (stuck in the kernel; see the P9G-STALL "
+		    "lines)", phase, MANIFEST_TIMEOUT);
+		out("P9G-FATAL: phase %s stopped at its manifest", phase);
+		return STUCK_EXIT;
+	default:
 		c.fail++;
 		out("P9G-RESULT: FAIL %s/manifest (0.00s): cannot write "
-		    "%s/MANIFEST: %s", phase, base, ename(errno));
+		    "%s/MANIFEST: %s", phase, base, sh->msg);
 	}
 	out("P9G-PHASE-DONE: %s %d passed, %d failed, %d skipped (%.1fs)",
 	    phase, c.pass, c.fail, c.skip, now_s() - t0);
@@ -518,7 +703,7 @@ static int verify_file(const char *mpath, int *n)
 static int verify(const char *base)
 {
 	static const char *const sub[] = { "root", "u4711", "u4712" };
-	struct counts c = { 0, 0, 0 };
+	struct counts c = { 0 };
 	double t0 = now_s();
 	int n = 0;
 
