@@ -50,7 +50,7 @@ struct conn9p {
 
 /* ---- small synchronous helpers (setup, untimed) ---- */
 
-static int connect_attach(const struct bench_opts *o, struct p9_client **cp, uint32_t *root)
+int b9_connect_attach(const struct bench_opts *o, struct p9_client **cp, uint32_t *root)
 {
 	struct p9_client *c;
 	int rc;
@@ -69,7 +69,7 @@ static int connect_attach(const struct bench_opts *o, struct p9_client **cp, uin
 	return 0;
 }
 
-static int walk1(struct p9_client *c, uint32_t fid, const char *name, uint32_t *out)
+int b9_walk1(struct p9_client *c, uint32_t fid, const char *name, uint32_t *out)
 {
 	uint32_t nf = p9c_fid_get(c);
 	int rc;
@@ -87,7 +87,7 @@ static int walk1(struct p9_client *c, uint32_t fid, const char *name, uint32_t *
 	return 0;
 }
 
-static void clunk_put(struct p9_client *c, uint32_t fid)
+void b9_clunk_put(struct p9_client *c, uint32_t fid)
 {
 	if (fid == P9_NOFID)
 		return;
@@ -95,7 +95,7 @@ static void clunk_put(struct p9_client *c, uint32_t fid)
 	p9c_fid_put(c, fid);
 }
 
-static int mkdir_ok(struct p9_client *c, uint32_t dfid, const char *name, uint32_t gid)
+int b9_mkdir_ok(struct p9_client *c, uint32_t dfid, const char *name, uint32_t gid)
 {
 	int rc = p9c_mkdir(c, dfid, name, 0777, gid, NULL);
 
@@ -106,14 +106,14 @@ static int mkdir_ok(struct p9_client *c, uint32_t dfid, const char *name, uint32
 static int open_for_write(struct p9_client *c, uint32_t dfid, const char *name, uint32_t gid,
 			  uint32_t *fid)
 {
-	int rc = walk1(c, dfid, NULL, fid);
+	int rc = b9_walk1(c, dfid, NULL, fid);
 
 	if (rc)
 		return rc;
 	rc = p9c_lcreate(c, *fid, name, P9_DOTL_WRONLY | P9_DOTL_CREATE | P9_DOTL_TRUNC, 0644,
 			 gid, NULL, NULL);
 	if (rc) {
-		clunk_put(c, *fid);
+		b9_clunk_put(c, *fid);
 		*fid = P9_NOFID;
 	}
 	return rc;
@@ -123,9 +123,9 @@ static int exists(struct p9_client *c, uint32_t dfid, const char *name)
 {
 	uint32_t fid;
 
-	if (walk1(c, dfid, name, &fid))
+	if (b9_walk1(c, dfid, name, &fid))
 		return 0;
-	clunk_put(c, fid);
+	b9_clunk_put(c, fid);
 	return 1;
 }
 
@@ -138,9 +138,9 @@ static int make_tree(struct p9_client *c, uint32_t dfid, const char *dname, cons
 	uint32_t dir, fid;
 	int rc;
 
-	rc = mkdir_ok(c, dfid, dname, gid);
+	rc = b9_mkdir_ok(c, dfid, dname, gid);
 	if (!rc)
-		rc = walk1(c, dfid, dname, &dir);
+		rc = b9_walk1(c, dfid, dname, &dir);
 	if (rc)
 		return rc;
 	snprintf(name, sizeof(name), "%s%0*u", pfx, width, n - 1);
@@ -149,10 +149,10 @@ static int make_tree(struct p9_client *c, uint32_t dfid, const char *dname, cons
 			snprintf(name, sizeof(name), "%s%0*u", pfx, width, i);
 			rc = open_for_write(c, dir, name, gid, &fid);
 			if (!rc)
-				clunk_put(c, fid);
+				b9_clunk_put(c, fid);
 		}
 	}
-	clunk_put(c, dir);
+	b9_clunk_put(c, dir);
 	return rc;
 }
 
@@ -165,9 +165,9 @@ static int make_data(struct p9_client *c, uint32_t base, uint64_t size, uint32_t
 	ssize_t n;
 	int rc;
 
-	if (!walk1(c, base, "data", &fid)) {
+	if (!b9_walk1(c, base, "data", &fid)) {
 		rc = p9c_getattr(c, fid, P9_GETATTR_SIZE, &ga);
-		clunk_put(c, fid);
+		b9_clunk_put(c, fid);
 		if (!rc && ga.size >= size)
 			return 0;
 	}
@@ -176,7 +176,7 @@ static int make_data(struct p9_client *c, uint32_t base, uint64_t size, uint32_t
 		return rc;
 	buf = malloc(FILL_BUF);
 	if (!buf) {
-		clunk_put(c, fid);
+		b9_clunk_put(c, fid);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < FILL_BUF; i++)
@@ -191,7 +191,7 @@ static int make_data(struct p9_client *c, uint32_t base, uint64_t size, uint32_t
 		}
 	}
 	free(buf);
-	clunk_put(c, fid);
+	b9_clunk_put(c, fid);
 	return rc;
 }
 
@@ -204,14 +204,14 @@ int bench9p_prepare(struct run *run)
 	int rc;
 	const char *what = "connect";
 
-	rc = connect_attach(o, &c, &root);
+	rc = b9_connect_attach(o, &c, &root);
 	if (rc)
 		goto out;
 	run->msize = p9c_msize(c);
 	what = "mkdir " BENCH_PREFIX;
-	rc = mkdir_ok(c, root, BENCH_PREFIX, o->gid);
+	rc = b9_mkdir_ok(c, root, BENCH_PREFIX, o->gid);
 	if (!rc)
-		rc = walk1(c, root, BENCH_PREFIX, &base);
+		rc = b9_walk1(c, root, BENCH_PREFIX, &base);
 	if (rc)
 		goto out_close;
 	if (run->unlink == UNLINK_AUTO) {
@@ -239,12 +239,12 @@ int bench9p_prepare(struct run *run)
 		rc = 0;
 		for (unsigned int i = 0; i < o->conns && !rc; i++) {
 			snprintf(name, sizeof(name), "t%u", i);
-			rc = mkdir_ok(c, base, name, o->gid);
+			rc = b9_mkdir_ok(c, base, name, o->gid);
 		}
 		break;
 	}
 out_close:
-	clunk_put(c, base);
+	b9_clunk_put(c, base);
 	p9c_close(c);
 out:
 	if (rc)
@@ -649,22 +649,22 @@ static int conn_setup(struct conn9p *k, struct slot *slots, unsigned int n)
 	const char *what = "connect";
 	int rc;
 
-	rc = connect_attach(o, &k->c, &k->root);
+	rc = b9_connect_attach(o, &k->c, &k->root);
 	if (rc)
 		goto fail;
 	k->iosize = p9c_iosize(k->c);
 	what = "walk " BENCH_PREFIX;
-	rc = walk1(k->c, k->root, BENCH_PREFIX, &k->base);
+	rc = b9_walk1(k->c, k->root, BENCH_PREFIX, &k->base);
 	if (rc)
 		goto fail;
 	switch (wl) {
 	case WL_WALK_GETATTR:
 		what = "walk wg";
-		rc = walk1(k->c, k->base, "wg", &k->dir);
+		rc = b9_walk1(k->c, k->base, "wg", &k->dir);
 		break;
 	case WL_READDIR:
 		what = "walk rd";
-		rc = walk1(k->c, k->base, "rd", &k->dir);
+		rc = b9_walk1(k->c, k->base, "rd", &k->dir);
 		bufcap = k->iosize;
 		break;
 	case WL_CREATE:
@@ -672,7 +672,7 @@ static int conn_setup(struct conn9p *k, struct slot *slots, unsigned int n)
 	case WL_SEQWRITE:
 		snprintf(name, sizeof(name), "t%u", w->id);
 		what = "walk tN";
-		rc = walk1(k->c, k->base, name, &k->dir);
+		rc = b9_walk1(k->c, k->base, name, &k->dir);
 		if (!rc && wl == WL_SEQWRITE) {
 			what = "create tN/seq";
 			rc = open_for_write(k->c, k->dir, "seq", o->gid, &k->file);
@@ -682,7 +682,7 @@ static int conn_setup(struct conn9p *k, struct slot *slots, unsigned int n)
 	case WL_SEQREAD:
 	case WL_RANDREAD:
 		what = "open data";
-		rc = walk1(k->c, k->base, "data", &k->file);
+		rc = b9_walk1(k->c, k->base, "data", &k->file);
 		if (!rc)
 			rc = p9c_lopen(k->c, k->file, P9_DOTL_RDONLY, NULL, NULL);
 		if (!rc)
@@ -753,10 +753,10 @@ void *bench9p_thread(void *arg)
 	if (k.c) {
 		/* Untimed: clean up as a polite client does. */
 		if (!w->err) {
-			clunk_put(k.c, k.file);
-			clunk_put(k.c, k.dir);
-			clunk_put(k.c, k.base);
-			clunk_put(k.c, k.root);
+			b9_clunk_put(k.c, k.file);
+			b9_clunk_put(k.c, k.dir);
+			b9_clunk_put(k.c, k.base);
+			b9_clunk_put(k.c, k.root);
 		}
 		p9c_close(k.c);
 	}

@@ -35,7 +35,7 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
-static int mkdir_ok(int dfd, const char *name)
+int direct_mkdir_ok(int dfd, const char *name)
 {
 	if (mkdirat(dfd, name, 0777) && errno != EEXIST)
 		return -errno;
@@ -51,7 +51,7 @@ static int make_tree(int base, const char *dname, const char *pfx, int width, un
 	int dir, fd, rc;
 	struct stat st;
 
-	rc = mkdir_ok(base, dname);
+	rc = direct_mkdir_ok(base, dname);
 	if (rc)
 		return rc;
 	dir = openat(base, dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -120,7 +120,7 @@ int direct_prepare(struct run *run)
 		goto out;
 	}
 	what = "mkdir " BENCH_PREFIX;
-	rc = mkdir_ok(root, BENCH_PREFIX);
+	rc = direct_mkdir_ok(root, BENCH_PREFIX);
 	if (!rc) {
 		base = openat(root, BENCH_PREFIX, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (base < 0)
@@ -146,7 +146,7 @@ int direct_prepare(struct run *run)
 		what = "mkdir " BENCH_PREFIX "/tN";
 		for (unsigned int i = 0; i < o->conns && !rc; i++) {
 			snprintf(name, sizeof(name), "t%u", i);
-			rc = mkdir_ok(base, name);
+			rc = direct_mkdir_ok(base, name);
 		}
 		break;
 	}

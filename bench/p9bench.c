@@ -36,6 +36,9 @@ const char *const workload_names[WL_COUNT] = {
 	[WL_SEQWRITE] = "seqwrite",
 	[WL_SEQREAD] = "seqread",
 	[WL_RANDREAD] = "randread",
+	[WL_FID_FLOOD] = "fid-flood",
+	[WL_RENAME_HELD] = "rename-held",
+	[WL_DOTDOT_DEEP] = "dotdot-deep",
 };
 
 static const char *const unlink_names[] = {
@@ -135,7 +138,9 @@ static void usage(FILE *f)
 "  --unix PATH        connect to the 9P server's unix socket PATH\n"
 "  --direct DIR       no server: system calls on DIR (the export)\n"
 "  --workload NAME    walk-getattr, create, mkdir-rmdir, readdir, seqwrite,\n"
-"                     seqread or randread\n"
+"                     seqread or randread; or a hostile client's: fid-flood,\n"
+"                     rename-held or dotdot-deep (bench/bench_hostile.c;\n"
+"                     one operation at a time)\n"
 "  --conns N          concurrent connections, one thread each (default 1)\n"
 "  --inflight N       operations in flight per connection (default 1;\n"
 "                     randread 16); --direct always uses 1\n"
@@ -151,6 +156,9 @@ static void usage(FILE *f)
 "                     rounded down to 4 KiB)\n"
 "  --files N          walk-getattr files (default 1000)\n"
 "  --entries N        readdir directory entries (default 10000)\n"
+"  --held N           fid-flood, rename-held: fids each connection holds\n"
+"                     (default 10000)\n"
+"  --depth N          dotdot-deep: directories of the chain (default 1000)\n"
 "  --unlink MODE      how create and mkdir-rmdir remove: unlinkat\n"
 "                     (Tunlinkat), remove (Twalk+Tremove) or auto\n"
 "                     (Tunlinkat unless the server lacks it; default)\n"
@@ -202,7 +210,8 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 
 enum {
 	OPT_UNIX = 256, OPT_DIRECT, OPT_WORKLOAD, OPT_CONNS, OPT_INFLIGHT, OPT_SECONDS,
-	OPT_OPS, OPT_SIZE, OPT_MSIZE, OPT_CHUNK, OPT_FILES, OPT_ENTRIES, OPT_UNLINK,
+	OPT_OPS, OPT_SIZE, OPT_MSIZE, OPT_CHUNK, OPT_FILES, OPT_ENTRIES, OPT_HELD, OPT_DEPTH,
+	OPT_UNLINK,
 	OPT_UID, OPT_GID, OPT_ANAME, OPT_LABEL, OPT_TIMEOUT, OPT_PREPARE, OPT_SEED, OPT_HELP,
 };
 
@@ -219,6 +228,8 @@ static const struct option longopts[] = {
 	{ "chunk", required_argument, NULL, OPT_CHUNK },
 	{ "files", required_argument, NULL, OPT_FILES },
 	{ "entries", required_argument, NULL, OPT_ENTRIES },
+	{ "held", required_argument, NULL, OPT_HELD },
+	{ "depth", required_argument, NULL, OPT_DEPTH },
 	{ "unlink", required_argument, NULL, OPT_UNLINK },
 	{ "uid", required_argument, NULL, OPT_UID },
 	{ "gid", required_argument, NULL, OPT_GID },
@@ -252,7 +263,7 @@ static void parse_opts(int argc, char **argv, struct bench_opts *o)
 	*o = (struct bench_opts){
 		.aname = "", .conns = 1, .size = 1ull << 30, .msize = 1048576,
 		.uid = (uint32_t)getuid(), .gid = (uint32_t)getgid(), .files = 1000,
-		.entries = 10000, .unlink = UNLINK_AUTO, .timeout_ms = 30000, .seed = 1,
+		.entries = 10000, .held = 10000, .depth = 1000, .unlink = UNLINK_AUTO, .timeout_ms = 30000, .seed = 1,
 	};
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -311,6 +322,14 @@ static void parse_opts(int argc, char **argv, struct bench_opts *o)
 		case OPT_ENTRIES:
 			if (parse_u32(optarg, 1, 10000000, &o->entries))
 				die_usage("bad --entries '%s'", optarg);
+			break;
+		case OPT_HELD:
+			if (parse_u32(optarg, 0, 1000000, &o->held))
+				die_usage("bad --held '%s' (0-1000000)", optarg);
+			break;
+		case OPT_DEPTH:
+			if (parse_u32(optarg, 1, 100000, &o->depth))
+				die_usage("bad --depth '%s' (1-100000)", optarg);
 			break;
 		case OPT_UNLINK:
 			for (v = 0; v < 3 && strcmp(optarg, unlink_names[v]); v++)
@@ -445,12 +464,15 @@ int main(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	run.o = &o;
 	run.inflight = o.inflight ? o.inflight : o.wl == WL_RANDREAD ? 16 : 1;
-	if (o.direct_dir)
+	if (o.direct_dir || is_hostile(o.wl))
 		run.inflight = 1;
 	run.msize = o.msize;
 	run.unlink = o.unlink;
 
-	rc = o.direct_dir ? direct_prepare(&run) : bench9p_prepare(&run);
+	if (is_hostile(o.wl))
+		rc = hostile_prepare(&run);
+	else
+		rc = o.direct_dir ? direct_prepare(&run) : bench9p_prepare(&run);
 	if (rc)
 		return 1;
 	if (!run.chunk) {
@@ -468,7 +490,7 @@ int main(int argc, char **argv)
 	}
 	pthread_mutex_init(&run.gate_lock, NULL);
 	pthread_cond_init(&run.gate_cond, NULL);
-	fn = o.direct_dir ? direct_thread : bench9p_thread;
+	fn = is_hostile(o.wl) ? hostile_thread : o.direct_dir ? direct_thread : bench9p_thread;
 	for (unsigned int i = 0; i < o.conns; i++) {
 		struct worker *w = &run.w[i];
 

@@ -9,7 +9,10 @@
  *   PREFIX/rd/eNNNNN    the readdir directory (--entries empty files)
  *   PREFIX/data         seqread/randread data (--size bytes)
  *   PREFIX/tN/          scratch directory of connection N (create,
- *                       mkdir-rmdir, seqwrite's file PREFIX/tN/seq)
+ *                       mkdir-rmdir, seqwrite's file PREFIX/tN/seq,
+ *                       rename-held's PREFIX/tN/a or b)
+ *   PREFIX/held/hN      files rename-held keeps handles on (--held)
+ *   PREFIX/deep/d/d/... dotdot-deep's chain (--depth directories)
  * They are made when missing (or too small), before timing starts.
  */
 #ifndef P9BENCH_H
@@ -27,6 +30,9 @@ enum workload {
 	WL_SEQWRITE,
 	WL_SEQREAD,
 	WL_RANDREAD,
+	WL_FID_FLOOD,		/* the hostile ones: bench_hostile.c */
+	WL_RENAME_HELD,
+	WL_DOTDOT_DEEP,
 	WL_COUNT
 };
 
@@ -52,6 +58,8 @@ struct bench_opts {
 	uint32_t uid, gid;
 	unsigned int files;		/* walk-getattr files */
 	unsigned int entries;		/* readdir entries */
+	unsigned int held;		/* fid-flood, rename-held: fids held */
+	unsigned int depth;		/* dotdot-deep: directories */
 	enum unlink_mode unlink;
 	int timeout_ms;
 	int prepare_only;
@@ -65,6 +73,7 @@ struct lat {
 };
 
 struct run;
+struct p9_client;
 
 struct worker {
 	struct run *run;
@@ -112,8 +121,20 @@ int worker_more(struct worker *w, uint64_t begun);
 int bench9p_prepare(struct run *run);
 void *bench9p_thread(void *arg);
 
+int b9_connect_attach(const struct bench_opts *o, struct p9_client **cp, uint32_t *root);
+/* Walk one name (NULL: clone) to a new fid *out. */
+int b9_walk1(struct p9_client *c, uint32_t fid, const char *name, uint32_t *out);
+void b9_clunk_put(struct p9_client *c, uint32_t fid);
+int b9_mkdir_ok(struct p9_client *c, uint32_t dfid, const char *name, uint32_t gid);
+
 /* Direct mode (bench_direct.c). */
 int direct_prepare(struct run *run);
 void *direct_thread(void *arg);
+int direct_mkdir_ok(int dfd, const char *name);
+
+/* The hostile workloads, both modes (bench_hostile.c). */
+int is_hostile(enum workload wl);
+int hostile_prepare(struct run *run);
+void *hostile_thread(void *arg);
 
 #endif

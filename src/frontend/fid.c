@@ -11,9 +11,9 @@
 #include "frontend/fid.h"
 #include "frontend/helper_client.h"
 
-static unsigned int fid_hash(uint32_t num)
+static unsigned int fid_hash(const struct fid_table *t, uint32_t num)
 {
-	return (num * 2654435761u) >> 24; /* top 8 bits: FID_BUCKETS == 256 */
+	return (unsigned int)keyhash_u32(&t->key, num) & (t->nbuckets - 1);
 }
 
 void fid_table_init(struct fid_table *t, struct helper *h, unsigned int max)
@@ -22,6 +22,38 @@ void fid_table_init(struct fid_table *t, struct helper *h, unsigned int max)
 	pthread_mutex_init(&t->lock, NULL);
 	t->helper = h;
 	t->max = max;
+	keyhash_key_init(&t->key);
+	t->nbuckets = FID_BUCKETS_MIN;
+	t->bucket = t->bucket_min;
+}
+
+/*
+ * Double the buckets once there are more fids than buckets (lock held).
+ * Out of memory the table keeps its size: longer chains, still correct.
+ */
+static void fid_table_grow(struct fid_table *t)
+{
+	unsigned int n = t->nbuckets * 2, old_n = t->nbuckets;
+	struct fid **nb, **ob = t->bucket;
+
+	if (t->count <= t->nbuckets || t->nbuckets >= FID_BUCKETS_MAX)
+		return;
+	nb = calloc(n, sizeof(*nb));
+	if (!nb)
+		return;
+	t->nbuckets = n;
+	t->bucket = nb;
+	for (unsigned int i = 0; i < old_n; i++)
+		while (ob[i]) {
+			struct fid *f = ob[i];
+			unsigned int b = fid_hash(t, f->num);
+
+			ob[i] = f->hnext;
+			f->hnext = nb[b];
+			nb[b] = f;
+		}
+	if (ob != t->bucket_min)
+		free(ob);
 }
 
 struct fid *fid_alloc(uint32_t num, uint32_t uid)
@@ -74,7 +106,7 @@ static void fid_warn_limit(unsigned int max)
 
 static struct fid **fid_slot(struct fid_table *t, uint32_t num)
 {
-	struct fid **pp = &t->bucket[fid_hash(num)];
+	struct fid **pp = &t->bucket[fid_hash(t, num)];
 
 	while (*pp && (*pp)->num != num)
 		pp = &(*pp)->hnext;
@@ -137,9 +169,11 @@ int fid_insert(struct fid_table *t, struct fid *f, bool replace)
 		fid_warn_limit(t->max);
 		return -EMFILE;
 	}
-	f->hnext = t->bucket[fid_hash(f->num)];
-	t->bucket[fid_hash(f->num)] = f;
+	pp = &t->bucket[fid_hash(t, f->num)];
+	f->hnext = *pp;
+	*pp = f;
 	t->count++;
+	fid_table_grow(t);
 	pthread_mutex_unlock(&t->lock);
 	fid_put(t, old);
 	return 0;
@@ -186,7 +220,7 @@ void fid_xattr_uncharge(struct fid_table *t, struct fid *f, uint64_t bytes)
 
 void fid_table_clear(struct fid_table *t)
 {
-	for (unsigned int i = 0; i < FID_BUCKETS; i++) {
+	for (unsigned int i = 0; i < t->nbuckets; i++) {
 		struct fid *f;
 
 		pthread_mutex_lock(&t->lock);
@@ -209,5 +243,9 @@ void fid_table_clear(struct fid_table *t)
 void fid_table_destroy(struct fid_table *t)
 {
 	fid_table_clear(t);
+	if (t->bucket != t->bucket_min)
+		free(t->bucket);
+	t->bucket = t->bucket_min;
+	t->nbuckets = FID_BUCKETS_MIN;
 	pthread_mutex_destroy(&t->lock);
 }

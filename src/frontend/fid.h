@@ -14,10 +14,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/keyhash.h"
 #include "hp_codec.h"
 #include "p9_codec.h"
 
-#define FID_BUCKETS 256
+/*
+ * The table is a hash of fid numbers, which the client picks: the hash is
+ * keyed with a secret per table (common/keyhash.h), so a client cannot put
+ * its fids in one bucket, and the buckets double as the table fills (at
+ * most one fid per bucket on average), so an honest client holding many
+ * fids (the Linux client with cache=loose keeps one per dentry) does not
+ * scan long chains either.
+ */
+#define FID_BUCKETS_MIN 64u
+#define FID_BUCKETS_MAX (1u << 20)
 /*
  * Bytes of xattr values one connection may hold in fids at once (values
  * being written after Txattrcreate, values and name lists fetched by
@@ -64,7 +74,10 @@ struct fid_table {
 	unsigned int count;
 	unsigned int max;    /* fids allowed (--max-fids) */
 	uint64_t xattr_used; /* xattr buffer bytes charged, at most FID_XATTR_BUDGET */
-	struct fid *bucket[FID_BUCKETS];
+	struct keyhash_key key;
+	unsigned int nbuckets; /* a power of two */
+	struct fid **bucket;   /* bucket_min until the table grows */
+	struct fid *bucket_min[FID_BUCKETS_MIN];
 };
 
 /* `max` fids at most (fid_insert answers -EMFILE beyond). */

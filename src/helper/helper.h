@@ -52,13 +52,16 @@ struct helper_obj {
  * A node: what a handle stands for.  `parent` + `name` say where the object
  * was found (for HP_RENAME/HP_REMOVE); both are NULL for the export root and
  * for directories reached through "..".  parent/name change only under the
- * node lock (hnode_where, hnode_move, handles_renamed).
+ * node lock (hnode_where, hnode_move, hnodes_renamed), as do the fields of
+ * the index by location (helper_nodes.c).
  */
 struct helper_node {
 	atomic_uint refs;
 	struct helper_obj *self;
 	struct helper_obj *parent;
 	char *name;
+	unsigned int handles;	/* handles naming it: indexed while > 0 */
+	struct helper_node *inext, **iprev;
 };
 
 /* --security-model */
@@ -138,6 +141,12 @@ void hnode_put(struct helper_node *n);
 int hnode_where(struct helper_node *n, struct helper_obj **parent, char name[HP_MAX_NAME + 1]);
 /* Record a successful HP_RENAME. */
 int hnode_move(struct helper_node *n, struct helper_obj *newparent, const char *newname);
+/* After a rename by name: the nodes found as (olddir, oldname) follow it. */
+void hnodes_renamed(const struct helper_obj *olddir, const char *oldname,
+		    struct helper_obj *newdir, const char *newname);
+/* The handle table issued or released a handle for n (the index). */
+void hnode_handle_added(struct helper_node *n);
+void hnode_handle_released(struct helper_node *n);
 /* An empty table whose handles are shared by max_sessions connections
  * (0: one, i.e. no shares); see helper_handles.c. */
 void handles_init(unsigned int max_sessions);
@@ -146,9 +155,6 @@ void handles_init(unsigned int max_sessions);
 int handles_add(struct helper_node *n, uint32_t session, uint32_t *id);
 /* The node behind an issued handle (a new reference), or NULL. */
 struct helper_node *handles_get(uint32_t id);
-/* After a rename by name: handles found as (olddir, oldname) follow it. */
-void handles_renamed(const struct helper_obj *olddir, const char *oldname,
-		     struct helper_obj *newdir, const char *newname);
 /* Forget a handle; 0 or EBADF. */
 int handles_release(uint32_t id);
 

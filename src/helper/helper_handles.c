@@ -1,11 +1,5 @@
 /*
- * helper_handles.c - objects, nodes and the handle table.
- *
- * Lifetime: an object (one O_PATH fd) lives while a node names it or a child
- * node keeps it as parent; a node lives while a handle or an in-flight
- * request refers to it.  A node holds at most two objects and objects hold
- * nothing, so no chain of ancestors is ever pinned: the number of open
- * descriptors is bounded by twice the number of live handles.
+ * helper_handles.c - the handle table.
  *
  * Handle ids are slot (low 20 bits) | generation (high bits): a released
  * slot comes back with another generation, so a stale or invented id does
@@ -25,159 +19,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "helper/helper.h"
-
-int hobj_new(int fd, struct helper_obj **out)
-{
-	struct helper_obj *o;
-	struct stat st;
-	int err;
-
-	err = helper_fstat(fd, &st);
-	if (err)
-		goto close_fd;
-	o = calloc(1, sizeof(*o));
-	if (!o) {
-		err = ENOMEM;
-		goto close_fd;
-	}
-	atomic_init(&o->refs, 1);
-	o->fd = fd;
-	o->dev = st.st_dev;
-	o->ino = st.st_ino;
-	o->type = st.st_mode & S_IFMT;
-	*out = o;
-	return 0;
-
-close_fd:
-	close(fd);
-	return err;
-}
-
-struct helper_obj *hobj_get(struct helper_obj *o)
-{
-	if (o)
-		atomic_fetch_add(&o->refs, 1);
-	return o;
-}
-
-void hobj_put(struct helper_obj *o)
-{
-	if (o && atomic_fetch_sub(&o->refs, 1) == 1) {
-		close(o->fd);
-		free(o);
-	}
-}
-
-/* Guards every node's parent and name (they change on HP_RENAME). */
-static pthread_mutex_t node_lock = PTHREAD_MUTEX_INITIALIZER;
-
-int hnode_new(struct helper_obj *self, struct helper_obj *parent, const char *name,
-	      struct helper_node **out)
-{
-	struct helper_node *n;
-
-	n = calloc(1, sizeof(*n));
-	if (!n)
-		goto put_objs;
-	if (name) {
-		n->name = strdup(name);
-		if (!n->name)
-			goto free_node;
-	}
-	atomic_init(&n->refs, 1);
-	n->self = self;
-	n->parent = parent;
-	*out = n;
-	return 0;
-
-free_node:
-	free(n);
-put_objs:
-	hobj_put(self);
-	hobj_put(parent);
-	return ENOMEM;
-}
-
-struct helper_node *hnode_get(struct helper_node *n)
-{
-	if (n)
-		atomic_fetch_add(&n->refs, 1);
-	return n;
-}
-
-void hnode_put(struct helper_node *n)
-{
-	if (n && atomic_fetch_sub(&n->refs, 1) == 1) {
-		hobj_put(n->self);
-		hobj_put(n->parent);
-		free(n->name);
-		free(n);
-	}
-}
-
-int hnode_where(struct helper_node *n, struct helper_obj **parent, char name[HP_MAX_NAME + 1])
-{
-	int err = 0;
-
-	pthread_mutex_lock(&node_lock);
-	if (!n->parent || !n->name) {
-		err = EINVAL;
-		goto unlock;
-	}
-	*parent = hobj_get(n->parent);
-	strcpy(name, n->name);	/* names are <= HP_MAX_NAME: checked on entry */
-unlock:
-	pthread_mutex_unlock(&node_lock);
-	return err;
-}
-
-int hnode_move(struct helper_node *n, struct helper_obj *newparent, const char *newname)
-{
-	struct helper_obj *oldparent;
-	char *copy, *oldname;
-
-	copy = strdup(newname);
-	if (!copy)
-		return ENOMEM;
-	pthread_mutex_lock(&node_lock);
-	oldparent = n->parent;
-	oldname = n->name;
-	n->parent = hobj_get(newparent);
-	n->name = copy;
-	pthread_mutex_unlock(&node_lock);
-	hobj_put(oldparent);
-	free(oldname);
-	return 0;
-}
-
-/* If n was found as (olddir, oldname), it is now (newdir, newname). */
-static void hnode_follow(struct helper_node *n, const struct helper_obj *olddir,
-			 const char *oldname, struct helper_obj *newdir, const char *newname)
-{
-	struct helper_obj *oldparent = NULL;
-	char *oldstr = NULL, *copy;
-
-	pthread_mutex_lock(&node_lock);
-	if (!n->parent || !n->name || n->parent->dev != olddir->dev ||
-	    n->parent->ino != olddir->ino || strcmp(n->name, oldname) != 0)
-		goto unlock;
-	copy = strdup(newname);
-	if (!copy)
-		goto unlock;	/* the node stays stale: HP_RENAME/REMOVE say ESTALE */
-	oldparent = n->parent;
-	oldstr = n->name;
-	n->parent = hobj_get(newdir);
-	n->name = copy;
-unlock:
-	pthread_mutex_unlock(&node_lock);
-	hobj_put(oldparent);
-	free(oldstr);
-}
-
-/* ---- the handle table ---- */
 
 #define SLOT_BITS 20
 #define SLOT_MASK ((1u << SLOT_BITS) - 1)
@@ -331,6 +174,7 @@ int handles_add(struct helper_node *n, uint32_t session, uint32_t *id)
 	s = &tbl.slot[i];
 	s->gen = s->gen % GEN_MAX + 1;	/* 1..GEN_MAX, never 0 */
 	s->node = hnode_get(n);
+	hnode_handle_added(n);
 	s->session = session;
 	tbl.live++;
 	sess_change(e, session, +1);
@@ -366,16 +210,6 @@ struct helper_node *handles_get(uint32_t id)
 	return n;
 }
 
-void handles_renamed(const struct helper_obj *olddir, const char *oldname,
-		     struct helper_obj *newdir, const char *newname)
-{
-	pthread_mutex_lock(&tbl.lock);
-	for (uint32_t i = 0; i < tbl.used; i++)
-		if (tbl.slot[i].node)
-			hnode_follow(tbl.slot[i].node, olddir, oldname, newdir, newname);
-	pthread_mutex_unlock(&tbl.lock);
-}
-
 int handles_release(uint32_t id)
 {
 	struct helper_node *n;
@@ -388,6 +222,7 @@ int handles_release(uint32_t id)
 		return EBADF;
 	}
 	n = s->node;
+	hnode_handle_released(n);
 	s->node = NULL;
 	s->next_free = tbl.free_head;
 	tbl.free_head = (uint32_t)(s - tbl.slot);

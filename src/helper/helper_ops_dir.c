@@ -46,7 +46,7 @@ int helper_do_renameat(struct helper_ctx *c)
 	/* Safe: two checked components below directories we hold. */
 	if (renameat(c->h[0]->self->fd, oldname, c->h[1]->self->fd, newname) < 0)
 		return errno;
-	handles_renamed(c->h[0]->self, oldname, c->h[1]->self, newname);
+	hnodes_renamed(c->h[0]->self, oldname, c->h[1]->self, newname);
 	return 0;
 }
 
