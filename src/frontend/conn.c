@@ -23,7 +23,6 @@
 #include "frontend/server.h"
 #include "p9_wire.h"
 
-#define CONN_THREAD_STACK (256u * 1024u)
 /*
  * Replies other than Rread/Rreaddir are small: Rreadlink is the largest,
  * except Rgetlock, which echoes the request's client_id (and is shorter
@@ -32,12 +31,8 @@
 #define P9_SMALL_REPLY_MAX 8192
 /* A frame's buffer starts this big and doubles as its bytes arrive. */
 #define CONN_FRAME_CHUNK (64u * 1024u)
-/* The reader's input buffer; no bigger than a frame's first chunk. */
-#define CONN_INBUF_SIZE (16u * 1024u)
 _Static_assert(CONN_INBUF_SIZE <= CONN_FRAME_CHUNK, "a frame's first chunk holds the input buffer");
 
-/* Written requests a connection keeps for reuse (conn->spare). */
-#define CONN_SPARE_MAX 32
 
 /* conn_recv() results besides a byte count */
 #define RECV_ERROR (-1)

@@ -63,6 +63,12 @@
 #include "p9_codec.h"
 
 #define CONN_PEER_MAX 128
+/* The reader's and the writer's stacks. */
+#define CONN_THREAD_STACK (256u * 1024u)
+/* The reader's input buffer; no bigger than a frame's first chunk (conn.c). */
+#define CONN_INBUF_SIZE (16u * 1024u)
+/* Written requests a connection keeps for reuse (conn->spare). */
+#define CONN_SPARE_MAX 32
 /* Frames and replies up to this size live in the request itself. */
 #define P9_REQ_INLINE 256
 

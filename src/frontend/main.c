@@ -18,6 +18,7 @@
 #include "common/sandbox.h"
 #include "frontend/launcher.h"
 #include "frontend/listen.h"
+#include "frontend/membound.h"
 #include "frontend/options.h"
 #include "frontend/server.h"
 
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
 	struct launch l;
 	struct listen_set ls;
 	struct listen_perm perm = {.uid = (uid_t)-1, .gid = (gid_t)-1};
+	struct mem_bound mb;
+	char per[32], total[32];
 	char err[512];
 	int rc;
 
@@ -44,6 +47,9 @@ int main(int argc, char **argv)
 	log_init("p9guard", LOG_TO_STDERR | (o.syslog ? LOG_TO_SYSLOG : 0),
 		 rc == OPT_RUN ? (enum log_level)o.log_level : LOG_LVL_INFO);
 	if (rc != OPT_RUN)
+		die("%s", err);
+	mem_bound_compute(&o, &mb);
+	if (mem_bound_check(&o, &mb, err, sizeof(err)) < 0)
 		die("%s", err);
 
 	/* Privileged start-up; every failure here is fatal and says why. */
@@ -80,6 +86,10 @@ int main(int argc, char **argv)
 	 * exits when its socket closes, and server_run waits for that) and
 	 * the pidfile stays behind.
 	 */
+	mem_bound_fmt(mb.per_conn, per, sizeof(per));
+	mem_bound_fmt(mb.total, total, sizeof(total));
+	log_info("memory bound: %s per connection, %s in all for %u connections%s", per, total,
+		 o.max_conns, o.max_memory ? " (within --max-memory)" : "");
 	rc = server_run(&o, ls.fds, ls.n, ls.connected_fd, l.helper_sock);
 	free(l.export_real);
 	return rc;

@@ -47,6 +47,10 @@ const char options_help_text[] =
     "  --max-requests N        requests in flight per connection (1-65535, default 64)\n"
     "  --max-buffered SIZE     request and reply bytes one connection may hold before\n"
     "                          its requests wait (64K-1G, suffix K/M/G; default 8M)\n"
+    "  --max-memory SIZE       refuse to start when the limits above (times\n"
+    "                          --max-connections) could let the frontend hold more\n"
+    "                          memory than this (16M-1024G; default: no bound; the\n"
+    "                          bound is logged at start-up)\n"
     "  --frame-timeout SECONDS a started message must arrive within this time, or the\n"
     "                          connection is closed (0 = never; default 30)\n"
     "  --idle-timeout SECONDS  close a connection that sent nothing and has nothing in\n"
@@ -114,6 +118,7 @@ enum {
 	OPT_MAX_FIDS,
 	OPT_MAX_REQUESTS,
 	OPT_MAX_BUFFERED,
+	OPT_MAX_MEMORY,
 	OPT_FRAME_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_BUSY_POLL,
@@ -157,6 +162,7 @@ static const struct option long_opts[] = {
     {"max-fids", required_argument, NULL, OPT_MAX_FIDS},
     {"max-requests", required_argument, NULL, OPT_MAX_REQUESTS},
     {"max-buffered", required_argument, NULL, OPT_MAX_BUFFERED},
+    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
     {"frame-timeout", required_argument, NULL, OPT_FRAME_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"busy-poll", required_argument, NULL, OPT_BUSY_POLL},
@@ -520,6 +526,11 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 		case OPT_MAX_BUFFERED:
 			if (parse_size("--max-buffered", optarg, OPT_MIN_MAX_BUFFERED,
 				       OPT_MAX_MAX_BUFFERED, &o->max_buffered, err, errsz) < 0)
+				return OPT_ERROR;
+			break;
+		case OPT_MAX_MEMORY:
+			if (parse_size("--max-memory", optarg, OPT_MIN_MAX_MEMORY,
+				       OPT_MAX_MAX_MEMORY, &o->max_memory, err, errsz) < 0)
 				return OPT_ERROR;
 			break;
 		case OPT_FRAME_TIMEOUT:

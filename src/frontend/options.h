@@ -28,6 +28,8 @@
 #define OPT_DEFAULT_MAX_BUFFERED (8u * 1024u * 1024u)
 #define OPT_MIN_MAX_BUFFERED (64u * 1024u)
 #define OPT_MAX_MAX_BUFFERED (1024u * 1024u * 1024u)
+#define OPT_MIN_MAX_MEMORY (16ul << 20)
+#define OPT_MAX_MAX_MEMORY (1ul << 40)
 #define OPT_DEFAULT_FRAME_TIMEOUT 30 /* seconds; 0 = none */
 #define OPT_MAX_TIMEOUT 86400
 
@@ -64,6 +66,7 @@ struct fe_options {
 	unsigned int max_fids;	    /* --max-fids, per connection */
 	unsigned int max_requests;  /* --max-requests, in flight per connection */
 	size_t max_buffered;	    /* --max-buffered, bytes per connection */
+	size_t max_memory;	    /* --max-memory, bytes for everything; 0 = none */
 	unsigned int frame_timeout; /* --frame-timeout seconds, 0 = none */
 	unsigned int idle_timeout;  /* --idle-timeout seconds, 0 = none (default) */
 	unsigned int busy_poll;	    /* --busy-poll microseconds, 0 = off */

@@ -8,7 +8,6 @@
 
 #include "frontend/workq.h"
 
-#define WORKQ_STACK_SIZE (256u * 1024u)
 
 struct workq {
 	pthread_mutex_t lock;

@@ -5,6 +5,9 @@
 #ifndef P9G_FE_WORKQ_H
 #define P9G_FE_WORKQ_H
 
+/* Each worker thread's stack. */
+#define WORKQ_STACK_SIZE (256u * 1024u)
+
 struct work_item {
 	void (*fn)(struct work_item *it);
 	struct work_item *next;

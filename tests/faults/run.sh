@@ -26,6 +26,11 @@
 #  6. hoard: --max-connections 256: one connection walks until the helper
 #     refuses it past its share (2^20 / 256 = 4096 handles) with ENFILE,
 #     while a second connection keeps working.
+#  7. membound: --max-memory below what the limits allow is refused at
+#     start with a line naming the options to lower, before any socket
+#     exists; with room, the bound is logged, and a connection filling
+#     --max-fids 4096 grows the frontend (peak RSS over its start) by less
+#     than the logged per-connection bound.
 # Prints PASS/FAIL (and SKIP) lines and "N passed, N failed"; exits non-zero
 # on any failure.  P9G_KEEP=1 keeps the work directory.
 set -uo pipefail
@@ -333,6 +338,44 @@ if start_daemon hoard "$exp"; then
 	alive hoard
 	stop_daemon
 	[ "$stop_rc" = 0 ] || result FAIL "hoard: frontend exit" "status $stop_rc after SIGTERM"
+fi
+daemon_args=()
+
+# ---- 7. --max-memory and the logged bound ----
+exp=$work/membound
+mkdir -m 0755 -p "$exp"
+rc=0
+P9GUARD_HELPER=$B/p9guard-helper timeout 20 "$B/p9guard" --export "$exp" \
+	--listen "unix:$work/membound-refused.sock" --user nobody --max-memory 16M \
+	>"$work/membound-refused.log" 2>&1 || rc=$?
+if [ "$rc" != 0 ] && [ ! -e "$work/membound-refused.sock" ] &&
+	grep -q -- "--max-memory 16.0M: these limits let the frontend hold up to .*lower --max-connections, --max-fids" \
+		"$work/membound-refused.log"; then
+	result OK "membound: --max-memory 16M refused at start (status $rc), naming the limits"
+else
+	result FAIL "membound: refusal" "status $rc: $(tr '\n' ' ' <"$work/membound-refused.log")"
+fi
+daemon_args=(--max-connections 4 --max-fids 4096 --max-memory 256M)
+if start_daemon membound "$exp"; then
+	line=$(grep -o 'memory bound: .*' "$log" || true)
+	per=$(sed -n 's/^memory bound: \([0-9.]*\)M per connection.*/\1/p' <<<"$line")
+	if [ -n "$per" ]; then
+		result OK "membound: logged ($line)"
+	else
+		result FAIL "membound: log" "no 'memory bound: ...M per connection' line"
+	fi
+	rss0=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+	client 60 "$work/membound.out" maxfids "$sock" 4096
+	hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
+	if [ -n "$per" ] && [ -n "$rss0" ] && [ -n "$hwm" ] &&
+		awk -v g=$((hwm - rss0)) -v p="$per" 'BEGIN { exit !(g < p * 1024) }'; then
+		result OK "membound: 4096 fids grew the frontend by $((hwm - rss0)) KiB, under the bound of ${per}M"
+	else
+		result FAIL "membound: growth" "start ${rss0:-?} KiB, peak ${hwm:-?} KiB, bound ${per:-?}M"
+	fi
+	alive membound
+	stop_daemon
+	[ "$stop_rc" = 0 ] || result FAIL "membound: frontend exit" "status $stop_rc after SIGTERM"
 fi
 daemon_args=()
 

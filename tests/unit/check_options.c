@@ -273,6 +273,13 @@ START_TEST(test_limits)
 	ck_fails_with(parse(BASE, "--max-buffered", ""), "--max-buffered ''");
 	ck_fails_with(parse(BASE, "--max-buffered", "99999999999999999999K"), "from 64K");
 
+	ck_assert_uint_eq(opts.max_memory, 0); /* after a parse without it: no bound */
+	ck_assert_int_eq(parse(BASE, "--max-memory", "512M"), OPT_RUN);
+	ck_assert_uint_eq(opts.max_memory, 512u << 20);
+	ck_assert_int_eq(parse(BASE, "--max-memory", "1024G"), OPT_RUN);
+	ck_fails_with(parse(BASE, "--max-memory", "15M"), "--max-memory '15M'");
+	ck_fails_with(parse(BASE, "--max-memory", "1025G"), "from 16384K to 1048576M");
+
 	ck_fails_with(parse(BASE, "--max-connections", "0"), "from 1 to 4096");
 	ck_fails_with(parse(BASE, "--max-connections", "4097"), "--max-connections '4097'");
 	ck_fails_with(parse(BASE, "--max-fids", "15"), "from 16 to 1048576");
