@@ -33,7 +33,6 @@
 #define CONN_FRAME_CHUNK (64u * 1024u)
 _Static_assert(CONN_INBUF_SIZE <= CONN_FRAME_CHUNK, "a frame's first chunk holds the input buffer");
 
-
 /* conn_recv() results besides a byte count */
 #define RECV_ERROR (-1)
 #define RECV_TIMEOUT (-2)

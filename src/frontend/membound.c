@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <linux/limits.h>
 #include <stdio.h>
 
 #include "frontend/conn.h"
@@ -32,7 +33,6 @@
 #define MALLOC_OVERHEAD 16u
 /* helper_client.c's record of a handle several fids share. */
 #define DUP_RECORD (16u + MALLOC_OVERHEAD)
-#define XATTR_NAME_MAX_BYTES 256u
 
 static uint64_t blk(uint64_t n)
 {
@@ -53,7 +53,7 @@ void mem_bound_compute(const struct fe_options *o, struct mem_bound *b)
 	uint64_t fids, reqs, conn, msize = o->msize;
 
 	fids = (uint64_t)o->max_fids *
-		       (blk(sizeof(struct fid)) + blk(XATTR_NAME_MAX_BYTES) + DUP_RECORD) +
+		       (blk(sizeof(struct fid)) + blk(XATTR_NAME_MAX + 1) + DUP_RECORD) +
 	       blk(pow2_at_least(o->max_fids) * sizeof(struct fid *)) + FID_XATTR_BUDGET;
 	reqs = (uint64_t)(o->max_requests + CONN_SPARE_MAX) * blk(sizeof(struct p9_req)) +
 	       o->max_buffered + 2 * blk(msize);

@@ -8,7 +8,6 @@
 
 #include "frontend/workq.h"
 
-
 struct workq {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

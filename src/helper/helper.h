@@ -244,6 +244,13 @@ int path_open_at(int dirfd, const char *name, int flags, mode_t mode, int *fd);
 int path_reopen(const struct helper_env *env, const struct helper_obj *o, int flags, int *fd);
 /* "N" for an object's descriptor (relative to env->procfd). */
 void path_fdname(const struct helper_obj *o, char buf[16]);
+/* The kernel's name of descriptor fd (readlink of "N" in procfd, that is
+ * /proc/self/fd), NUL-ended: its length, or -1 when it has no absolute
+ * name that fits in cap (none, longer than PATH_MAX, unreachable). */
+ssize_t path_of_fd(int procfd, int fd, char *buf, size_t cap);
+/* What is left of path below root (its first rlen bytes; rlen 0 for "/"):
+ * "" for root itself, "/..." below it, NULL when path is not there. */
+const char *path_below(const char *path, const char *root, size_t rlen);
 /* "/proc/self/fd/N" for the xattr calls, which have no *at form. */
 void path_procpath(const struct helper_obj *o, char buf[40]);
 

@@ -80,7 +80,6 @@ static void on_sighup(int sig)
 void helper_audit_init(const struct audit_config *cfg, int procfd, int rootfd)
 {
 	struct sigaction sa;
-	char name[16];
 	ssize_t n;
 
 	/* SIGHUP never ends the helper: it reopens the audit file, if any. */
@@ -101,11 +100,9 @@ void helper_audit_init(const struct audit_config *cfg, int procfd, int rootfd)
 	if (cfg->file_name)
 		snprintf(audit.file_name, sizeof(audit.file_name), "%s", cfg->file_name);
 	audit.procfd = procfd;
-	snprintf(name, sizeof(name), "%d", rootfd);
-	n = readlinkat(procfd, name, audit.root, sizeof(audit.root) - 1);
-	if (n <= 0 || audit.root[0] != '/')
+	n = path_of_fd(procfd, rootfd, audit.root, sizeof(audit.root));
+	if (n < 0)
 		die("audit: cannot read the export root's path");
-	audit.root[n] = '\0';
 	audit.rootlen = (size_t)n;
 	if (audit.rootlen == 1)
 		audit.rootlen = 0;	/* export "/": paths are kept whole */
@@ -161,28 +158,19 @@ static size_t fmt_u64(char *out, uint64_t v, unsigned int base)
 /* Export-relative path of a node's object into out (raw bytes, NUL-ended). */
 static void node_path(const struct helper_node *n, char *out, size_t cap)
 {
-	char name[16], link[PATH_MAX + 32];
-	ssize_t len;
+	char link[PATH_MAX + 32];
+	const char *rest = NULL;
 
 	if (!n) {
 		snprintf(out, cap, "?");
 		return;
 	}
-	path_fdname(n->self, name);
-	len = readlinkat(audit.procfd, name, link, sizeof(link) - 1);
-	if (len <= 0) {
+	if (path_of_fd(audit.procfd, n->self->fd, link, sizeof(link)) >= 0)
+		rest = path_below(link, audit.root, audit.rootlen);
+	if (rest)
+		copy_cstr(out, cap, *rest ? rest : "/");
+	else
 		snprintf(out, cap, "?inode=%" PRIu64, (uint64_t)n->self->ino);
-		return;
-	}
-	link[len] = '\0';
-	if (audit.rootlen == 0 && link[0] == '/') {
-		copy_cstr(out, cap, link);
-	} else if (strncmp(link, audit.root, audit.rootlen) == 0 &&
-		   (link[audit.rootlen] == '\0' || link[audit.rootlen] == '/')) {
-		copy_cstr(out, cap, link[audit.rootlen] ? link + audit.rootlen : "/");
-	} else {
-		snprintf(out, cap, "?inode=%" PRIu64, (uint64_t)n->self->ino);
-	}
 }
 
 /* dir's path + "/" + the request's name bytes. */

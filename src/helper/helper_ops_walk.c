@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -75,21 +74,6 @@ static int open_dotdot(int dirfd)
 	return fd;
 }
 
-/* The kernel's name of descriptor fd (readlink of /proc/self/fd/N); its
- * length, or -1 when it has none that fits (longer than PATH_MAX). */
-static ssize_t fd_path(const struct helper_env *env, int fd, char *buf, size_t cap)
-{
-	char name[16];
-	ssize_t n;
-
-	snprintf(name, sizeof(name), "%d", fd);
-	n = readlinkat(env->procfd, name, buf, cap - 1);
-	if (n <= 0 || (size_t)n >= cap - 1 || buf[0] != '/')
-		return -1;	/* none, too long, or "(unreachable)" */
-	buf[n] = '\0';
-	return n;
-}
-
 /*
  * Whether the directory `fd`, still linked (a deleted one is named "...
  * (deleted)"), is the root or below it by its name: 0 yes, EACCES no, -1
@@ -99,7 +83,7 @@ static ssize_t fd_path(const struct helper_env *env, int fd, char *buf, size_t c
 static int beneath_by_name(const struct helper_env *env, int fd, const char *root, size_t rlen)
 {
 	char path[PATH_MAX];
-	ssize_t n = fd_path(env, fd, path, sizeof(path));
+	ssize_t n = path_of_fd(env->procfd, fd, path, sizeof(path));
 	struct stat st;
 
 	if (n < 0)
@@ -107,12 +91,7 @@ static int beneath_by_name(const struct helper_env *env, int fd, const char *roo
 	if (n > 10 && strcmp(path + n - 10, " (deleted)") == 0 &&
 	    (helper_fstat(fd, &st) != 0 || st.st_nlink == 0))
 		return -1;	/* removed: its name says nothing */
-	if (rlen == 1)
-		return 0;	/* the export is "/" */
-	if ((size_t)n >= rlen && memcmp(path, root, rlen) == 0 &&
-	    (path[rlen] == '/' || path[rlen] == '\0'))
-		return 0;
-	return EACCES;
+	return path_below(path, root, rlen) ? 0 : EACCES;
 }
 
 /*
@@ -120,19 +99,21 @@ static int beneath_by_name(const struct helper_env *env, int fd, const char *roo
  * EACCES if following ".." from it reaches the host's "/" first (the host
  * moved it out of the export while a handle to it was alive).  By the
  * kernel's names of fd and the root when they fit in PATH_MAX; else by
- * climbing "..", asking again every CLIMB_RENAME levels (the name gets
+ * climbing "..", asking again every CLIMB_REASK levels (the name gets
  * shorter as it climbs), at most 2048 levels.
  */
-#define CLIMB_RENAME 16
+#define CLIMB_REASK 16
 static int check_beneath_root(const struct helper_env *env, int fd)
 {
 	char root[PATH_MAX];
-	ssize_t rlen = fd_path(env, env->root->self->fd, root, sizeof(root));
+	ssize_t rlen = path_of_fd(env->procfd, env->root->self->fd, root, sizeof(root));
 	struct stat st, up;
 	int cur = fd, next, err = EACCES;
 
+	if (rlen == 1)
+		rlen = 0;	/* the export is "/" (path_below()) */
 	for (int depth = 0; depth < 2048; depth++) {
-		if (rlen > 0 && depth % CLIMB_RENAME == 0) {
+		if (rlen >= 0 && depth % CLIMB_REASK == 0) {
 			err = beneath_by_name(env, cur, root, (size_t)rlen);
 			if (err >= 0)
 				break;

@@ -83,6 +83,28 @@ void path_fdname(const struct helper_obj *o, char buf[16])
 	snprintf(buf, 16, "%d", o->fd);
 }
 
+ssize_t path_of_fd(int procfd, int fd, char *buf, size_t cap)
+{
+	char name[16];
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%d", fd);
+	n = readlinkat(procfd, name, buf, cap - 1);
+	if (n <= 0 || (size_t)n >= cap - 1 || buf[0] != '/')
+		return -1;	/* none, too long, or "(unreachable)..." */
+	buf[n] = '\0';
+	return n;
+}
+
+const char *path_below(const char *path, const char *root, size_t rlen)
+{
+	if (rlen == 0)
+		return path;
+	if (strncmp(path, root, rlen) != 0 || (path[rlen] != '\0' && path[rlen] != '/'))
+		return NULL;
+	return path + rlen;
+}
+
 void path_procpath(const struct helper_obj *o, char buf[40])
 {
 	snprintf(buf, 40, "/proc/self/fd/%d", o->fd);
