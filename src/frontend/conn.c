@@ -1,16 +1,13 @@
-/* conn.c - one client connection (see conn.h). */
+/* conn.c - one client connection's request layer (see conn.h). */
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <malloc.h>
-#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/busypoll.h"
@@ -29,133 +26,8 @@
  * than its Tgetlock).
  */
 #define P9_SMALL_REPLY_MAX 8192
-/* A frame's buffer starts this big and doubles as its bytes arrive. */
-#define CONN_FRAME_CHUNK (64u * 1024u)
-_Static_assert(CONN_INBUF_SIZE <= CONN_FRAME_CHUNK, "a frame's first chunk holds the input buffer");
-
-/* conn_recv() results besides a byte count */
-#define RECV_ERROR (-1)
-#define RECV_TIMEOUT (-2)
-
-/* Milliseconds on the monotonic clock. */
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Poll the socket for up to the connection's busy-poll window (see
- * common/busypoll.h).  The count, 0 at EOF, RECV_ERROR, or RECV_TIMEOUT
- * when nothing came within the window.
- */
-static ssize_t conn_recv_polling(struct conn *c, void *buf, size_t n, int64_t start)
-{
-	int64_t end = busypoll_deadline(&c->bp, start);
-	ssize_t r;
-
-	do {
-		r = recv(c->fd, buf, n, MSG_DONTWAIT);
-		if (r >= 0)
-			return r;
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			return errno == ENOTSOCK ? RECV_TIMEOUT : RECV_ERROR;
-	} while (busypoll_now() < end);
-	return RECV_TIMEOUT;
-}
-
-/*
- * Read what has arrived, up to n bytes, waiting for at least one until
- * `deadline` (now_ms() time; -1 = no limit).  Returns the count (> 0), 0 at
- * EOF, RECV_ERROR or RECV_TIMEOUT.  The socket stays blocking for the
- * writer: sockets are first polled for a short while when the client has
- * been quick (busy polling), then read by blocking in recv() (no deadline)
- * or with MSG_DONTWAIT after poll(); anything else after poll().
- * (Waiting in poll(POLLIN) would spare the wake-up a thread asleep in
- * recv() on a unix stream socket gets each time the client reads one of
- * our replies, but measured slower with 1 and 4 connections, and no
- * faster with 16.)
- */
-static ssize_t conn_recv(struct conn *c, void *buf, size_t n, int64_t deadline)
-{
-	int64_t start = c->bp.max_ns && c->is_socket ? busypoll_now() : 0;
-	ssize_t r = RECV_TIMEOUT;
-
-	if (start && c->bp.ns && busypoll_begin(0)) {
-		r = conn_recv_polling(c, buf, n, start);
-		busypoll_end();
-	}
-	for (; r == RECV_TIMEOUT;) {
-		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-		int timeout = -1, prc;
-
-		if (c->is_socket) {
-			r = recv(c->fd, buf, n, deadline < 0 ? 0 : MSG_DONTWAIT);
-			if (r >= 0)
-				break;
-			r = RECV_TIMEOUT;
-			if (errno == ENOTSOCK) {
-				c->is_socket = false;
-				continue;
-			}
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				return RECV_ERROR;
-		}
-		if (deadline >= 0) {
-			int64_t left = deadline - now_ms();
-
-			if (left <= 0)
-				return RECV_TIMEOUT;
-			timeout = left > INT_MAX ? INT_MAX : (int)left;
-		}
-		prc = poll(&pfd, 1, timeout);
-		if (prc < 0 && errno != EINTR)
-			return RECV_ERROR;
-		if (prc == 0)
-			return RECV_TIMEOUT;
-		if (prc > 0 && !c->is_socket) {
-			r = read(c->fd, buf, n);
-			if (r >= 0)
-				return r;
-			if (errno != EINTR && errno != EAGAIN)
-				return RECV_ERROR;
-			r = RECV_TIMEOUT;
-		}
-	}
-	if (start)
-		busypoll_adapt(&c->bp, start);
-	return r;
-}
-
-/*
- * Write what is left of req's reply.  0 when all of it is out, 1 when the
- * socket is full and !may_block, -1 on an error.  Only the sender holding
- * the token calls it.
- */
-static int conn_send_reply(struct conn *c, struct p9_req *req, bool may_block)
-{
-	while (req->rsent < req->rlen) {
-		const uint8_t *p = req->rbuf + req->rsent;
-		size_t n = req->rlen - req->rsent;
-		ssize_t w;
-
-		if (c->is_socket)
-			w = send(c->fd, p, n, MSG_NOSIGNAL | (may_block ? 0 : MSG_DONTWAIT));
-		else
-			w = write(c->fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !may_block)
-			return 1;
-		if (w <= 0)
-			return -1;
-		req->rsent += (size_t)w;
-	}
-	return 0;
-}
-
+/* A short Rread/Rreaddir this much below its bound is shrunk to its size. */
+#define REPLY_SHRINK_SLACK (64u * 1024u)
 /* Let go of req's frame: freed unless it lives in req. */
 static void req_drop_frame(struct p9_req *req)
 {
@@ -172,14 +44,14 @@ static void req_free_bufs(struct p9_req *req)
 		free(req->rbuf);
 }
 
-static void req_free(struct p9_req *req)
+void conn_req_discard(struct p9_req *req)
 {
 	req_free_bufs(req);
 	free(req);
 }
 
 /* A cleared request: a spare one of the connection's, or a new one. */
-static struct p9_req *conn_req_get(struct conn *c)
+struct p9_req *conn_req_get(struct conn *c)
 {
 	struct p9_req *req;
 
@@ -235,7 +107,7 @@ static void conn_send_queue_locked(struct conn *c, bool may_block)
 
 		pthread_mutex_unlock(&c->lock);
 		if (!broken && req->rbuf)
-			rc = conn_send_reply(c, req, may_block);
+			rc = c->xport->send(c, req, may_block);
 		if (rc > 0 && !req_own_reply(req))
 			rc = -1;
 		pthread_mutex_lock(&c->lock);
@@ -280,10 +152,9 @@ static void conn_kick_locked(struct conn *c)
 	if (c->sending || !c->rq_head)
 		return;
 	c->sending = true;
-	if (c->is_socket) {
+	if (c->xport->sends_at_once(c)) {
 		conn_send_queue_locked(c, false);
 	} else {
-		/* a pipe or tty cannot be written without blocking: the writer's job */
 		c->writer_turn = true;
 		pthread_cond_signal(&c->wcond);
 	}
@@ -390,7 +261,7 @@ void p9_respond_frame(struct p9_req *req, uint8_t *buf, size_t len)
 {
 	/* A short Rread/Rreaddir keeps only what it holds while it waits for
 	 * the writer, not the count it was sized for. */
-	if (len + CONN_FRAME_CHUNK <= req->reply_charge) {
+	if (len + REPLY_SHRINK_SLACK <= req->reply_charge) {
 		uint8_t *small = realloc(buf, len);
 
 		if (small)
@@ -443,7 +314,7 @@ void p9_respond_borrowed(struct p9_req *req, uint8_t *buf, size_t len)
 	pthread_mutex_lock(&c->lock);
 	/* Straight from the lender's buffer when this reply goes out first and
 	 * now; conn_send_queue_locked() copies what the socket does not take. */
-	if (!c->sending && !c->rq_head && c->is_socket && !req->responded) {
+	if (!c->sending && !c->rq_head && c->xport->sends_at_once(c) && !req->responded) {
 		req->rborrowed = true;
 		conn_complete_locked(req, buf, len);
 		conn_kick_locked(c);
@@ -646,7 +517,7 @@ static void conn_work(struct work_item *it)
 }
 
 /* Nothing of the connection's is in flight or waiting to be written. */
-static bool conn_is_idle(struct conn *c)
+bool conn_is_idle(struct conn *c)
 {
 	bool idle;
 
@@ -656,128 +527,8 @@ static bool conn_is_idle(struct conn *c)
 	return idle;
 }
 
-/* A frame was cut short after `got` bytes: say why; -1 closes the connection. */
-static int conn_frame_cut(struct conn *c, ssize_t r, size_t got)
-{
-	if (r == RECV_TIMEOUT)
-		log_info("session %u: a message stayed incomplete for %u s (%zu bytes came); "
-			 "closing the connection",
-			 c->session, c->srv->opt->frame_timeout, got);
-	else
-		log_debug("session %u: connection ended inside a message (%zu bytes came)",
-			  c->session, got);
-	return -1;
-}
-
-/* Input bytes buffered and not yet taken by a frame. */
-static size_t conn_inbuf_avail(const struct conn *c)
-{
-	return c->in_end - c->in_off;
-}
-
-/* recv() what has arrived into the input buffer, after what it holds. */
-static ssize_t conn_fill(struct conn *c, int64_t deadline)
-{
-	ssize_t r;
-
-	if (c->in_off > 0) {
-		memmove(c->inbuf, c->inbuf + c->in_off, conn_inbuf_avail(c));
-		c->in_end -= c->in_off;
-		c->in_off = 0;
-	}
-	r = conn_recv(c, c->inbuf + c->in_end, CONN_INBUF_SIZE - c->in_end, deadline);
-	if (r > 0)
-		c->in_end += (size_t)r;
-	return r;
-}
-
-/*
- * Read one frame.  1 with the frame and its length, 0 at EOF, -1 on a
- * framing error, a timeout or a connection error.  Small frames come out of
- * the input buffer (one recv() may bring several); the rest of a big one is
- * read into its own buffer, which grows as the bytes arrive, so a size
- * field alone allocates nothing big.  A frame of up to P9_REQ_INLINE bytes
- * goes to `small` instead (the request's own frame_inline).
- */
-static int conn_read_frame(struct conn *c, uint8_t *small, uint8_t **frame, uint32_t *len)
-{
-	const struct fe_options *o = c->srv->opt;
-	int64_t deadline = -1;
-	uint8_t *buf;
-	size_t got, cap;
-	uint32_t size;
-	ssize_t r;
-	int rc;
-
-	/* The first byte: whenever the client likes, unless --idle-timeout. */
-	while (conn_inbuf_avail(c) == 0) {
-		int64_t idle = o->idle_timeout ? now_ms() + 1000 * (int64_t)o->idle_timeout : -1;
-
-		r = conn_fill(c, idle);
-		if (r == RECV_TIMEOUT) {
-			if (conn_is_idle(c)) {
-				log_info("session %u: idle for %u s; closing the connection",
-					 c->session, o->idle_timeout);
-				return -1;
-			}
-			continue;
-		}
-		if (r <= 0)
-			return r == 0 ? 0 : -1;
-	}
-	/* Once a message has begun, all of it must come within --frame-timeout. */
-	if (o->frame_timeout)
-		deadline = now_ms() + 1000 * (int64_t)o->frame_timeout;
-	while (conn_inbuf_avail(c) < 4) {
-		r = conn_fill(c, deadline);
-		if (r <= 0)
-			return conn_frame_cut(c, r, conn_inbuf_avail(c));
-	}
-	rc = p9_frame_size(c->inbuf + c->in_off, 4, c->msize, &size);
-	if (rc != P9_OK) {
-		log_warn("session %u: bad frame: %s", c->session, p9_strerror(rc));
-		return -1;
-	}
-	cap = size < CONN_FRAME_CHUNK ? size : CONN_FRAME_CHUNK;
-	buf = size <= P9_REQ_INLINE ? small : malloc(cap);
-	if (!buf) {
-		log_err("session %u: out of memory", c->session);
-		return -1;
-	}
-	/* cap >= what the input buffer can hold of this frame: see CONN_INBUF_SIZE */
-	got = conn_inbuf_avail(c) < size ? conn_inbuf_avail(c) : size;
-	memcpy(buf, c->inbuf + c->in_off, got);
-	c->in_off += got;
-	if (c->in_off == c->in_end)
-		c->in_off = c->in_end = 0;
-	while (got < size) {
-		if (got == cap) {
-			size_t ncap = cap * 2 < size ? cap * 2 : size;
-			uint8_t *nbuf = realloc(buf, ncap);
-
-			if (!nbuf) { /* cap < size: buf is not small */
-				log_err("session %u: out of memory", c->session);
-				free(buf);
-				return -1;
-			}
-			buf = nbuf;
-			cap = ncap;
-		}
-		r = conn_recv(c, buf + got, cap - got, deadline);
-		if (r <= 0) {
-			if (buf != small)
-				free(buf);
-			return conn_frame_cut(c, r, got);
-		}
-		got += (size_t)r;
-	}
-	*frame = buf;
-	*len = size;
-	return 1;
-}
-
 /* Wait until the connection may hold one more request (backpressure). */
-static void conn_wait_room(struct conn *c)
+void conn_wait_room(struct conn *c)
 {
 	const struct fe_options *o = c->srv->opt;
 
@@ -796,7 +547,7 @@ static void conn_wait_idle(struct conn *c)
 }
 
 /* Wait until every reply is written (or dropped) and nobody is sending. */
-static void conn_wait_sent(struct conn *c)
+void conn_wait_sent(struct conn *c)
 {
 	pthread_mutex_lock(&c->lock);
 	while (c->inflight || c->nreqs > 0 || c->sending)
@@ -853,7 +604,7 @@ static void conn_report_refusal(struct conn *c, const struct p9_msg *m, int err,
  * Handle one frame, in req (from conn_req_get()), which it takes.  -1
  * closes the connection (malformed input).
  */
-static int conn_handle_frame(struct conn *c, struct p9_req *req, uint8_t *frame, uint32_t len)
+int conn_take_frame(struct conn *c, struct p9_req *req, uint8_t *frame, uint32_t len)
 {
 	const struct p9_op *op;
 	struct p9_name_refusal why;
@@ -881,7 +632,7 @@ static int conn_handle_frame(struct conn *c, struct p9_req *req, uint8_t *frame,
 		log_warn("session %u: malformed %s: %s", c->session,
 			 len > 4 && p9_type_name(frame[4]) ? p9_type_name(frame[4]) : "message",
 			 p9_strerror(rc));
-		req_free(req);
+		conn_req_discard(req);
 		return -1;
 	}
 	req->tag = req->in.tag;
@@ -892,7 +643,7 @@ static int conn_handle_frame(struct conn *c, struct p9_req *req, uint8_t *frame,
 	nreqs = conn_register(c, req);
 	if (nreqs < 0) {
 		log_warn("session %u: tag %u reused while in flight", c->session, req->tag);
-		req_free(req);
+		conn_req_discard(req);
 		return -1;
 	}
 	if (!op) {
@@ -909,7 +660,7 @@ static int conn_handle_frame(struct conn *c, struct p9_req *req, uint8_t *frame,
 		p9_respond_error(req, rc);
 	} else if ((op->flags & P9_OP_INLINE) || (op->quick && op->quick(req))) {
 		p9_dispatch(req);
-	} else if (nreqs == 1 && conn_inbuf_avail(c) == 0 &&
+	} else if (nreqs == 1 && !c->xport->more_pending(c) &&
 		   helper_calls_under_way(c->srv->helper) < c->srv->opt->threads) {
 		/* Nothing else of this connection is in flight or waiting to
 		 * be read: the hand-off to a worker would only add a wake-up.
@@ -928,7 +679,11 @@ static int conn_handle_frame(struct conn *c, struct p9_req *req, uint8_t *frame,
 	return 0;
 }
 
-static void *conn_reader(void *arg)
+/*
+ * The connection's thread: start the session in the helper and the writer,
+ * let the transport serve, then tear down once every reply is out.
+ */
+static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
 	struct helper *h = c->srv->helper;
@@ -940,11 +695,6 @@ static void *conn_reader(void *arg)
 		goto out_close;
 	}
 	session_started = true;
-	c->inbuf = malloc(CONN_INBUF_SIZE);
-	if (!c->inbuf) {
-		log_err("session %u: out of memory", c->session);
-		goto out_close;
-	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, CONN_THREAD_STACK);
 	writer_started = pthread_create(&c->writer, &attr, conn_writer, c) == 0;
@@ -954,26 +704,7 @@ static void *conn_reader(void *arg)
 		goto out_close;
 	}
 	log_info("session %u: %s connected", c->session, c->peer);
-	for (;;) {
-		struct p9_req *req;
-		uint8_t *frame;
-		uint32_t len;
-		int rc;
-
-		conn_wait_room(c);
-		req = conn_req_get(c);
-		if (!req) {
-			log_err("session %u: out of memory", c->session);
-			break;
-		}
-		rc = conn_read_frame(c, req->frame_inline, &frame, &len);
-		if (rc <= 0) {
-			free(req);
-			break;
-		}
-		if (conn_handle_frame(c, req, frame, len) < 0)
-			break;
-	}
+	c->xport->serve(c);
 	log_info("session %u: %s disconnected", c->session, c->peer);
 
 out_close:
@@ -989,7 +720,6 @@ out_close:
 		pthread_mutex_unlock(&c->lock);
 		pthread_join(c->writer, NULL);
 	}
-	free(c->inbuf);
 	while (c->spare) {
 		struct p9_req *req = c->spare;
 
@@ -999,6 +729,7 @@ out_close:
 	fid_table_destroy(&c->fids);
 	if (session_started)
 		helper_call_session_end(h, c->session);
+	c->xport->close(c);
 	server_conn_gone(c->srv, c); /* closes c->fd */
 	pthread_cond_destroy(&c->cond);
 	pthread_cond_destroy(&c->wcond);
@@ -1009,7 +740,8 @@ out_close:
 	return NULL;
 }
 
-int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close)
+int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close,
+	       const struct conn_transport *xport)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	pthread_attr_t attr;
@@ -1024,8 +756,13 @@ int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close)
 	c->fd = fd;
 	c->exit_on_close = exit_on_close;
 	c->msize = srv->opt->msize;
-	c->is_socket = true; /* until recv() says ENOTSOCK */
-	busypoll_init(&c->bp, srv->opt->busy_poll);
+	c->xport = xport;
+	err = xport->open(c);
+	if (err < 0) {
+		close(fd);
+		free(c);
+		return err;
+	}
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	fid_table_init(&c->fids, srv->helper, srv->opt->max_fids);
 	pthread_mutex_init(&c->lock, NULL);
@@ -1042,9 +779,10 @@ int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close)
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, CONN_THREAD_STACK);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	err = pthread_create(&tid, &attr, conn_reader, c);
+	err = pthread_create(&tid, &attr, conn_main, c);
 	pthread_attr_destroy(&attr);
 	if (err) {
+		xport->close(c);
 		server_conn_gone(srv, c); /* closes fd */
 		fid_table_destroy(&c->fids);
 		pthread_cond_destroy(&c->cond);

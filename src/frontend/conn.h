@@ -1,19 +1,30 @@
 /*
- * conn.h - one client connection: framing, the tag table with Tflush, the
- * single respond path, and the reader/writer threads.
+ * conn.h - one client connection: its request layer (the tag table with
+ * Tflush, limits, the single respond path, the send queue and its writer
+ * thread) and the seam to the transport that brings its frames.
  *
- * A reader thread reads frames (one recv() takes whatever has arrived into
- * a per-connection buffer, which may hold several small frames), decodes
- * them and hands each request to the worker pool.  It runs a request
- * itself when a hand-off would only add a wake-up: Tversion and Tflush,
+ * The seam, in DESIGN's terms: a transport is where the guest's 9P frames
+ * come from and where their replies go (struct conn_transport).  It is
+ * untrusted input all the same, and knows nothing of 9P beyond a frame's
+ * size field.  Two exist: a byte stream (conn_stream.c: unix or TCP
+ * sockets, an inherited descriptor) and a virtqueue shared with a
+ * vhost-user front-end (vu_dev.c).  Both hand each request frame to
+ * conn_take_frame() on the connection's thread, and send replies in
+ * the order the request layer queues them (send()).  Everything else,
+ * from decoding to the helper call, is the same whatever the transport.
+ *
+ * The connection's thread hands each request to the worker pool, or runs
+ * it itself when a hand-off would only add a wake-up: Tversion and Tflush,
  * Tclunk and Tgetattr when they need no helper call, and any request that
- * is the connection's only one in flight with no more bytes buffered.
+ * is the connection's only one in flight with nothing more pending in the
+ * transport.
  * Nobody waits for the helper's reply to a Twalk, Tlopen, Tlcreate,
  * Tmkdir, Tunlinkat or Tremove (P9_OP_ASYNC) that a worker runs, or that
- * the reader runs because more of the connection's requests are under
+ * the connection's thread runs because more of the connection's requests are under
  * way: the request is finished by the thread that receives the reply
- * (req->async; p9_async.c, helper_client.h), and the reader runs these
- * itself rather than waking a worker only to send one helper request.
+ * (req->async; p9_async.c, helper_client.h), and the connection's thread
+ * runs these itself rather than waking a worker only to send one helper
+ * request.
  * Every request is answered exactly once through p9_respond*(), which
  * queues the reply; replies go out in queue order, so an Rflush always
  * follows the reply of the request it flushed.
@@ -21,8 +32,9 @@
  * Sending: whoever queues a reply while nobody is sending takes the send
  * token and writes the queue itself, without waiting (MSG_DONTWAIT), so a
  * reply normally leaves from the thread that made it, with no hand-off.
- * When the socket would block, the token passes to the connection's writer
- * thread, which waits for room; a worker never blocks on a slow client.
+ * When the transport would block (a full socket), the token passes to the
+ * connection's writer thread, which waits for room; a worker never blocks
+ * on a slow client.
  *
  * Limits (options.h), so that a client that stops reading, or sends and
  * never finishes, holds a bounded amount of memory and no slot forever:
@@ -34,11 +46,12 @@
  *    charge is at --max-buffered the reader stops reading requests
  *    (backpressure: nothing is dropped), so one connection holds at most
  *    --max-buffered plus one request's frame and reply (2 x msize);
- *  - a frame is read into a buffer that grows as its bytes arrive, and must
- *    complete within --frame-timeout seconds once its first byte came;
+ *  - a stream's frame is read into a buffer that grows as its bytes
+ *    arrive, and must complete within --frame-timeout seconds once its
+ *    first byte came (conn_stream.c);
  *  - besides, each thread that has run a Tread or Treaddir keeps one reply
  *    buffer of up to msize (p9_reply_buffer()): the workers, and the
- *    reader, which runs a request itself when it is the connection's only
+ *    connection's thread, which runs a request itself when it is the connection's only
  *    one in flight (and Tclunk, Tgetattr when they need no helper call);
  *  - a connection keeps up to CONN_SPARE_MAX (32) written requests for
  *    reuse, each with room for a frame and a reply of P9_REQ_INLINE bytes
@@ -55,17 +68,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/busypoll.h"
-
 #include "frontend/fid.h"
 #include "frontend/helper_client.h"
 #include "frontend/workq.h"
 #include "p9_codec.h"
 
 #define CONN_PEER_MAX 128
-/* The reader's and the writer's stacks. */
+/* The connection's thread's and the writer's stacks. */
 #define CONN_THREAD_STACK (256u * 1024u)
-/* The reader's input buffer; no bigger than a frame's first chunk (conn.c). */
+/* A stream connection's input buffer (conn_stream.c). */
 #define CONN_INBUF_SIZE (16u * 1024u)
 /* Written requests a connection keeps for reuse (conn->spare). */
 #define CONN_SPARE_MAX 32
@@ -74,6 +85,30 @@
 
 struct server;
 struct p9_req;
+struct conn;
+
+/* Where a connection's frames come from and its replies go (see above). */
+struct conn_transport {
+	const char *name;
+	/* Set up c->xport_data; 0 or -errno. */
+	int (*open)(struct conn *c);
+	/* The connection's thread, once its session is started: take requests
+	 * (conn_wait_room(), conn_req_get(), conn_take_frame()) until the
+	 * connection ends.  shutdown() of c->fd must make it return. */
+	void (*serve)(struct conn *c);
+	/* Write what is left of req's reply (rbuf, rlen, rsent): 0 when all of
+	 * it is out, 1 when it would block and !may_block, -1 on an error.
+	 * Called by the holder of the send token only, in queue order. */
+	int (*send)(struct conn *c, struct p9_req *req, bool may_block);
+	/* send() may be tried by whoever queues a reply (else the writer's job). */
+	bool (*sends_at_once)(const struct conn *c);
+	/* More requests have arrived and wait to be taken. */
+	bool (*more_pending)(const struct conn *c);
+	/* Free c->xport_data (c->fd is closed by the server). */
+	void (*close)(struct conn *c);
+};
+
+extern const struct conn_transport conn_stream_transport; /* conn_stream.c */
 
 /*
  * A request that its helper reply answers, in whichever thread receives
@@ -124,8 +159,8 @@ struct conn {
 	bool exit_on_close; /* connected-fd: the server ends with this connection */
 	uint32_t msize;	    /* negotiated; our maximum before Tversion */
 	bool versioned;
-	bool is_socket; /* recv(MSG_DONTWAIT) works; else poll() + read() */
-	struct busypoll bp; /* the reader's, waiting for requests */
+	const struct conn_transport *xport;
+	void *xport_data;
 	struct fid_table fids;
 
 	pthread_mutex_t lock;	 /* everything below */
@@ -139,21 +174,39 @@ struct conn {
 	bool writer_turn;  /* ... and it is the writer thread's: the socket was full */
 	bool writer_quit;
 	bool broken; /* a write failed: discard replies */
-	struct p9_req *spare; /* written requests, for the reader to reuse */
+	struct p9_req *spare; /* written requests, for the transport to reuse */
 	unsigned int nspare;
 	pthread_t writer;
 	struct conn *next; /* server's list */
-
-	/* the reader's input buffer: bytes [in_off, in_end) not yet framed */
-	uint8_t *inbuf;
-	size_t in_off, in_end;
 };
 
 /*
- * Start serving `fd` (the connection takes it over): spawns the reader,
- * which spawns the writer.  0 or -errno (then fd is closed).
+ * Start serving `fd` (the connection takes it over) through `xport`:
+ * spawns the connection's thread, which spawns the writer.  0 or -errno
+ * (then fd is closed).
  */
-int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close);
+int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close,
+	       const struct conn_transport *xport);
+
+/* ---- for the transports ---- */
+
+/* Wait until the connection may hold one more request (backpressure). */
+void conn_wait_room(struct conn *c);
+/* A cleared request to read a frame into (its frame_inline holds up to
+ * P9_REQ_INLINE bytes); NULL when out of memory. */
+struct p9_req *conn_req_get(struct conn *c);
+/* Free a request that conn_take_frame() never took. */
+void conn_req_discard(struct p9_req *req);
+/*
+ * Decode and start one request frame, in req, which it takes with the
+ * frame (req->frame_inline or malloc'ed).  -1: malformed input, close the
+ * connection.
+ */
+int conn_take_frame(struct conn *c, struct p9_req *req, uint8_t *frame, uint32_t len);
+/* Nothing of the connection's is in flight or waiting to be written. */
+bool conn_is_idle(struct conn *c);
+/* Wait until every request taken so far has been answered and written. */
+void conn_wait_sent(struct conn *c);
 
 /* ---- for the request handlers ---- */
 

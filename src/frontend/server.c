@@ -86,7 +86,7 @@ static void server_add_conn(struct server *s, int fd, bool exit_on_close)
 		close(fd);
 		return;
 	}
-	rc = conn_start(s, fd, peer, exit_on_close);
+	rc = conn_start(s, fd, peer, exit_on_close, &conn_stream_transport);
 	if (rc < 0)
 		log_err("%s: cannot start the session: %s", peer, strerror(-rc));
 }
