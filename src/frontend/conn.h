@@ -145,6 +145,7 @@ struct p9_req {
 	size_t rsent;  /* bytes of it already written */
 	bool rborrowed; /* rbuf is the sender's p9_reply_buffer(), not ours */
 	struct p9_req *next_reply; /* writer queue, then conn's spare list */
+	uint32_t xport_id; /* the transport's name for where the reply goes: a chain's head */
 	/* Last, so that a spare request is reset by clearing what is above:
 	 * most frames and replies fit here, and need no allocation. */
 	uint8_t frame_inline[P9_REQ_INLINE];

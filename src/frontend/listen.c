@@ -65,7 +65,7 @@ static void open_unix(const struct listen_addr *a, const struct listen_perm *per
 	if (listen(fd, LISTEN_BACKLOG) < 0)
 		die_errno("--listen %s: listen", a->spec);
 	listen_add(ls, fd, a->spec);
-	log_info("listening on unix:%s (mode %04o)", a->path, perm->mode);
+	log_info("listening on %s (mode %04o)", a->spec, perm->mode);
 }
 
 static void open_tcp(const struct listen_addr *a, struct listen_set *ls)
@@ -168,8 +168,12 @@ static void open_systemd(const struct listen_addr *a, struct listen_set *ls)
 void listen_open_all(const struct fe_options *o, const struct listen_perm *perm,
 		     struct listen_set *ls)
 {
+	unsigned int marked = 0, nvhost = 0;
+
 	ls->n = 0;
 	ls->connected_fd = -1;
+	for (unsigned int i = 0; i < o->nlisten; i++)
+		nvhost += listen_kind_vhost_user(o->listen[i].kind);
 	for (unsigned int i = 0; i < o->nlisten; i++) {
 		const struct listen_addr *a = &o->listen[i];
 
@@ -191,6 +195,18 @@ void listen_open_all(const struct fe_options *o, const struct listen_perm *perm,
 			adopt_fd(a->spec, a->fd, 0);
 			ls->connected_fd = a->fd;
 			break;
+		case LISTEN_VHOST_USER:
+			open_unix(a, perm, ls);
+			break;
+		case LISTEN_VHOST_USER_FD:
+			adopt_fd(a->spec, a->fd, 1);
+			listen_add(ls, a->fd, a->spec);
+			break;
 		}
+		/* What each socket's connections are: 9P byte streams or virtio devices. */
+		while (marked < ls->n)
+			ls->vhost_user[marked++] = listen_kind_vhost_user(a->kind);
 	}
+	if (nvhost)
+		log_info("virtio mount tag: %s", o->tag);
 }

@@ -13,6 +13,7 @@
 
 struct listen_set {
 	int fds[LISTEN_MAX_FDS]; /* listening sockets, non-blocking, close-on-exec */
+	bool vhost_user[LISTEN_MAX_FDS]; /* fds[i] takes vhost-user front-ends */
 	unsigned int n;
 	int connected_fd; /* connected-fd:N, or -1 */
 };

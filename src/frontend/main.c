@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 	mem_bound_fmt(mb.total, total, sizeof(total));
 	log_info("memory bound: %s per connection, %s in all for %u connections%s", per, total,
 		 o.max_conns, o.max_memory ? " (within --max-memory)" : "");
-	rc = server_run(&o, ls.fds, ls.n, ls.connected_fd, l.helper_sock);
+	rc = server_run(&o, ls.fds, ls.vhost_user, ls.n, ls.connected_fd, l.helper_sock);
 	free(l.export_real);
 	return rc;
 }

@@ -34,6 +34,11 @@ const char options_help_text[] =
     "                            fd:N             an inherited listening socket\n"
     "                            systemd          socket activation (LISTEN_FDS)\n"
     "                            connected-fd:N   one connected socket; exit when it closes\n"
+    "                            vhost-user:PATH  a vhost-user socket at PATH for QEMU's\n"
+    "                                             virtio-9p device (trans=virtio)\n"
+    "                            vhost-user-fd:N  an inherited listening vhost-user socket\n"
+    "  --tag NAME              the virtio mount tag (1-31 bytes; default the export's\n"
+    "                          base name); the guest mounts -t 9p -o trans=virtio NAME\n"
     "  --socket-owner USER[:GROUP]  owner of the unix sockets created\n"
     "  --socket-mode OCTAL     mode of the unix sockets created (default 0660)\n"
     "  --user USER             unprivileged user the frontend runs as (default nobody)\n"
@@ -135,6 +140,7 @@ enum {
 	OPT_FMODE,
 	OPT_DMODE,
 	OPT_MULTIDEVS,
+	OPT_TAG,
 	OPT_SECCOMP_ACTION,
 	OPT_ALLOW_NO_LANDLOCK,
 	OPT_LOG_LEVEL,
@@ -179,6 +185,7 @@ static const struct option long_opts[] = {
     {"fmode", required_argument, NULL, OPT_FMODE},
     {"dmode", required_argument, NULL, OPT_DMODE},
     {"multidevs", required_argument, NULL, OPT_MULTIDEVS},
+    {"tag", required_argument, NULL, OPT_TAG},
     {"seccomp-action", required_argument, NULL, OPT_SECCOMP_ACTION},
     {"allow-no-landlock", no_argument, NULL, OPT_ALLOW_NO_LANDLOCK},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -310,10 +317,11 @@ int options_parse_listen(struct listen_addr *a, const char *spec, char *err, siz
 	memset(a, 0, sizeof(*a));
 	a->spec = spec;
 	a->fd = -1;
-	if (strncmp(spec, "unix:", 5) == 0) {
-		const char *path = spec + 5;
+	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "vhost-user:", 11) == 0) {
+		bool vhost = spec[0] == 'v';
+		const char *path = spec + (vhost ? 11 : 5);
 
-		a->kind = LISTEN_UNIX;
+		a->kind = vhost ? LISTEN_VHOST_USER : LISTEN_UNIX;
 		if (*path == '\0')
 			return errbuf_fail(err, errsz, "--listen %s: the socket path is missing",
 					   spec);
@@ -333,6 +341,10 @@ int options_parse_listen(struct listen_addr *a, const char *spec, char *err, siz
 		a->kind = LISTEN_FD;
 		return parse_fd(spec, spec + 3, &a->fd, err, errsz);
 	}
+	if (strncmp(spec, "vhost-user-fd:", 14) == 0) {
+		a->kind = LISTEN_VHOST_USER_FD;
+		return parse_fd(spec, spec + 14, &a->fd, err, errsz);
+	}
 	if (strncmp(spec, "connected-fd:", 13) == 0) {
 		a->kind = LISTEN_CONNECTED_FD;
 		return parse_fd(spec, spec + 13, &a->fd, err, errsz);
@@ -343,7 +355,7 @@ int options_parse_listen(struct listen_addr *a, const char *spec, char *err, siz
 	}
 	return errbuf_fail(err, errsz,
 			   "--listen %s: unknown address (expected unix:PATH, tcp:HOST:PORT, fd:N, "
-			   "systemd or connected-fd:N)",
+			   "systemd, connected-fd:N, vhost-user:PATH or vhost-user-fd:N)",
 			   spec);
 }
 
@@ -380,6 +392,54 @@ bool options_mapped_xattr(const struct fe_options *o)
 	return strcmp(o->security_model, "mapped-xattr") == 0;
 }
 
+static bool listen_kind_has_fd(enum listen_kind k)
+{
+	return k == LISTEN_FD || k == LISTEN_CONNECTED_FD || k == LISTEN_VHOST_USER_FD;
+}
+
+static bool listen_kind_has_path(enum listen_kind k)
+{
+	return k == LISTEN_UNIX || k == LISTEN_VHOST_USER;
+}
+
+bool listen_kind_vhost_user(enum listen_kind k)
+{
+	return k == LISTEN_VHOST_USER || k == LISTEN_VHOST_USER_FD;
+}
+
+/*
+ * The mount tag: --tag, else the export's base name.  The guest reads it
+ * from the device's config space, at most 31 bytes here (QEMU's own limit
+ * for -virtfs mount_tag).
+ */
+static int options_check_tag(struct fe_options *o, char *err, size_t errsz)
+{
+	size_t len;
+
+	if (!o->tag_set) {
+		const char *end = o->export_path + strlen(o->export_path), *start;
+
+		while (end > o->export_path + 1 && end[-1] == '/')
+			end--;
+		start = end;
+		while (start > o->export_path && start[-1] != '/')
+			start--;
+		len = (size_t)(end - start);
+		if (len == 0 || len > OPT_TAG_MAX)
+			return errbuf_fail(err, errsz,
+					   "the export's base name cannot be a mount tag (1-%u "
+					   "bytes): give --tag NAME",
+					   OPT_TAG_MAX);
+		memcpy(o->tag, start, len);
+		o->tag[len] = '\0';
+		return 0;
+	}
+	len = strlen(o->tag);
+	if (len == 0)
+		return errbuf_fail(err, errsz, "--tag: the tag is empty");
+	return 0;
+}
+
 /* Cross-option checks once everything is parsed. */
 static int options_check(struct fe_options *o, char *err, size_t errsz)
 {
@@ -396,17 +456,18 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 		nconnected += o->listen[i].kind == LISTEN_CONNECTED_FD;
 		for (unsigned int j = 0; j < i; j++) {
 			const struct listen_addr *a = &o->listen[i], *b = &o->listen[j];
-			bool same_fd = (a->kind == LISTEN_FD || a->kind == LISTEN_CONNECTED_FD) &&
-				       (b->kind == LISTEN_FD || b->kind == LISTEN_CONNECTED_FD) &&
+			bool same_fd = listen_kind_has_fd(a->kind) && listen_kind_has_fd(b->kind) &&
 				       a->fd == b->fd;
 
-			if (same_fd || (a->kind == LISTEN_UNIX && b->kind == LISTEN_UNIX &&
-					strcmp(a->path, b->path) == 0))
+			if (same_fd || (listen_kind_has_path(a->kind) &&
+					listen_kind_has_path(b->kind) && strcmp(a->path, b->path) == 0))
 				return errbuf_fail(err, errsz, "--listen %s: given twice", a->spec);
 		}
 	}
 	if (nsystemd > 1)
 		return errbuf_fail(err, errsz, "--listen systemd: given twice");
+	if (options_check_tag(o, err, errsz) < 0)
+		return -1;
 	if (nconnected && o->nlisten > 1)
 		return errbuf_fail(
 		    err, errsz,
@@ -597,6 +658,14 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 				    err, errsz, "--multidevs '%s': expected remap, forbid or warn",
 				    optarg);
 			o->multidevs = optarg;
+			break;
+		case OPT_TAG:
+			if (strlen(optarg) > OPT_TAG_MAX)
+				return errbuf_fail(err, errsz,
+						   "--tag '%s': longer than %u bytes", optarg,
+						   OPT_TAG_MAX);
+			strcpy(o->tag, optarg);
+			o->tag_set = true;
 			break;
 		case OPT_FMODE:
 		case OPT_DMODE:

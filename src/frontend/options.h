@@ -13,6 +13,8 @@
 #include "common/idmap.h"
 
 #define OPT_MAX_LISTEN 16
+/* The longest virtio mount tag (--tag). */
+#define OPT_TAG_MAX 31
 #define OPT_DEFAULT_USER "nobody"
 #define OPT_DEFAULT_SOCKET_MODE 0660
 #define OPT_DEFAULT_THREADS 4
@@ -39,21 +41,25 @@ enum listen_kind {
 	LISTEN_FD,	     /* fd:N, an inherited listening socket */
 	LISTEN_SYSTEMD,	     /* systemd: LISTEN_FDS/LISTEN_PID */
 	LISTEN_CONNECTED_FD, /* connected-fd:N, one connection, exit when it ends */
+	LISTEN_VHOST_USER,   /* vhost-user:PATH, a unix socket for vhost-user front-ends */
+	LISTEN_VHOST_USER_FD, /* vhost-user-fd:N, an inherited one */
 };
 
 struct listen_addr {
 	enum listen_kind kind;
 	const char *spec; /* as given, for messages */
-	char path[108];	  /* LISTEN_UNIX */
+	char path[108];	  /* LISTEN_UNIX, LISTEN_VHOST_USER */
 	char host[256];	  /* LISTEN_TCP, without [] around IPv6 */
 	char port[8];	  /* LISTEN_TCP */
-	int fd;		  /* LISTEN_FD, LISTEN_CONNECTED_FD */
+	int fd;		  /* LISTEN_FD, LISTEN_CONNECTED_FD, LISTEN_VHOST_USER_FD */
 };
 
 struct fe_options {
 	const char *export_path;
 	struct listen_addr listen[OPT_MAX_LISTEN];
 	unsigned int nlisten;
+	char tag[OPT_TAG_MAX + 1]; /* --tag, or the export's base name */
+	bool tag_set;
 	const char *socket_owner; /* "USER[:GROUP]" or NULL */
 	unsigned int socket_mode;
 	const char *user;
@@ -113,6 +119,9 @@ enum {
  */
 int options_parse(struct fe_options *o, int argc, char **argv, const char *env_helper, char *err,
 		  size_t errsz);
+
+/* A vhost-user listener: its connections are virtio devices (vu_dev.c). */
+bool listen_kind_vhost_user(enum listen_kind k);
 
 /* Parse one --listen value into *a; 0 or -1 with a message in err. */
 int options_parse_listen(struct listen_addr *a, const char *spec, char *err, size_t errsz);

@@ -23,6 +23,7 @@
 #include "frontend/listen.h"
 #include "frontend/options.h"
 #include "frontend/server.h"
+#include "frontend/vu_dev.h"
 #include "frontend/workq.h"
 
 #define SERVER_DRAIN_SECONDS 5
@@ -71,12 +72,13 @@ static void peer_describe(int fd, char *buf, size_t sz)
 	}
 }
 
-static void server_add_conn(struct server *s, int fd, bool exit_on_close)
+static void server_add_conn(struct server *s, int fd, bool exit_on_close, bool vhost_user)
 {
-	char peer[CONN_PEER_MAX];
+	char peer[CONN_PEER_MAX], who[CONN_PEER_MAX - 16];
 	int rc;
 
-	peer_describe(fd, peer, sizeof(peer));
+	peer_describe(fd, who, sizeof(who));
+	snprintf(peer, sizeof(peer), "%s%s", vhost_user ? "vhost-user " : "", who);
 	pthread_mutex_lock(&s->lock);
 	rc = s->nconns >= s->opt->max_conns;
 	pthread_mutex_unlock(&s->lock);
@@ -86,7 +88,8 @@ static void server_add_conn(struct server *s, int fd, bool exit_on_close)
 		close(fd);
 		return;
 	}
-	rc = conn_start(s, fd, peer, exit_on_close, &conn_stream_transport);
+	rc = conn_start(s, fd, peer, exit_on_close,
+			vhost_user ? &vu_dev_transport : &conn_stream_transport);
 	if (rc < 0)
 		log_err("%s: cannot start the session: %s", peer, strerror(-rc));
 }
@@ -257,15 +260,16 @@ static int server_poll_once(struct server *s, struct pollfd *pfd, unsigned int n
 				log_warn("accept: %s", strerror(errno));
 			continue;
 		}
-		server_add_conn(s, fd, false);
+		server_add_conn(s, fd, false, s->listen_vhost_user[i - 3]);
 	}
 	return 0;
 }
 
-int server_run(const struct fe_options *o, const int *listen_fds, unsigned int nlisten,
-	       int connected_fd, int helper_sock)
+int server_run(const struct fe_options *o, const int *listen_fds, const bool *listen_vhost_user,
+	       unsigned int nlisten, int connected_fd, int helper_sock)
 {
-	struct server s = {.opt = o, .wake_efd = -1, .spare_fd = -1};
+	struct server s = {
+	    .opt = o, .wake_efd = -1, .spare_fd = -1, .listen_vhost_user = listen_vhost_user};
 	struct pollfd pfd[3 + LISTEN_MAX_FDS];
 	int sfd = -1, death_efd = -1, exit_code = 1, rc;
 
@@ -302,7 +306,7 @@ int server_run(const struct fe_options *o, const int *listen_fds, unsigned int n
 	for (unsigned int i = 0; i < nlisten; i++)
 		pfd[3 + i] = (struct pollfd){.fd = listen_fds[i], .events = POLLIN};
 	if (connected_fd >= 0)
-		server_add_conn(&s, connected_fd, true);
+		server_add_conn(&s, connected_fd, true, false);
 	log_info("ready");
 	while (server_poll_once(&s, pfd, 3 + nlisten, &exit_code) == 0)
 		;

@@ -32,7 +32,13 @@
 # P9G_VM_INITRD (an initramfs made by mkinitramfs.sh, instead of making one),
 # P9G_VM_REPEAT (with ONLY_TEST: run it that many times),
 # P9G_VM_STALL_GRACE (seconds of console silence after a test timed out
-# before QEMU is stopped, default 120).
+# before QEMU is stopped, default 120),
+# P9G_VM_TRANSPORT=virtio: SOCK is a vhost-user socket (p9guard --listen
+# vhost-user:SOCK); the guest mounts the device's tag P9G_VM_TAG (default
+# "export") with trans=virtio (MOUNT_OPTS must say so), no network. QEMU is
+# then the one fetch-qemu.sh cached (11.1: vhost-user-test-device-pci), run
+# by qemu-trixie.sh from P9G_QEMU_ROOT, with the guest's RAM in a shared
+# memfd (the back-end maps it).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,7 +56,12 @@ die() { printf 'run-guest: ERROR: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (QEMU itself is started as $quser)"
 case $mopts in *[[:space:]]*) die "mount options must not contain spaces" ;; esac
 [ -S "$sock" ] || die "no server socket at $sock"
-command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64; run fetch.sh"
+transport=${P9G_VM_TRANSPORT:-tcp}
+case $transport in
+tcp) command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64; run fetch.sh" ;;
+virtio) "$here/qemu-trixie.sh" --version >/dev/null || die "no QEMU for vhost-user; run fetch-qemu.sh" ;;
+*) die "P9G_VM_TRANSPORT must be tcp or virtio" ;;
+esac
 
 # ---- the unprivileged QEMU user ------------------------------------------
 if ! id -u "$quser" >/dev/null 2>&1; then
@@ -79,7 +90,7 @@ chmod 0644 "$rundir/initrd.cpio.gz"
 setpriv --reuid="$quid" --regid="$qgid" --clear-groups -- test -w "$sock" \
     || die "$quser cannot connect to $sock (socket owner/mode or a parent directory)"
 
-case ${P9G_VM_FWD:-unix} in
+[ "$transport" = virtio ] || case ${P9G_VM_FWD:-unix} in
 unix)  fwd="unix:$sock" ;;
 socat) command -v socat >/dev/null || die "P9G_VM_FWD=socat needs socat"
        fwd="cmd:socat - UNIX-CONNECT:$sock" ;;
@@ -97,20 +108,32 @@ cmdline="console=ttyS0 panic=-1 loglevel=4 edd=off p9g.opts=$mopts"
 [ -n "${P9G_VM_PERMS:-}" ] && cmdline="$cmdline p9g.perms=$P9G_VM_PERMS"
 # P9G_VM_DEMO=1: the README demo (guest/demo.sh) instead of the suite.
 [ -n "${P9G_VM_DEMO:-}" ] && cmdline="$cmdline p9g.demo=1"
+[ "$transport" = virtio ] && cmdline="$cmdline p9g.tag=${P9G_VM_TAG:-export}"
 
 console=$rundir/console.log
 results=$rundir/results.txt
 : > "$results"
+mem=${P9G_VM_MEM:-512}
 # shellcheck disable=SC2054  # the commas are QEMU's, not array separators
 qemu=(qemu-system-x86_64
-    -accel tcg -m "${P9G_VM_MEM:-512}" -smp 1
+    -accel tcg -m "$mem" -smp 1
     -nographic -nodefaults -no-user-config -no-reboot
     -serial stdio -monitor none
     -kernel "$rundir/vmlinuz" -initrd "$rundir/initrd.cpio.gz"
-    -append "$cmdline"
-    -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:564-$fwd"
-    # romfile= : no iPXE option ROM, we boot a kernel directly.
-    -device virtio-net-pci,netdev=n0,romfile=)
+    -append "$cmdline")
+if [ "$transport" = virtio ]; then
+    # config_size=33: the 9P config space, a 2-byte length and a tag of up
+    # to 31 bytes. The RAM is a memfd shared with the back-end.
+    qemu[0]=$here/qemu-trixie.sh
+    qemu+=(-object "memory-backend-memfd,id=mem,size=${mem}M,share=on"
+        -machine "memory-backend=mem"
+        -chardev "socket,id=vu,path=$sock"
+        -device "vhost-user-test-device-pci,chardev=vu,virtio-id=9,num_vqs=1,config_size=33")
+else
+    qemu+=(-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:564-$fwd"
+        # romfile= : no iPXE option ROM, we boot a kernel directly.
+        -device virtio-net-pci,netdev=n0,romfile=)
+fi
 
 # ---- a test that times out -----------------------------------------------
 # The guest then prints its blocked tasks and TCP queues (P9G-STALL lines,
@@ -221,7 +244,7 @@ elif [ "$rc" != 0 ]; then
     log "FAILED: QEMU exited with status $rc"
     bad=1
 fi
-if ! p9g_lines | grep -q '^P9G-INIT: network up'; then
+if [ "$transport" = tcp ] && ! p9g_lines | grep -q '^P9G-INIT: network up'; then
     log "FAILED: the guest did not come up (no network-up line)"
     bad=1
 elif ! p9g_lines | grep -q '^P9G-INIT: mounted'; then

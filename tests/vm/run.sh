@@ -101,14 +101,18 @@ for c in "${configs[@]}"; do    # check them all before the first boot
         model=passthrough) ;;
         perms=guest|perms=host)
             [ "$server" = p9guard ] || die "configuration '$c': $server has no --permissions" ;;
-        model=mapped-xattr)
+        model=mapped-xattr|transport=virtio)
             [ "$server" = p9guard ] || die "configuration '$c': $server has no $kv" ;;
-        *) die "configuration '$c': '$kv' is not msize=N, cache=MODE, bigdir=N, model=passthrough|mapped-xattr or perms=guest|host" ;;
+        transport=tcp) ;;
+        *) die "configuration '$c': '$kv' is not msize=N, cache=MODE, bigdir=N, model=passthrough|mapped-xattr, perms=guest|host or transport=tcp|virtio" ;;
         esac
     done
 done
 
 "$here/fetch.sh"
+case " ${configs[*]}" in
+*transport=virtio*) "$here/fetch-qemu.sh" ;;
+esac
 
 # Host accounts this stage makes (and removes): the QEMU user for the whole
 # stage, and for a configuration that needs them the test identities of the
@@ -131,9 +135,17 @@ ensure_test_accounts() {
 work=${P9G_VM_WORKDIR:-$(mktemp -d /tmp/p9g-vm.XXXXXX)}
 mkdir -p "$work"
 chmod 0711 "$work"          # QEMU traverses it to reach the socket
+# The vhost-user QEMU (fetch-qemu.sh), hard-linked where its user can reach
+# it (the cache may be under /root); a copy if links cannot cross.
+qemu_root_ready() {
+    [ -d "$work/qemu-trixie" ] && return 0
+    local from=${P9G_VM_CACHE:-$here/cache}/qemu-trixie
+    cp -al "$from" "$work/qemu-trixie" 2>/dev/null || cp -a "$from" "$work/qemu-trixie"
+}
 # Per configuration (set_config_dirs): $work/cN/{export,9p.sock,server.log}
 export_dir="" sock="" server_log=""
 server_model_args=()         # --security-model etc. of the configuration
+server_listen=unix           # the --listen kind: unix, or vhost-user (virtio)
 
 server_pid=
 ok_to_clean=
@@ -223,7 +235,7 @@ start_server_p9guard() {
     # shellcheck disable=SC2086  # P9GUARD_ARGS is a word list on purpose
     setsid "$bin" --foreground \
         --export "$export_dir" \
-        --listen "unix:$sock" \
+        --listen "$server_listen:$sock" \
         --socket-owner "$quser" \
         --user nobody \
         --helper "$helper" \
@@ -257,6 +269,7 @@ total_pass=0 total_fail=0 total_skip=0 total_xf=0
 summary=()
 run_config() {
     local n=$1 cfg=$2 msize=262144 cache=none bigdir=10000 model=passthrough perms= kv t0 guest_ok=1
+    local transport=tcp
     for kv in ${cfg//,/ }; do
         case $kv in
         msize=*)  msize=${kv#msize=} ;;
@@ -264,6 +277,7 @@ run_config() {
         bigdir=*) bigdir=${kv#bigdir=} ;;
         model=*)  model=${kv#model=} ;;
         perms=*)  perms=${kv#perms=} ;;
+        transport=*) transport=${kv#transport=} ;;
         esac
     done
     bigdir=${P9G_VM_BIGDIR:-$bigdir}
@@ -280,6 +294,15 @@ run_config() {
     if [ -n "$perms" ]; then
         name="$name,perms=$perms"
         server_model_args+=(--permissions "$perms")
+    fi
+    # transport=virtio: vhost-user, trans=virtio, the mount tag being the
+    # export's base name (p9guard's default --tag).
+    server_listen=unix
+    local trans_opts="trans=tcp,port=564"
+    if [ "$transport" = virtio ]; then
+        name="$name,transport=virtio"
+        server_listen=vhost-user trans_opts=trans=virtio
+        qemu_root_ready || die "cannot link the vhost-user QEMU into $work"
     fi
     local accounts_before
     accounts_before=$(acct_count)
@@ -302,7 +325,7 @@ run_config() {
     # access=client: per-uid attaches, permission checks by the guest (needed
     # for posixacl). locktimeout=1: the client re-sends a BLOCKED Tlock after
     # 1s instead of 30s (servers must not block in Tlock).
-    local mopts="trans=tcp,port=564,version=9p2000.L,access=client,posixacl"
+    local mopts="$trans_opts,version=9p2000.L,access=client,posixacl"
     mopts="$mopts,msize=$msize,cache=$cache,locktimeout=1"
     [ -n "$server_mount_opts" ] && mopts="$mopts,$server_mount_opts"
     [ -n "${P9G_VM_MOUNT_EXTRA:-}" ] && mopts="$mopts,$P9G_VM_MOUNT_EXTRA"
@@ -311,6 +334,7 @@ run_config() {
     local tmo=${P9G_VM_TIMEOUT:-600}
     [ "$left" -lt "$tmo" ] && tmo=$left
     P9G_VM_TIMEOUT=$tmo P9G_VM_BIGDIR=$bigdir P9G_VM_MODEL=$model P9G_VM_PERMS=$perms \
+        P9G_VM_TRANSPORT=$transport P9G_QEMU_ROOT=$work/qemu-trixie \
         "$here/run-guest.sh" "$sock" "$dir" "$mopts" "$only" || guest_ok=
 
     local results=$dir/results.txt

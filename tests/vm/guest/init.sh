@@ -31,10 +31,13 @@ fatal() {
 #   p9g.demo=1  run the README demo (contrib/demo.sh) instead of the suite
 #   p9g.interop=write|read  QEMU mapped-xattr interop (interop.sh) on the
 #                virtio 9p share tagged "ix", no network
+#   p9g.tag=<tag>  mount the virtio 9p device with this tag (p9guard over
+#                vhost-user; p9g.opts says trans=virtio), no network
 opts=trans=tcp,port=564,version=9p2000.L
 only=
 demo=
 interop=
+tag=
 read -r cmdline < /proc/cmdline
 for w in $cmdline; do
 	case $w in
@@ -46,6 +49,7 @@ for w in $cmdline; do
 	p9g.perms=*) export P9G_PERMISSIONS="${w#p9g.perms=}" ;;
 	p9g.demo=1) demo=1 ;;
 	p9g.interop=*) interop=${w#p9g.interop=} ;;
+	p9g.tag=*) tag=${w#p9g.tag=} ;;
 	esac
 done
 
@@ -74,13 +78,16 @@ if [ -n "$interop" ]; then
 fi
 
 ip link set lo up
-ip link set eth0 up || fatal "no eth0 (virtio-net driver not bound?)"
-ip addr add 10.0.2.15/24 dev eth0
-ip route add default via 10.0.2.2
-say "network up"
-
 mkdir -p /mnt
-mount -t 9p -o "$opts" 10.0.2.100 /mnt || fatal "mount -t 9p -o $opts failed"
+if [ -n "$tag" ]; then
+	mount -t 9p -o "$opts" "$tag" /mnt || fatal "mount -t 9p -o $opts $tag failed"
+else
+	ip link set eth0 up || fatal "no eth0 (virtio-net driver not bound?)"
+	ip addr add 10.0.2.15/24 dev eth0
+	ip route add default via 10.0.2.2
+	say "network up"
+	mount -t 9p -o "$opts" 10.0.2.100 /mnt || fatal "mount -t 9p -o $opts failed"
+fi
 say "mounted 9p with $opts"
 # From here on, kernel messages would only garble the result lines; they are
 # dumped at the end instead.
