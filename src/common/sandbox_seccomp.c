@@ -162,6 +162,7 @@ static const struct sc_rule frontend_rules[] = {
 	ALLOW_IF(fcntl, ARG32_EQ(1, F_DUPFD_CLOEXEC)),
 	ALLOW_IF(fcntl, ARG32_EQ(1, F_GETFD)),
 	ALLOW_IF(fcntl, ARG32_EQ(1, F_GETFL)),
+	ALLOW_IF(fcntl, ARG32_EQ(1, F_GET_SEALS)), /* vhost-user: guest memory cannot shrink */
 	ALLOW_IF(fcntl, ARG32_EQ(1, F_OFD_GETLK)),
 	ALLOW_IF(fcntl, ARG32_EQ(1, F_OFD_SETLK)),
 	ALLOW_IF(fcntl, ARG32_EQ(1, F_SETFD)),

@@ -434,8 +434,7 @@ static int options_check_tag(struct fe_options *o, char *err, size_t errsz)
 		o->tag[len] = '\0';
 		return 0;
 	}
-	len = strlen(o->tag);
-	if (len == 0)
+	if (o->tag[0] == '\0')
 		return errbuf_fail(err, errsz, "--tag: the tag is empty");
 	return 0;
 }
@@ -466,8 +465,9 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 	}
 	if (nsystemd > 1)
 		return errbuf_fail(err, errsz, "--listen systemd: given twice");
-	if (options_check_tag(o, err, errsz) < 0)
-		return -1;
+	for (unsigned int i = 0; i < o->nlisten; i++)
+		if (listen_kind_vhost_user(o->listen[i].kind) && options_check_tag(o, err, errsz) < 0)
+			return -1;
 	if (nconnected && o->nlisten > 1)
 		return errbuf_fail(
 		    err, errsz,

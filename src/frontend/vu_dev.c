@@ -3,6 +3,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -228,6 +229,7 @@ static void dev_stop(struct conn *c)
 	conn_wait_sent(c);
 	dev_close_fd(&d->kick_fd);
 	conn_reset_session(c, 0);
+	d->broken = false; /* the ring is the front-end's to set up anew */
 }
 
 /* RESET_OWNER, RESET_DEVICE: as new. */
@@ -243,7 +245,6 @@ static void dev_reset(struct conn *c)
 	d->q = (struct vu_ring){0};
 	d->features = 0;
 	d->enabled = false;
-	d->broken = false;
 	d->warned_small = false;
 }
 
@@ -313,6 +314,18 @@ static int dev_check_index(struct conn *c, const struct vu_msg *m, uint32_t inde
 	return -1;
 }
 
+/*
+ * An eventfd of the front-end's, made non-blocking: a reply never waits
+ * for a full call "eventfd" (it might be a pipe), nor a kick for one
+ * another reader drained.  QEMU's own are non-blocking already.
+ */
+static int dev_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -1 : 0;
+}
+
 /* SET_VRING_KICK/CALL/ERR: the fd that came with it, or -1 (then 0x100 set). */
 static int dev_take_ring_fd(struct conn *c, const struct vu_msg *m, int *fds, unsigned int nfds,
 			    int *fd)
@@ -327,6 +340,12 @@ static int dev_take_ring_fd(struct conn *c, const struct vu_msg *m, int *fds, un
 	if (nfds != 1) {
 		log_warn("session %u: vhost-user %s without its file descriptor", c->session,
 			 vu_request_name(m->request));
+		return -1;
+	}
+	if (dev_nonblock(fds[0]) < 0) {
+		log_warn("session %u: vhost-user %s: the descriptor cannot be made non-blocking: "
+			 "%s",
+			 c->session, vu_request_name(m->request), strerror(errno));
 		return -1;
 	}
 	*fd = fds[0];
@@ -476,7 +495,6 @@ static int dev_handle(struct conn *c, struct vu_msg *m, int *fds, unsigned int n
 		dev_close_fd(&d->kick_fd);
 		d->kick_fd = fd;
 		d->started = true;
-		d->broken = false;
 		return 0;
 	case VHOST_USER_SET_VRING_CALL:
 		if (dev_take_ring_fd(c, m, fds, nfds, &fd) < 0)
@@ -548,8 +566,10 @@ static int dev_recv_msg(struct conn *c, struct vu_msg *m, int *fds, unsigned int
 	m->size = le32toh(m->size);
 	if ((m->flags & VHOST_USER_VERSION_MASK) != VHOST_USER_VERSION ||
 	    m->size > sizeof(m->payload)) {
-		log_warn("session %u: vhost-user message %u with version %u and %u bytes refused",
-			 c->session, m->request, m->flags & VHOST_USER_VERSION_MASK, m->size);
+		log_warn("session %u: vhost-user %s (%u) with header version %u and %u payload "
+			 "bytes (at most %zu) refused",
+			 c->session, vu_request_name(m->request), m->request,
+			 m->flags & VHOST_USER_VERSION_MASK, m->size, sizeof(m->payload));
 		return -1;
 	}
 	if (m->size == 0)
@@ -612,9 +632,16 @@ static void dev_serve(struct conn *c)
 		}
 		if (pfd[1].revents) {
 			uint64_t n;
+			ssize_t r = read(d->kick_fd, &n, sizeof(n));
 
-			if (read(d->kick_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-				log_debug("session %u: kick: %s", c->session, strerror(errno));
+			/* Not an eventfd after all (its end, or an error): no kicks
+			 * will come, and polling it again would spin. */
+			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+				log_warn("session %u: the queue's kick descriptor %s; the device "
+					 "stops until the guest resets it",
+					 c->session, r == 0 ? "reached its end" : strerror(errno));
+				d->broken = true;
+			}
 			dev_drain(c);
 		}
 		if (pfd[0].revents && dev_control(c) <= 0)

@@ -2,11 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/sandbox.h"
 #include "frontend/vu_mem.h"
 
 void vu_mem_clear(struct vu_mem *m)
@@ -16,12 +19,43 @@ void vu_mem_clear(struct vu_mem *m)
 	m->n = 0;
 }
 
+/*
+ * The file behind a region must hold all of it, now and later: a page of
+ * the mapping past the file's end, or one the front-end cut off with
+ * ftruncate(), would kill us with SIGBUS at the guest's first touch.  So
+ * the file must be sealed against shrinking (QEMU's memory-backend-memfd
+ * is, by default: seal=on) and long enough.
+ */
+static int region_file_ok(const struct vu_mem_region_wire *w, int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+	struct stat st;
+
+	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		log_warn("vhost-user: guest memory at %#llx is not a memfd sealed against "
+			 "shrinking; refused (give QEMU -object memory-backend-memfd,share=on "
+			 "with its default seal=on)",
+			 (unsigned long long)w->guest_phys_addr);
+		return -EPERM;
+	}
+	if (sandbox_fstat(fd, &st) < 0 || st.st_size < 0 ||
+	    (uint64_t)st.st_size < w->mmap_offset + w->memory_size) {
+		log_warn("vhost-user: guest memory at %#llx claims %#llx bytes from offset %#llx "
+			 "of a file that holds fewer; refused",
+			 (unsigned long long)w->guest_phys_addr,
+			 (unsigned long long)w->memory_size, (unsigned long long)w->mmap_offset);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Map one region; 0 or -errno. */
 static int region_map(struct vu_region *r, const struct vu_mem_region_wire *w, int fd)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	uint64_t off = w->mmap_offset, lead, len;
 	void *p;
+	int rc;
 
 	if (w->memory_size == 0 || w->memory_size > SIZE_MAX / 2 ||
 	    w->guest_phys_addr + w->memory_size < w->guest_phys_addr ||
@@ -32,6 +66,9 @@ static int region_map(struct vu_region *r, const struct vu_mem_region_wire *w, i
 			 (unsigned long long)w->guest_phys_addr);
 		return -EINVAL;
 	}
+	rc = region_file_ok(w, fd);
+	if (rc < 0)
+		return rc;
 	lead = off % (uint64_t)page;
 	len = lead + w->memory_size;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd,
@@ -58,9 +95,17 @@ static int region_map(struct vu_region *r, const struct vu_mem_region_wire *w, i
 int vu_mem_set(struct vu_mem *m, const struct vu_mem_region_wire *w, const int *fds,
 	       unsigned int n)
 {
+	uint64_t total = 0;
 	int rc = 0;
 
 	vu_mem_clear(m);
+	for (unsigned int i = 0; i < n; i++)
+		total += w[i].memory_size < VU_MEM_MAX_BYTES ? w[i].memory_size : VU_MEM_MAX_BYTES;
+	if (total > VU_MEM_MAX_BYTES) {
+		log_warn("vhost-user: %u memory regions of more than %llu GiB in all refused", n,
+			 (unsigned long long)(VU_MEM_MAX_BYTES >> 30));
+		rc = -E2BIG;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		if (rc == 0 && (rc = region_map(&m->r[m->n], &w[i], fds[i])) == 0)
 			m->n++;

@@ -15,6 +15,9 @@
 /* The most regions the front-end may give (QEMU's baseline, without
  * VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS). */
 #define VU_MEM_MAX_REGIONS 8
+/* The most guest memory one device may map: address space, not memory (the
+ * pages are the guest's), but 64 devices of it must fit in ours. */
+#define VU_MEM_MAX_BYTES (1ull << 40)
 
 struct vu_region {
 	uint64_t gpa;	   /* guest physical address of its first byte */

@@ -21,7 +21,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 77
 fi
 for p in p9guard p9guard-helper tests/robustness/hostile_9p tests/robustness/hostile_frontend \
-	tests/robustness/client_late_reply; do
+	tests/robustness/hostile_vhost_user tests/robustness/client_late_reply; do
 	if [ ! -x "$B/$p" ]; then
 		echo "run.sh: $B/$p missing (make -C $B $p)" >&2
 		exit 2
@@ -96,8 +96,10 @@ snap "$sentinel" >"$work/sentinel.before"
 # --permissions host: the cases check that the host refuses what a uid's
 # host account may not do (a raw 9P client runs no permission checks).
 export P9G_MAX_CONNS=64 P9G_FRAME_TIMEOUT=3
+# The same daemon also serves virtio devices to vhost-user front-ends.
 P9GUARD_HELPER=$B/p9guard-helper "$B/p9guard" --export "$export_dir" \
-	--listen "unix:$work/sock" --user nobody --socket-mode 0666 --permissions host \
+	--listen "unix:$work/sock" --listen "vhost-user:$work/vu.sock" --tag hostile-tag \
+	--user nobody --socket-mode 0666 --permissions host \
 	--max-connections "$P9G_MAX_CONNS" --frame-timeout "$P9G_FRAME_TIMEOUT" \
 	--pidfile "$work/pid" --log-level warning >"$work/daemon.log" 2>&1 &
 launcher=$!
@@ -122,6 +124,18 @@ grep -E '^(PASS|FAIL|NOTE):' "$out" || true
 tally "$out"
 if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
 	result FAIL hostile_9p "exit $rc (timeout or crash)"
+	tail -n 5 "$out" | sed 's/^/    /'
+fi
+
+# Hostile vhost-user front-ends and guests, against the same daemon.
+out=$work/hostile_vhost_user.out
+rc=0
+timeout 300 "$B/tests/robustness/hostile_vhost_user" "$work/vu.sock" "$pid" hostile-tag \
+	>"$out" 2>&1 || rc=$?
+grep -E '^(PASS|FAIL|NOTE):' "$out" || true
+tally "$out"
+if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
+	result FAIL hostile_vhost_user "exit $rc (timeout or crash)"
 	tail -n 5 "$out" | sed 's/^/    /'
 fi
 

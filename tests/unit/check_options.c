@@ -195,6 +195,46 @@ START_TEST(test_listen_fds)
 }
 END_TEST
 
+START_TEST(test_listen_vhost_user_and_tag)
+{
+	struct listen_addr a;
+
+	ck_assert_int_eq(options_parse_listen(&a, "vhost-user:/run/vm1-9p.sock", err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, LISTEN_VHOST_USER);
+	ck_assert_str_eq(a.path, "/run/vm1-9p.sock");
+	ck_assert(listen_kind_vhost_user(a.kind));
+	ck_assert_int_eq(options_parse_listen(&a, "vhost-user-fd:4", err, sizeof(err)), 0);
+	ck_assert_int_eq(a.kind, LISTEN_VHOST_USER_FD);
+	ck_assert_int_eq(a.fd, 4);
+	ck_assert(listen_kind_vhost_user(a.kind));
+	ck_assert(!listen_kind_vhost_user(LISTEN_UNIX));
+	ck_fails_with(options_parse_listen(&a, "vhost-user:", err, sizeof(err)), "path is missing");
+	ck_fails_with(options_parse_listen(&a, "vhost-user-fd:x", err, sizeof(err)),
+		      "not a file descriptor");
+
+	/* the tag: the export's base name, trailing slashes aside, or --tag */
+	ck_assert_int_eq(parse("--export", "/srv/vm1/", "--listen", "vhost-user:/a"), 0);
+	ck_assert_str_eq(opts.tag, "vm1");
+	ck_assert_int_eq(parse("--export", "/srv/vm1", "--listen", "vhost-user:/a", "--tag", "hostshare"), 0);
+	ck_assert_str_eq(opts.tag, "hostshare");
+	ck_assert(opts.tag_set);
+	ck_fails_with(parse("--export", "/e", "--listen", "vhost-user:/a", "--tag", ""),
+		      "the tag is empty");
+	/* without a vhost-user listener no tag is needed */
+	ck_assert_int_eq(parse("--export", "/", "--listen", "unix:/a"), 0);
+	ck_fails_with(parse(BASE, "--tag", "0123456789012345678901234567890123"), "longer than 31");
+	ck_fails_with(parse("--export", "/srv/0123456789012345678901234567890123", "--listen",
+			    "vhost-user:/a"),
+		      "give --tag NAME");
+	ck_fails_with(parse("--export", "/", "--listen", "vhost-user:/a"), "give --tag NAME");
+	/* one socket path for two listeners is refused whatever their kinds */
+	ck_fails_with(parse("--export", "/e", "--listen", "unix:/a", "--listen", "vhost-user:/a"),
+		      "given twice");
+	ck_fails_with(parse("--export", "/e", "--listen", "fd:3", "--listen", "vhost-user-fd:3"),
+		      "given twice");
+}
+END_TEST
+
 START_TEST(test_listen_combinations)
 {
 	ck_assert_int_eq(parse("--export", "/e", "--listen", "unix:/a", "--listen", "tcp:h:1",
@@ -491,6 +531,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_full_command_line);
 	tcase_add_test(tc, test_equals_form);
 	tcase_add_test(tc, test_help_version);
+	tcase_add_test(tc, test_listen_vhost_user_and_tag);
 	tcase_add_test(tc, test_required);
 	tcase_add_test(tc, test_unknown_and_missing_values);
 	tcase_add_test(tc, test_listen_unix);

@@ -90,6 +90,12 @@ default_configs="$default_configs msize=8192,cache=loose,bigdir=1000"
 [ "$server" = p9guard ] \
     && default_configs="$default_configs msize=1048576,cache=none,bigdir=1000,model=mapped-xattr" \
     && default_configs="$default_configs msize=262144,cache=none,bigdir=100,perms=host"
+# p9guard: every configuration also over virtio (vhost-user, trans=virtio).
+if [ "$server" = p9guard ]; then
+    for c in $default_configs; do
+        default_configs="$default_configs $c,transport=virtio"
+    done
+fi
 read -r -a configs <<< "${P9G_VM_CONFIGS:-$default_configs}"
 [ "${#configs[@]}" -gt 0 ] || die "P9G_VM_CONFIGS is empty"
 [ -n "$only" ] && configs=("${configs[0]}")
