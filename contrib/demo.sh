@@ -17,8 +17,16 @@
 # created it.  In DIR only what the demo made goes: its file, and DIR
 # itself if the demo created it.  Anything else in DIR is never touched.
 #
+# Transport: virtio (p9guard as the vhost-user back-end of a virtio-9p
+# device, the guest mounts trans=virtio with no network) when the QEMU 11.1
+# of tests/vm/fetch-qemu.sh is cached, else guestfwd (QEMU user networking
+# to p9guard's unix socket, trans=tcp) with Debian 12's QEMU.
+# P9G_DEMO_TRANSPORT=virtio fetches that QEMU first (a minute, ~500 MB in
+# tests/vm/cache); P9G_DEMO_TRANSPORT=tcp shows the guestfwd variant.
+#
 # Env: P9G_DEMO_BUILDDIR  an existing build tree to use (kept) instead of
-#      building in a temporary one; P9G_QEMU_USER (default p9g-qemu).
+#      building in a temporary one; P9G_QEMU_USER (default p9g-qemu);
+#      P9G_DEMO_TRANSPORT (virtio or tcp, see above).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,6 +106,17 @@ fi
 
 say "2. Fetch the guest kernel (Debian's linux-image-amd64), QEMU and busybox"
 "$top/tests/vm/fetch.sh" >/dev/null
+transport=${P9G_DEMO_TRANSPORT:-}
+if [ -z "$transport" ]; then
+	transport=tcp
+	"$top/tests/vm/qemu-trixie.sh" --version >/dev/null 2>&1 && transport=virtio
+fi
+case $transport in
+virtio) "$top/tests/vm/fetch-qemu.sh" 2>&1 | sed 's/^/   /' ;;
+tcp) echo "   (no QEMU 11.1 cached: the guest reaches p9guard over guestfwd;" \
+	"P9G_DEMO_TRANSPORT=virtio $0 fetches one and shows trans=virtio)" ;;
+*) die "P9G_DEMO_TRANSPORT must be virtio or tcp" ;;
+esac
 
 scratch=$(mktemp -d /tmp/p9guard-demo-run.XXXXXX)
 chmod 0711 "$scratch"	# QEMU's user must reach the socket; nothing more
@@ -108,9 +127,18 @@ if ! id -u "$quser" >/dev/null 2>&1; then
 	made_user=1
 fi
 
+listen=unix
+if [ "$transport" = virtio ]; then
+	listen=vhost-user
+	# QEMU's user must reach the cached QEMU: links in the scratch directory.
+	cp -al "$top/tests/vm/cache/qemu-trixie" "$scratch/qemu" 2>/dev/null ||
+		cp -a "$top/tests/vm/cache/qemu-trixie" "$scratch/qemu"
+	export P9G_QEMU_ROOT=$scratch/qemu P9G_VM_TRANSPORT=virtio P9G_VM_TAG=demo
+fi
+
 say "3. Start p9guard on $dir: frontend as 'nobody' with no capabilities, privileged helper beside it"
 made_file=$dir/$fname	# from here on the guest may create it
-setsid "$bdir/p9guard" --export "$dir" --listen "unix:$sock" \
+setsid "$bdir/p9guard" --export "$dir" --listen "$listen:$sock" --tag demo \
 	--helper "$bdir/p9guard-helper" \
 	--socket-owner "$quser" --socket-mode 0600 --user nobody \
 	>"$scratch/p9guard.log" 2>&1 &
@@ -127,11 +155,20 @@ if [ ! -S "$sock" ] || ! grep -q ': ready$' "$scratch/p9guard.log"; then
 fi
 grep -E 'confinement:' "$scratch/p9guard.log" | sed 's/^/   /' || true
 
-say "4. Boot a guest with QEMU as the unprivileged user '$quser' (TCG); it mounts the socket over guestfwd"
-echo "   -netdev user,restrict=on,guestfwd=tcp:10.0.2.100:564-unix:$sock"
-echo "   guest: mount -t 9p -o trans=tcp,port=564,version=9p2000.L,access=client 10.0.2.100 /mnt"
+if [ "$transport" = virtio ]; then
+	say "4. Boot a guest with QEMU 11.1 as the unprivileged user '$quser' (TCG); p9guard is its virtio-9p device"
+	echo "   -chardev socket,id=vu,path=$sock"
+	echo "   -device vhost-user-test-device-pci,chardev=vu,virtio-id=9,num_vqs=1,config_size=33"
+	echo "   guest: mount -t 9p -o trans=virtio,version=9p2000.L,access=client demo /mnt"
+	mopts=trans=virtio,version=9p2000.L,access=client,posixacl
+else
+	say "4. Boot a guest with QEMU as the unprivileged user '$quser' (TCG); it mounts the socket over guestfwd"
+	echo "   -netdev user,restrict=on,guestfwd=tcp:10.0.2.100:564-unix:$sock"
+	echo "   guest: mount -t 9p -o trans=tcp,port=564,version=9p2000.L,access=client 10.0.2.100 /mnt"
+	mopts=trans=tcp,port=564,version=9p2000.L,access=client,posixacl
+fi
 if ! P9G_VM_DEMO=1 "$top/tests/vm/run-guest.sh" "$sock" "$scratch/guest" \
-	trans=tcp,port=564,version=9p2000.L,access=client,posixacl >"$scratch/guest.out" \
+	"$mopts" >"$scratch/guest.out" \
 	2>"$scratch/guest.err"; then
 	tail -n 30 "$scratch/guest.err"
 	die "the guest run failed"

@@ -18,7 +18,8 @@
 # model=passthrough|mapped-xattr, p9guard's --security-model, default
 # passthrough). The default is the CI matrix: both msizes the issue names
 # (8192, 1 MiB) with both cache modes (none, loose), and for p9guard
-# mapped-xattr once, five boots. The 10 000-entry directory test is most
+# mapped-xattr once, five boots (six with perms=host), and each of them over
+# virtio (transport=virtio: vhost-user, trans=virtio) too. The 10 000-entry directory test is most
 # of a run's time, so it runs full size once, with cache=none (~60-150 s),
 # and with 1000 entries in the others (still many Treaddir rounds with
 # 256-byte buffers and resumes from cookies):
