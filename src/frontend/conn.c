@@ -328,6 +328,42 @@ void p9_respond_borrowed(struct p9_req *req, uint8_t *buf, size_t len)
 	conn_complete(req, copy, copy ? len : 0);
 }
 
+ssize_t p9_read_placed(struct p9_req *req, int fd, off_t off, size_t count)
+{
+	struct conn *c = req->conn;
+
+	if (!c->xport->read_into_reply)
+		return -ENOSYS;
+	return c->xport->read_into_reply(c, req, fd, off, count, P9_IOHDR_SIZE);
+}
+
+void p9_respond_placed(struct p9_req *req, const uint8_t *hdr, size_t hlen, size_t placed)
+{
+	req->rplaced = (uint32_t)placed;
+	conn_complete_inline(req, hdr, hlen);
+}
+
+ssize_t p9_write_data(struct p9_req *req, int fd, off_t off)
+{
+	const struct p9_twrite *t = &req->in.u.twrite;
+	ssize_t n;
+
+	if (req->data_kept)
+		return req->conn->xport->write_kept(req->conn, req, fd, off);
+	do
+		n = pwrite(fd, t->data, t->count, off);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+int p9_twrite_data(struct p9_req *req, void *dst)
+{
+	if (req->data_kept)
+		return req->conn->xport->copy_kept(req->conn, req, dst);
+	memcpy(dst, req->in.u.twrite.data, req->in.u.twrite.count);
+	return 0;
+}
+
 /* The most a reply other than Rread/Rreaddir may take (see P9_SMALL_REPLY_MAX). */
 static size_t small_reply_max(const struct p9_req *req)
 {
@@ -634,6 +670,17 @@ int conn_take_frame(struct conn *c, struct p9_req *req, uint8_t *frame, uint32_t
 			 p9_strerror(rc));
 		conn_req_discard(req);
 		return -1;
+	}
+	/* A Twrite whose data the transport kept came as its header alone. */
+	if (req->data_kept) {
+		if (req->in.type != P9_TWRITE) {
+			log_warn("session %u: a kept payload on a %s", c->session,
+				 p9_type_name(req->in.type));
+			conn_req_discard(req);
+			return -1;
+		}
+		req->in.u.twrite.count = req->kept_len;
+		req->in.u.twrite.data = NULL;
 	}
 	req->tag = req->in.tag;
 	req->reply_charge = reply_bound(req);

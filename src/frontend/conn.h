@@ -67,6 +67,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "frontend/fid.h"
 #include "frontend/helper_client.h"
@@ -106,6 +107,18 @@ struct conn_transport {
 	bool (*more_pending)(const struct conn *c);
 	/* Free c->xport_data (c->fd is closed by the server). */
 	void (*close)(struct conn *c);
+	/*
+	 * Optional, for a transport whose replies land in the client's own
+	 * buffers (a virtqueue's chains): Rread's data by preadv() straight
+	 * into req's reply room, after its first `skip` bytes; the count or
+	 * -errno.  The reply's header follows with p9_respond_placed().
+	 */
+	ssize_t (*read_into_reply)(struct conn *c, struct p9_req *req, int fd, off_t off,
+				   size_t count, size_t skip);
+	/* Optional: a Twrite whose data the transport kept (req->data_kept):
+	 * pwritev() it to fd at off (the count or -errno), or copy it to dst. */
+	ssize_t (*write_kept)(struct conn *c, struct p9_req *req, int fd, off_t off);
+	int (*copy_kept)(struct conn *c, struct p9_req *req, void *dst);
 };
 
 extern const struct conn_transport conn_stream_transport; /* conn_stream.c */
@@ -146,6 +159,9 @@ struct p9_req {
 	bool rborrowed; /* rbuf is the sender's p9_reply_buffer(), not ours */
 	struct p9_req *next_reply; /* writer queue, then conn's spare list */
 	uint32_t xport_id; /* the transport's name for where the reply goes: a chain's head */
+	uint32_t rplaced;  /* reply bytes the transport already put after rbuf's */
+	bool data_kept;	   /* Twrite: its data stayed in the transport (write_kept()) */
+	uint32_t kept_len; /* ... this many bytes */
 	/* Last, so that a spare request is reset by clearing what is above:
 	 * most frames and replies fit here, and need no allocation. */
 	uint8_t frame_inline[P9_REQ_INLINE];
@@ -225,6 +241,18 @@ void p9_respond_frame(struct p9_req *req, uint8_t *buf, size_t len);
  */
 uint8_t *p9_reply_buffer(size_t size);
 void p9_respond_borrowed(struct p9_req *req, uint8_t *buf, size_t len);
+/*
+ * Rread's data straight into the client's reply buffers when the transport
+ * can (read_into_reply above): the count or -errno; -ENOSYS when it cannot,
+ * then read into p9_reply_buffer() as usual.  After a count, answer with
+ * p9_respond_placed(req, header, P9_IOHDR_SIZE, count).
+ */
+ssize_t p9_read_placed(struct p9_req *req, int fd, off_t off, size_t count);
+void p9_respond_placed(struct p9_req *req, const uint8_t *hdr, size_t hlen, size_t placed);
+/* Twrite's data to fd at off, wherever it is (the frame, or kept by the
+ * transport); the count or -errno.  p9_twrite_data() copies it to dst. */
+ssize_t p9_write_data(struct p9_req *req, int fd, off_t off);
+int p9_twrite_data(struct p9_req *req, void *dst);
 
 /* Tversion: wait is done by the reader; forget all fids, set msize. */
 void conn_reset_session(struct conn *c, uint32_t msize);

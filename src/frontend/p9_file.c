@@ -216,15 +216,30 @@ void p9_read(struct p9_req *req)
 	/* Rread must fit both msize and what the client sized for it. */
 	if (count > req->msize - P9_IOHDR_SIZE)
 		count = req->msize - P9_IOHDR_SIZE;
+	pthread_mutex_lock(&f->lock);
+	kind = f->kind;
+	fd = f->fd;
+	pthread_mutex_unlock(&f->lock);
+	/* Straight into the client's buffers where the transport has them. */
+	if (kind == FID_FILE && fd >= 0 &&
+	    (n = p9_read_placed(req, fd, (off_t)t->offset, count)) != -ENOSYS) {
+		uint8_t hdr[P9_IOHDR_SIZE];
+
+		fid_put(fids, f);
+		if (n < 0) {
+			p9_respond_error(req, (int)n);
+			return;
+		}
+		p9_put_iohdr(hdr, P9_RREAD, req->tag, (uint32_t)n);
+		p9_respond_placed(req, hdr, sizeof(hdr), (size_t)n);
+		return;
+	}
+	n = 0;
 	buf = p9_reply_buffer(P9_IOHDR_SIZE + (size_t)count);
 	if (!buf) {
 		rc = -ENOMEM;
 		goto out_put;
 	}
-	pthread_mutex_lock(&f->lock);
-	kind = f->kind;
-	fd = f->fd;
-	pthread_mutex_unlock(&f->lock);
 	if (kind == FID_XATTR_READ) {
 		n = xattr_read(f, t->offset, buf + P9_IOHDR_SIZE, count);
 	} else if (kind == FID_FILE && fd >= 0) {
@@ -248,15 +263,14 @@ out_put:
 }
 
 /* Twrite of a fid after Txattrcreate: fill the value committed at Tclunk. */
-static int xattr_write(struct fid *f, uint64_t offset, const void *src, uint32_t count)
+static int xattr_write(struct p9_req *req, struct fid *f, uint64_t offset, uint32_t count)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&f->lock);
 	if (offset > f->xsize || count > f->xsize - offset) {
 		rc = -ENOSPC; /* beyond the size announced in Txattrcreate */
-	} else {
-		memcpy(f->xbuf + offset, src, count);
+	} else if ((rc = p9_twrite_data(req, f->xbuf + offset)) == 0) {
 		if (offset + count > f->xfilled)
 			f->xfilled = offset + count;
 	}
@@ -287,14 +301,12 @@ void p9_write(struct p9_req *req)
 	fd = f->fd;
 	pthread_mutex_unlock(&f->lock);
 	if (kind == FID_XATTR_WRITE) {
-		rc = xattr_write(f, t->offset, t->data, t->count);
+		rc = xattr_write(req, f, t->offset, t->count);
 		n = t->count;
 	} else if (kind == FID_FILE && fd >= 0) {
-		do
-			n = pwrite(fd, t->data, t->count, (off_t)t->offset);
-		while (n < 0 && errno == EINTR);
+		n = p9_write_data(req, fd, (off_t)t->offset);
 		if (n < 0)
-			rc = -errno;
+			rc = (int)n;
 	} else {
 		rc = -EBADF;
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -19,6 +20,9 @@
 #include "frontend/vu_mem.h"
 #include "frontend/vu_ring.h"
 #include "frontend/vu_wire.h"
+
+/* A Twrite at least this big keeps its data in guest memory (dev_keep_twrite()). */
+#define VU_KEEP_MIN 4096u
 
 struct vu_dev {
 	struct vu_mem mem;
@@ -82,6 +86,61 @@ static void chain_copy_in(const struct vu_chain *ch, uint8_t *buf, size_t len)
 	}
 }
 
+/*
+ * iov[] for `len` bytes of a chain's readable (write false) or writable
+ * buffers, after their first `skip` bytes; the number of entries.
+ */
+static int chain_iov(const struct vu_chain *ch, bool write, size_t skip, size_t len,
+		     struct iovec *iov, size_t *got)
+{
+	unsigned int first = write ? ch->nread : 0, end = first + (write ? ch->nwrite : ch->nread);
+	int n = 0;
+
+	*got = 0;
+	for (unsigned int i = first; i < end && *got < len; i++) {
+		size_t seg = ch->seg[i].len, take;
+
+		if (skip >= seg) {
+			skip -= seg;
+			continue;
+		}
+		take = seg - skip < len - *got ? seg - skip : len - *got;
+		iov[n++] = (struct iovec){.iov_base = ch->seg[i].p + skip, .iov_len = take};
+		*got += take;
+		skip = 0;
+	}
+	return n;
+}
+
+/*
+ * A big Twrite's data stays in guest memory: the request layer gets its
+ * 23-byte header (size and count fields saying "no data") and the count
+ * in req->kept_len, and writes the data with pwritev() from the chain
+ * (dev_write_kept()): no copy.
+ */
+static bool dev_keep_twrite(struct conn *c, const struct vu_chain *ch, struct p9_req *req,
+			    uint32_t size)
+{
+	uint8_t *h = req->frame_inline;
+	uint32_t count;
+
+	if (size < VU_KEEP_MIN)
+		return false;
+	chain_copy_in(ch, h, P9_TWRITE_HDR_SIZE);
+	if (h[4] != P9_TWRITE)
+		return false;
+	count = (uint32_t)h[19] | (uint32_t)h[20] << 8 | (uint32_t)h[21] << 16 | (uint32_t)h[22] << 24;
+	if (count != size - P9_TWRITE_HDR_SIZE)
+		return false; /* the decoder will say what is wrong with it */
+	memset(h, 0, 4);
+	h[0] = P9_TWRITE_HDR_SIZE;
+	memset(h + 19, 0, 4);
+	req->data_kept = true;
+	req->kept_len = count;
+	(void)c;
+	return true;
+}
+
 /* Take one chain as a request.  1 taken, 0 nothing to take, -1 stop. */
 static int dev_take_one(struct conn *c, struct vu_chain *ch)
 {
@@ -111,6 +170,14 @@ static int dev_take_one(struct conn *c, struct vu_chain *ch)
 		log_err("session %u: out of memory", c->session);
 		return -1;
 	}
+	req->xport_id = ch->head;
+	if (dev_keep_twrite(c, ch, req, size)) {
+		if (conn_take_frame(c, req, req->frame_inline, P9_TWRITE_HDR_SIZE) < 0) {
+			dev_break(c, "a malformed 9P message");
+			return -1;
+		}
+		return 1;
+	}
 	frame = size <= P9_REQ_INLINE ? req->frame_inline : malloc(size);
 	if (!frame) {
 		log_err("session %u: out of memory", c->session);
@@ -118,7 +185,6 @@ static int dev_take_one(struct conn *c, struct vu_chain *ch)
 		return -1;
 	}
 	chain_copy_in(ch, frame, size);
-	req->xport_id = ch->head;
 	if (conn_take_frame(c, req, frame, size) < 0) {
 		dev_break(c, "a malformed 9P message");
 		return -1;
@@ -179,11 +245,11 @@ static int dev_send(struct conn *c, struct p9_req *req, bool may_block)
 		dev_break(c, why);
 		return 0;
 	}
-	if (len > ch->write_len) {
+	if (len + req->rplaced > ch->write_len) {
 		if (!d->warned_small)
 			log_warn("session %u: a %zu-byte reply does not fit the guest's %llu bytes; "
 				 "answered empty",
-				 c->session, len, (unsigned long long)ch->write_len);
+				 c->session, len + req->rplaced, (unsigned long long)ch->write_len);
 		d->warned_small = true;
 		len = 0;
 	}
@@ -195,9 +261,89 @@ static int dev_send(struct conn *c, struct p9_req *req, bool may_block)
 	}
 	free(ch);
 	req->rsent = req->rlen;
+	/* Rread's data is in place already, after the header (dev_read_into_reply()). */
+	if (len)
+		len += req->rplaced;
 	vu_ring_push(&d->q, (uint16_t)req->xport_id, (uint32_t)len);
 	if (vu_ring_need_notify(&d->q))
 		dev_notify(d);
+	return 0;
+}
+
+/* The chain of req, walked again; NULL (after dev_break()) when it is bad. */
+static struct vu_chain *dev_req_chain(struct conn *c, const struct p9_req *req)
+{
+	struct vu_dev *d = dev_of(c);
+	struct vu_chain *ch;
+	const char *why = NULL;
+
+	if (d->broken || !d->q.desc)
+		return NULL;
+	ch = malloc(sizeof(*ch));
+	if (ch && vu_ring_chain(&d->q, &d->mem, (uint16_t)req->xport_id, ch, &why) < 0) {
+		free(ch);
+		dev_break(c, why);
+		return NULL;
+	}
+	return ch;
+}
+
+static ssize_t dev_read_into_reply(struct conn *c, struct p9_req *req, int fd, off_t off,
+				   size_t count, size_t skip)
+{
+	struct vu_chain *ch = dev_req_chain(c, req);
+	struct iovec iov[VU_SEG_MAX];
+	size_t room;
+	ssize_t n;
+	int niov;
+
+	if (!ch)
+		return -EIO;
+	niov = chain_iov(ch, true, skip, count, iov, &room);
+	free(ch);
+	do
+		n = preadv(fd, iov, niov, off);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t dev_write_kept(struct conn *c, struct p9_req *req, int fd, off_t off)
+{
+	struct vu_chain *ch = dev_req_chain(c, req);
+	struct iovec iov[VU_SEG_MAX];
+	size_t got;
+	ssize_t n;
+	int niov;
+
+	if (!ch)
+		return -EIO;
+	niov = chain_iov(ch, false, P9_TWRITE_HDR_SIZE, req->kept_len, iov, &got);
+	free(ch);
+	if (got != req->kept_len)
+		return -EIO; /* the guest changed the chain since it was taken */
+	do
+		n = pwritev(fd, iov, niov, off);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static int dev_copy_kept(struct conn *c, struct p9_req *req, void *dst)
+{
+	struct vu_chain *ch = dev_req_chain(c, req);
+	struct iovec iov[VU_SEG_MAX];
+	size_t got, off = 0;
+	int niov;
+
+	if (!ch)
+		return -EIO;
+	niov = chain_iov(ch, false, P9_TWRITE_HDR_SIZE, req->kept_len, iov, &got);
+	free(ch);
+	if (got != req->kept_len)
+		return -EIO;
+	for (int i = 0; i < niov; i++) {
+		memcpy((uint8_t *)dst + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
 	return 0;
 }
 
@@ -685,4 +831,7 @@ const struct conn_transport vu_dev_transport = {
 	.sends_at_once = dev_sends_at_once,
 	.more_pending = dev_more_pending,
 	.close = dev_free,
+	.read_into_reply = dev_read_into_reply,
+	.write_kept = dev_write_kept,
+	.copy_kept = dev_copy_kept,
 };

@@ -25,6 +25,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -215,6 +216,108 @@ static int fe_allowed(void)
 	bad |= cf_check(raise(SIGUSR1) == 0 && got_usr1, "raise (tgkill to itself)");
 	log_info("logging to stderr still works");
 	return bad;
+}
+
+/* Send fd over the pair sp[0] -> sp[1]; what arrived, or -1. */
+static int fe_pass_fd(const int sp[2], int fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = {.iov_base = "m", .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
+			    .msg_controllen = sizeof(cm.b)};
+	struct cmsghdr *ch;
+	char c;
+	int got = -1;
+
+	memset(&cm, 0, sizeof(cm));
+	ch = CMSG_FIRSTHDR(&mh);
+	ch->cmsg_level = SOL_SOCKET;
+	ch->cmsg_type = SCM_RIGHTS;
+	ch->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(ch), &fd, sizeof(int));
+	if (sendmsg(sp[0], &mh, 0) != 1)
+		return -1;
+	iov.iov_base = &c;
+	mh.msg_controllen = sizeof(cm.b);
+	if (recvmsg(sp[1], &mh, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	ch = CMSG_FIRSTHDR(&mh);
+	if (ch && ch->cmsg_type == SCM_RIGHTS)
+		memcpy(&got, CMSG_DATA(ch), sizeof(int));
+	return got;
+}
+
+/*
+ * What a vhost-user session needs (vu_mem.c, vu_dev.c): guest memory
+ * arrives as a sealed memfd over the socket, is checked (F_GET_SEALS,
+ * fstat), mapped MAP_SHARED read-write, and file data moves between it and
+ * a passed descriptor with preadv/pwritev; kick and call are eventfds made
+ * non-blocking.  Mapping it executable stays forbidden (mmap-exec-killed).
+ */
+static int fe_vhost_user_allowed(void)
+{
+	int sp[2], mem, f, ev, bad = 0;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/vudata", tmpdir);
+	f = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	mem = memfd_create("cf-guest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ev = eventfd(0, EFD_CLOEXEC);
+	if (f < 0 || mem < 0 || ev < 0 || ftruncate(mem, 65536) < 0 ||
+	    fcntl(mem, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0 || pwrite(f, "guest", 5, 0) != 5) {
+		cf_say("set-up failed: %s", strerror(errno));
+		return 1;
+	}
+	if (fe_apply(SANDBOX_SECCOMP_KILL, false) < 0)
+		return 1;
+	{
+		int got = fe_pass_fd(sp, mem), gev = fe_pass_fd(sp, ev), fl;
+		struct stat st;
+		uint8_t *m;
+
+		bad |= cf_check(got >= 0 && gev >= 0, "no descriptor received");
+		if (got < 0 || gev < 0)
+			return 1;
+		bad |= cf_check((fcntl(got, F_GET_SEALS) & F_SEAL_SHRINK) != 0, "F_GET_SEALS: %s",
+				strerror(errno));
+		bad |= cf_check(sandbox_fstat(got, &st) == 0 && st.st_size == 65536, "fstat of the memfd");
+		m = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, got, 0);
+		bad |= cf_check(m != MAP_FAILED, "mmap MAP_SHARED of the memfd: %s", strerror(errno));
+		if (m != MAP_FAILED) {
+			struct iovec iov[2] = {{m, 2}, {m + 4096, 3}};
+
+			bad |= cf_check(madvise(m, 65536, MADV_DONTDUMP) == 0, "madvise DONTDUMP");
+			bad |= cf_check(preadv(f, iov, 2, 0) == 5 && memcmp(m, "gu", 2) == 0 &&
+						memcmp(m + 4096, "est", 3) == 0,
+					"preadv into guest memory");
+			memcpy(m + 8192, "reply", 5);
+			iov[0] = (struct iovec){m + 8192, 5};
+			bad |= cf_check(pwritev(f, iov, 1, 10) == 5, "pwritev from guest memory");
+			bad |= cf_check(munmap(m, 65536) == 0, "munmap of guest memory");
+		}
+		fl = fcntl(gev, F_GETFL);
+		bad |= cf_check(fl >= 0 && fcntl(gev, F_SETFL, fl | O_NONBLOCK) == 0,
+				"eventfd made non-blocking");
+		bad |= cf_check(write(gev, &(uint64_t){1}, 8) == 8, "eventfd write");
+		bad |= cf_check(read(gev, &(uint64_t){0}, 8) == 8, "eventfd read");
+		bad |= cf_check(read(gev, &(uint64_t){0}, 8) == -1 && errno == EAGAIN,
+				"empty non-blocking eventfd: EAGAIN");
+	}
+	return bad;
+}
+
+/* The frontend never makes memory of its own to share: memfd_create kills. */
+static int fe_memfd_create_killed(void)
+{
+	if (fe_apply(SANDBOX_SECCOMP_KILL, false) < 0)
+		return 1;
+	cf_armed();
+	memfd_create("nope", MFD_CLOEXEC);
+	return 1;
 }
 
 /* ---- forbidden things: killed by SIGSYS ---- */
@@ -579,6 +682,9 @@ static const struct cf_case cases[] = {
      "confinement: uid=65534 gid=65534 groups=none caps=none no_new_privs=1 "
      "seccomp=kill(",
      0},
+    {"vhost-user-allowed", "vhost-user: sealed memfd received, mapped shared, preadv/pwritev, eventfds",
+     fe_vhost_user_allowed, CF_EXIT_OK, NULL, 0},
+    {"memfd-create-killed", "memfd_create kills", fe_memfd_create_killed, CF_KILLED_SYS, NULL, 0},
     {"open-killed", "open(\"/etc/passwd\") kills with SIGSYS", fe_open_killed, CF_KILLED_SYS, NULL,
      0},
     {"execve-killed", "execve kills", fe_execve_killed, CF_KILLED_SYS, NULL, 0},

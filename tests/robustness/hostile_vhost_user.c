@@ -436,6 +436,39 @@ static void expect_reset_serves(struct fe *f)
 	p9_version_attach(f, 0);
 }
 
+/* While a device is served: the frontend holds no capability, seccomp on. */
+static void check_frontend_confined(void)
+{
+	char path[64], line[256];
+	FILE *st;
+	int seen = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)fe_pid);
+	st = fopen(path, "r");
+	if (!st) {
+		fail("cannot read %s", path);
+		return;
+	}
+	while (fgets(line, sizeof(line), st)) {
+		if (strncmp(line, "CapEff:", 7) == 0 || strncmp(line, "CapPrm:", 7) == 0) {
+			seen++;
+			if (strtoull(line + 7, NULL, 16) != 0)
+				fail("frontend during a vhost-user session: %s", line);
+		} else if (strncmp(line, "Seccomp:", 8) == 0) {
+			seen++;
+			if (atoi(line + 8) != 2)
+				fail("frontend during a vhost-user session: %s", line);
+		} else if (strncmp(line, "NoNewPrivs:", 11) == 0) {
+			seen++;
+			if (atoi(line + 11) != 1)
+				fail("frontend during a vhost-user session: %s", line);
+		}
+	}
+	fclose(st);
+	if (seen != 4)
+		fail("%s: CapEff, CapPrm, Seccomp or NoNewPrivs missing", path);
+}
+
 /* ---- the cases ---- */
 
 static void c_basic(struct fe *f)
@@ -453,6 +486,7 @@ static void c_basic(struct fe *f)
 		fail("the config space holds tag '%.*s', not '%s'", c[0], (char *)c + 2, tag);
 	if (p9_version_attach(f, 0) < 0)
 		return;
+	check_frontend_confined();
 	m.u.twalk.fid = 0;
 	m.u.twalk.newfid = 1;
 	m.u.twalk.nwname = 1;
@@ -494,6 +528,68 @@ static void c_indirect(struct fe *f)
 	if (got < 7 || p9_decode(slot_in(f, 0), (size_t)got, MSIZE, &r) != P9_OK ||
 	    r.type != P9_RVERSION)
 		fail("Tversion through an indirect table: used length %d", got);
+}
+
+/*
+ * A 6000-byte Twrite whose header and data lie in three buffers (p9guard
+ * writes the data from guest memory as it is), then a Tread whose reply room
+ * is three buffers (it reads straight into them): the bytes come back.
+ */
+static void c_write_read_scattered(struct fe *f)
+{
+	static uint8_t frame[23 + 6000], data[6000];
+	struct desc *d = descs(f);
+	struct p9_msg m = {.type = P9_TWALK, .tag = 2}, r;
+	size_t len = 0;
+	unsigned int a = SLOT_OFF + 4 * SLOT_SIZE, b = SLOT_OFF + 5 * SLOT_SIZE,
+		     c = SLOT_OFF + 6 * SLOT_SIZE;
+	int got;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + i / 251);
+	if (p9_version_attach(f, 0) < 0)
+		return;
+	m.u.twalk = (struct p9_twalk){.fid = 0, .newfid = 1, .nwname = 0};
+	if (rpc(f, 2, &m, &r) < 0 || r.type != P9_RWALK)
+		return fail("Twalk clone: %s", p9_type_name(r.type));
+	m = (struct p9_msg){.type = P9_TLCREATE, .tag = 3};
+	m.u.tlcreate = (struct p9_tlcreate){1, p9_str_c("vu-scattered"), 02 | 0100 | 01000, 0644, 0};
+	if (rpc(f, 3, &m, &r) < 0 || r.type != P9_RLCREATE)
+		return fail("Tlcreate: %s (%u)", p9_type_name(r.type),
+			    r.type == P9_RLERROR ? r.u.rlerror.ecode : 0);
+	m = (struct p9_msg){.type = P9_TWRITE, .tag = 4};
+	m.u.twrite = (struct p9_twrite){1, 0, sizeof(data), data};
+	if (p9_encode(frame, sizeof(frame), &m, &len) != P9_OK || len != sizeof(frame))
+		return fail("cannot encode the Twrite");
+	memcpy(f->mem + a, frame, 23);
+	memcpy(f->mem + b, frame + 23, 1000);
+	memcpy(f->mem + c, frame + 23 + 1000, 5000);
+	d[0] = (struct desc){gpa(a), 23, D_NEXT, 1};
+	d[1] = (struct desc){gpa(b), 1000, D_NEXT, 2};
+	d[2] = (struct desc){gpa(c), 5000, D_NEXT, 3};
+	d[3] = (struct desc){gpa(a + SLOT_SIZE / 2), 64, D_WRITE, 0};
+	post(f, 0);
+	got = wait_used(f, 5000, NULL);
+	if (got < 7 || p9_decode(f->mem + a + SLOT_SIZE / 2, (size_t)got, MSIZE, &r) != P9_OK ||
+	    r.type != P9_RWRITE || r.u.rwrite.count != sizeof(data))
+		return fail("the scattered Twrite: used length %d, %s", got, p9_type_name(r.type));
+	m = (struct p9_msg){.type = P9_TREAD, .tag = 5};
+	m.u.tread = (struct p9_tread){1, 0, sizeof(data)};
+	p9_encode(f->mem + a, SLOT_SIZE / 2, &m, &len);
+	memset(f->mem + b, 0, SLOT_SIZE * 2);
+	d[0] = (struct desc){gpa(a), (uint32_t)len, D_NEXT, 1};
+	d[1] = (struct desc){gpa(b), 100, D_WRITE | D_NEXT, 2};
+	d[2] = (struct desc){gpa(b + 4096), 3000, D_WRITE | D_NEXT, 3};
+	d[3] = (struct desc){gpa(c), 4000, D_WRITE, 0};
+	post(f, 0);
+	got = wait_used(f, 5000, NULL);
+	if (got != 11 + (int)sizeof(data))
+		return fail("the scattered Tread: used length %d", got);
+	memcpy(frame, f->mem + b, 100);
+	memcpy(frame + 100, f->mem + b + 4096, 3000);
+	memcpy(frame + 3100, f->mem + c, 11 + sizeof(data) - 3100);
+	if (frame[4] != P9_RREAD || memcmp(frame + 11, data, sizeof(data)) != 0)
+		fail("the scattered Tread did not return what was written");
 }
 
 /* A guest reboot: GET_VRING_BASE forgets the session's fids. */
@@ -838,8 +934,10 @@ struct tcase {
 };
 
 static const struct tcase cases[] = {
-    {"basic: GET_CONFIG tag, Tversion, Tattach, Twalk, Tlopen, Tread", c_basic, false},
+    {"basic: GET_CONFIG tag, Tversion, Tattach, Twalk, Tlopen, Tread; frontend confined",
+     c_basic, false},
     {"indirect descriptor table", c_indirect, false},
+    {"Twrite and Tread scattered over several buffers", c_write_read_scattered, false},
     {"GET_VRING_BASE (guest reset) releases the session's fids", c_reset_forgets_fids, false},
     {"several requests in flight", c_many_in_flight, false},
     {"front-end closes with requests in flight", c_close_in_flight, false},

@@ -47,6 +47,11 @@ cp "$here/guest/demo.sh" "$root/bin/demo.sh"
 # The QEMU mapped-xattr interop test's guest side (p9g.interop=MODE).
 cp "$here/guest/interop.sh" "$root/bin/interop.sh"
 chmod 0755 "$root/init"
+# P9G_INITRD_EXTRA: a directory copied over the root last (bench/guest/run.sh
+# brings its own /init, program and tarball that way).
+if [ -n "${P9G_INITRD_EXTRA:-}" ]; then
+    cp -a "$P9G_INITRD_EXTRA/." "$root/"
+fi
 
 # ---- kernel modules ------------------------------------------------------
 # What we need, by name. Anything built into this kernel (=y) is simply not
