@@ -50,9 +50,11 @@ chmod 0755 "$out/apparmor-guest.sh"
 # paths below sysroot/: the profiles' library rules match those paths.
 if [ -n "$builddir" ]; then
 	mkdir -p "$out/daemons" "$out/sysroot"
-	for b in p9guard p9guard-helper; do
+	# hostile_vhost_user: a vhost-user front-end of the tests', for a
+	# real virtio session under the profiles.
+	for b in p9guard p9guard-helper tests/robustness/hostile_vhost_user; do
 		[ -x "$builddir/$b" ] || { echo "no $builddir/$b (build p9guard first)" >&2; exit 1; }
-		cp "$builddir/$b" "$out/daemons/$b"
+		cp "$builddir/$b" "$out/daemons/${b##*/}"
 		ldd "$builddir/$b" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'
 	done | sort -u | while read -r lib; do
 		mkdir -p "$out/sysroot$(dirname "$lib")"

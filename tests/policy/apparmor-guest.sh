@@ -150,7 +150,9 @@ helper_pids() {
 # would be revalidated against the profile at exec (and denied).
 start_pair() {
 	rm -f /run/p9guard/vm.sock /run/p9guard/p9guard.pid
+	rm -f /run/p9guard/vu.sock
 	/usr/sbin/p9guard --export "$1" --listen unix:/run/p9guard/vm.sock --user nobody \
+		--listen vhost-user:/run/p9guard/vu.sock --tag aa \
 		--helper "$helper" --pidfile /run/p9guard/p9guard.pid \
 		--audit file:/var/log/p9guard/audit.jsonl --log-level info </dev/null 2>&1 |
 		cat >"$2" &
@@ -260,6 +262,22 @@ else
 		umount /mnt || fail "umount /mnt"
 	else
 		fail "mount -t 9p -o trans=unix /run/p9guard/vm.sock /mnt" "$(cat /tmp/mount.err /tmp/p9guard.log)"
+	fi
+	# A virtio-9p device: a vhost-user front-end (the tests' own, with
+	# a sealed memfd for guest memory and eventfds, as QEMU has) hands them
+	# to the confined frontend, which maps the memory and serves 9P in it.
+	if [ -x "$dir/daemons/hostile_vhost_user" ]; then
+		printf abc >/srv/p9guard/file
+		out=$(HOSTILE_ONLY='[session]' "$dir/daemons/hostile_vhost_user" /run/p9guard/vu.sock \
+			"$fpid" aa 2>&1)
+		if printf '%s\n' "$out" | grep -q '^3 passed, 0 failed'; then
+			pass "vhost-user: a virtio-9p session under the profile (guest memory mapped, Tread/Twrite in it)"
+		else
+			fail "vhost-user: a virtio-9p session under the profile" "$out"
+		fi
+		rm -f /srv/p9guard/file /srv/p9guard/vu-scattered
+	else
+		skip "vhost-user session under the profile" "no hostile_vhost_user in the build"
 	fi
 	log=/var/log/p9guard/audit.jsonl
 	out=""

@@ -101,7 +101,7 @@ selinux_tests() {
 	fi
 	if (cd "$work/se" && ulimit -v 4000000 &&
 		make -f "$devel" p9guardtest.pp >buildtest.log 2>&1); then
-		pass "selinux: test module using p9guard_stream_connect/p9guard_export_type builds"
+		pass "selinux: test module using p9guard_stream_connect/p9guard_vhost_user_frontend/p9guard_export_type builds"
 	else
 		fail "selinux: test module builds" "$(tail -20 "$work/se/buildtest.log")"
 		return
@@ -362,6 +362,22 @@ selinux_tests() {
 		fail "selinux: only domains given p9guard_stream_connect connect (qemu_t can)"
 	else
 		pass "selinux: a domain not given p9guard_stream_connect (qemu_t) cannot connect"
+	fi
+
+	# 9b. vhost-user: QEMU's guest memory and eventfds, passed to the frontend.
+	perms=$(se -A -s p9guard_t -t svirt_tmpfs_t -c file | se_perms)
+	extra=$(set_minus "$perms" "$(set_of getattr map read write)")
+	if grep -qx map <<<"$perms" && [ -z "$extra" ] &&
+		se -A -s p9guard_t -t svirt_t -c fd -p use | grep -q .; then
+		pass "selinux: p9guard_vhost_user_frontend(svirt_t, svirt_tmpfs_t): p9guard_t uses svirt_t's fds and maps its memory ({$(echo $perms)}; no open, create, execute)"
+	else
+		fail "selinux: p9guard_vhost_user_frontend(svirt_t, svirt_tmpfs_t)" "perms: $(echo $perms); extra: $(echo $extra)"
+	fi
+	if se -A -s p9guard_t -t qemu_tmpfs_t -c file | grep -q . ||
+		se -A -s p9guard_t -t qemu_t -c fd -p use | grep -q .; then
+		fail "selinux: p9guard_t has nothing of a front-end not given the interface (qemu_t)"
+	else
+		pass "selinux: p9guard_t uses no fd and maps no memory of qemu_t (not given p9guard_vhost_user_frontend)"
 	fi
 
 	# 10. Other labels for exports: the interface and the tunables.
