@@ -42,5 +42,8 @@ build fuzz_p9_decode "${proto[@]}"
 build fuzz_hp_decode "${proto[@]}"
 build fuzz_p9_dirent "${proto[@]}"
 build fuzz_p9_client "${proto[@]}" "${client[@]}"
+# the virtqueue walker: its sources and the logger they use
+build fuzz_vu_ring -I"$src/src" "$src/src/frontend/vu_ring.c" "$src/src/frontend/vu_mem.c" \
+	"$src/src/common/log.c"
 echo "  CC  gen_seeds"
 "$cc" "${common[@]}" -o "$out/gen_seeds" "$src/tests/fuzz/gen_seeds.c" "${proto[@]}"

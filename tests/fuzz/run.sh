@@ -3,7 +3,7 @@
 # run each target for a bounded time on a copy of its seed corpus.
 #
 # Fails on any crash, leak, timeout or sanitizer report.  Environment:
-#   P9G_FUZZ_SECONDS  seconds per target (default 50; 4 targets <= 4 min)
+#   P9G_FUZZ_SECONDS  seconds per target (default 50; 5 targets <= 5 min)
 #   P9G_FUZZ_OUT      build/work directory (default: a temporary one)
 #   P9G_FUZZ_KEEP     if set, keep the work directory
 # New crashers are copied to tests/fuzz/regress/<target>/ for review.
@@ -16,7 +16,7 @@ fi
 src=$(cd "$1" && pwd)
 here=$src/tests/fuzz
 secs=${P9G_FUZZ_SECONDS:-50}
-targets=(fuzz_p9_decode fuzz_hp_decode fuzz_p9_dirent fuzz_p9_client)
+targets=(fuzz_p9_decode fuzz_hp_decode fuzz_p9_dirent fuzz_p9_client fuzz_vu_ring)
 
 if [ -n "${P9G_FUZZ_OUT:-}" ]; then
 	work=$P9G_FUZZ_OUT
