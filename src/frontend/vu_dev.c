@@ -407,6 +407,18 @@ static uint64_t dev_offered_protocol(void)
 	       (1ull << VHOST_USER_PROTOCOL_F_RESET_DEVICE);
 }
 
+/*
+ * Before the queue's size, place, start index, features or memory change:
+ * every request taken is answered first, so that no other thread walks a
+ * chain or writes the used ring meanwhile (they read all of these).  QEMU
+ * sends these with the queue stopped anyway; a front-end that does not
+ * waits for its own requests.
+ */
+static void dev_quiesce(struct conn *c)
+{
+	conn_wait_sent(c);
+}
+
 /* Map the queue once it has its size, addresses and the memory table. */
 static void dev_map_ring(struct conn *c)
 {
@@ -414,8 +426,11 @@ static void dev_map_ring(struct conn *c)
 
 	if (!d->q.have_addr || !d->q.num || !d->mem.n)
 		return;
+	/* Left unmapped, the queue does not run until a ring that fits comes. */
 	if (vu_ring_map(&d->q, &d->mem) < 0)
-		dev_break(c, "a ring outside guest memory");
+		log_warn("session %u: the virtqueue of %u entries does not lie in guest memory; "
+			 "it does not run",
+			 c->session, d->q.num);
 }
 
 /* Send m (host-endian header, payload as it is to go out). */
@@ -536,6 +551,7 @@ static int dev_handle(struct conn *c, struct vu_msg *m, int *fds, unsigned int n
 	case VHOST_USER_SET_FEATURES: {
 		uint64_t f = le64toh(m->payload.u64);
 
+		dev_quiesce(c);
 		if (f & ~dev_offered_features()) {
 			log_warn("session %u: vhost-user front-end set features %#llx we never "
 				 "offered",
@@ -583,7 +599,7 @@ static int dev_handle(struct conn *c, struct vu_msg *m, int *fds, unsigned int n
 			w->mmap_offset = le64toh(w->mmap_offset);
 		}
 		/* Replies in flight write into the old mapping: let them finish. */
-		conn_wait_sent(c);
+		dev_quiesce(c);
 		rc = vu_mem_set(&d->mem, m->payload.mem.regions, fds, n);
 		for (uint32_t i = 0; i < n; i++)
 			fds[i] = -1;
@@ -606,12 +622,19 @@ static int dev_handle(struct conn *c, struct vu_msg *m, int *fds, unsigned int n
 				 c->session, num, VU_RING_MAX);
 			return -1;
 		}
+		dev_quiesce(c);
 		d->q.num = num;
+		/* The mapping was checked for the old size: the next SET_VRING_ADDR
+		 * maps it again (QEMU always sends one after the size). */
+		d->q.desc = NULL;
+		d->q.avail = NULL;
+		d->q.used = NULL;
 		return 0;
 	}
 	case VHOST_USER_SET_VRING_ADDR:
 		if (dev_check_index(c, m, le32toh(m->payload.addr.index)) < 0)
 			return -1;
+		dev_quiesce(c);
 		d->q.desc_uva = le64toh(m->payload.addr.desc_user_addr);
 		d->q.used_uva = le64toh(m->payload.addr.used_user_addr);
 		d->q.avail_uva = le64toh(m->payload.addr.avail_user_addr);
@@ -621,6 +644,7 @@ static int dev_handle(struct conn *c, struct vu_msg *m, int *fds, unsigned int n
 	case VHOST_USER_SET_VRING_BASE:
 		if (dev_check_index(c, m, le32toh(m->payload.state.index)) < 0)
 			return -1;
+		dev_quiesce(c);
 		d->q.last_avail = (uint16_t)le32toh(m->payload.state.num);
 		return 0;
 	case VHOST_USER_GET_VRING_BASE:

@@ -598,6 +598,29 @@ if [ "$SERVER" = p9guard ] && [ -x "$CLIENT" ]; then
 		stop_server
 	fi
 
+	# vhost-user-fd:N: an inherited listening socket for vhost-user
+	# front-ends; the tests' own front-end (hostile_vhost_user) brings up a
+	# virtio-9p device on it and reads a file through the virtqueue.
+	VU_FE=$BUILDDIR/tests/robustness/hostile_vhost_user
+	if [ -x "$VU_FE" ]; then
+		t_setup vufd
+		printf abc >"$EXPORT/file"
+		P9GUARD_FRONTEND=$FRONTEND P9GUARD_HELPER=$HELPER python3 "$TLAUNCH" vhost-user-fd \
+			"$TMP/t-vufd.sock" -- --export "$EXPORT" --user nobody --tag vufd >"$LOG" 2>&1 &
+		SERVER_PID=$!
+		if t_wait_ready "--listen vhost-user-fd:N (an inherited vhost-user socket)"; then
+			if out=$(HOSTILE_ONLY=basic timeout 60 "$VU_FE" "$TMP/t-vufd.sock" "$SERVER_PID" vufd 2>&1) &&
+				grep -q '^1 passed, 0 failed' <<<"$out"; then
+				ok "vhost-user-fd:N: a virtio-9p device set up, tag 'vufd' read from its config, a file read through the virtqueue"
+			else
+				notok "vhost-user-fd:N: a virtio-9p session: $(tr '\n' ' ' <<<"$out")"
+			fi
+			stop_server
+		fi
+	else
+		notok "vhost-user-fd:N: $VU_FE is not built"
+	fi
+
 	# systemd: descriptor 3 with LISTEN_FDS=1 and LISTEN_PID = p9guard's pid.
 	t_setup sd
 	P9GUARD_FRONTEND=$FRONTEND P9GUARD_HELPER=$HELPER python3 "$TLAUNCH" systemd \

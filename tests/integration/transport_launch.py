@@ -6,6 +6,9 @@ Usage:
   transport_launch.py fd SOCKPATH -- P9GUARD-ARGS...
       bind and listen on a unix socket at SOCKPATH, then exec p9guard with
       "--listen fd:N" (N: that socket's descriptor) and the arguments.
+  transport_launch.py vhost-user-fd SOCKPATH -- P9GUARD-ARGS...
+      the same with "--listen vhost-user-fd:N": the socket takes vhost-user
+      front-ends.
   transport_launch.py systemd SOCKPATH PIDMODE -- P9GUARD-ARGS...
       the same socket as descriptor 3 with LISTEN_FDS=1 and LISTEN_PID set
       as systemd sets them (PIDMODE "self": the pid of p9guard after exec,
@@ -119,10 +122,10 @@ def main():
         sys.exit(__doc__)
     split = argv.index("--")
     mode, rest, args = argv[0], argv[1:split], argv[split + 1:]
-    if mode == "fd" and len(rest) == 1:
+    if mode in ("fd", "vhost-user-fd") and len(rest) == 1:
         s = listening_unix(rest[0])
         os.set_inheritable(s.fileno(), True)
-        os.execvp(frontend(), [frontend(), "--listen", "fd:%d" % s.fileno()] + args)
+        os.execvp(frontend(), [frontend(), "--listen", "%s:%d" % (mode, s.fileno())] + args)
     elif mode == "systemd" and len(rest) == 2:
         s = listening_unix(rest[0])
         if s.fileno() == 3:

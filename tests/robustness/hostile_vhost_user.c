@@ -68,6 +68,7 @@ struct fe {
 	int sock, memfd, kick, call;
 	uint8_t *mem;
 	uint16_t avail_idx, used_seen;
+	unsigned int desc_off; /* where the descriptor table is (set_ring()) */
 };
 
 static const char *sock_path, *tag;
@@ -91,7 +92,7 @@ static void fail(const char *fmt, ...)
 
 static struct desc *descs(struct fe *f)
 {
-	return (struct desc *)f->mem;
+	return (struct desc *)(f->mem + f->desc_off);
 }
 
 static volatile uint16_t *avail16(struct fe *f, unsigned int i) /* 0 flags, 1 idx, 2.. ring */
@@ -258,6 +259,8 @@ static int set_ring(struct fe *f, uint16_t base, uint64_t desc_uva)
 	addr[3] = uva(f, AVAIL_OFF);
 	addr[4] = 0;
 	f->avail_idx = f->used_seen = base;
+	if (desc_uva >= uva(f, 0) && desc_uva < uva(f, MEM_SIZE))
+		f->desc_off = (unsigned int)(desc_uva - uva(f, 0));
 	*avail16(f, 1) = base;
 	*used_idx(f) = base;
 	if (set_state(f, SET_VRING_NUM, QNUM) < 0 || set_state(f, SET_VRING_BASE, base) < 0 ||
@@ -738,6 +741,28 @@ static void c_ring_outside(struct fe *f)
 	expect_reset_serves(f);
 }
 
+/* The queue's size changed while it runs (QEMU stops it first): the ring is
+ * checked again for the new size, not read past its old end. */
+static void c_resize_running(struct fe *f)
+{
+	uint32_t st[2] = {0, 0};
+
+	/* the table in the last KiB of guest memory: just room for 64 entries */
+	if (msg_send(f, GET_VRING_BASE, 0, st, sizeof(st), NULL, 0) < 0 ||
+	    msg_recv(f, st, sizeof(st), 5000) != sizeof(st) ||
+	    set_ring(f, (uint16_t)st[1], uva(f, MEM_SIZE - QNUM * sizeof(struct desc))) < 0) {
+		fail("cannot move the descriptor table");
+		return;
+	}
+	if (p9_version_attach(f, 0) < 0)
+		return;
+	if (set_state(f, SET_VRING_NUM, 32768) < 0)
+		return; /* refused is fine too */
+	chain_slot(f, 0, 16, 16);
+	post(f, 0);
+	wait_used(f, 500, NULL); /* any answer, or none; p9guard must live */
+}
+
 /* Several requests in flight at once, answered in any order. */
 static void c_many_in_flight(struct fe *f)
 {
@@ -942,6 +967,7 @@ static const struct tcase cases[] = {
     {"Twrite and Tread scattered over several buffers [session]", c_write_read_scattered, false},
     {"GET_VRING_BASE (guest reset) releases the session's fids", c_reset_forgets_fids, false},
     {"several requests in flight", c_many_in_flight, false},
+    {"queue size changed while the queue runs", c_resize_running, false},
     {"front-end closes with requests in flight", c_close_in_flight, false},
     {"descriptor chain that loops", c_desc_loop, false},
     {"buffer past guest memory", c_buf_outside, false},
