@@ -17,7 +17,6 @@
 #include "frontend/options.h"
 #include "frontend/p9_names.h"
 #include "frontend/p9_ops.h"
-#include "frontend/server.h"
 #include "p9_wire.h"
 
 /*
@@ -450,7 +449,7 @@ void p9_respond_error(struct p9_req *req, int err)
 
 struct helper *req_helper(const struct p9_req *req)
 {
-	return req->conn->srv->helper;
+	return req->conn->host->helper;
 }
 
 struct fid_table *req_fids(const struct p9_req *req)
@@ -460,7 +459,7 @@ struct fid_table *req_fids(const struct p9_req *req)
 
 uint32_t req_max_msize(const struct p9_req *req)
 {
-	return req->conn->srv->opt->msize;
+	return req->conn->host->opt->msize;
 }
 
 void conn_reset_session(struct conn *c, uint32_t msize)
@@ -470,7 +469,7 @@ void conn_reset_session(struct conn *c, uint32_t msize)
 	c->msize = msize;
 	c->versioned = msize != 0;
 	if (!c->versioned)
-		c->msize = c->srv->opt->msize;
+		c->msize = c->host->opt->msize;
 }
 
 void conn_flush(struct p9_req *req, uint16_t oldtag)
@@ -549,7 +548,7 @@ static void conn_work(struct work_item *it)
 	struct p9_req *req = (struct p9_req *)((char *)it - offsetof(struct p9_req, work));
 
 	req->may_defer = true;
-	p9_dispatch(req);
+	req->conn->host->dispatch(req);
 }
 
 /* Nothing of the connection's is in flight or waiting to be written. */
@@ -566,7 +565,7 @@ bool conn_is_idle(struct conn *c)
 /* Wait until the connection may hold one more request (backpressure). */
 void conn_wait_room(struct conn *c)
 {
-	const struct fe_options *o = c->srv->opt;
+	const struct fe_options *o = c->host->opt;
 
 	pthread_mutex_lock(&c->lock);
 	while (c->nreqs >= o->max_requests || c->buffered >= o->max_buffered)
@@ -628,7 +627,7 @@ static void conn_report_refusal(struct conn *c, const struct p9_msg *m, int err,
 	} else if (m->type == P9_TATTACH) {
 		uid = m->u.tattach.n_uname;	/* the fid is the one being made */
 	}
-	if (helper_call_refused(c->srv->helper, c->session, uid, handle, m->type, err,
+	if (helper_call_refused(c->host->helper, c->session, uid, handle, m->type, err,
 				why->name) < 0)
 		log_warn("session %u: the helper did not take the refusal of a T%s", c->session,
 			 p9_type_name(m->type) ? p9_type_name(m->type) + 1 : "?");
@@ -684,7 +683,7 @@ int conn_take_frame(struct conn *c, struct p9_req *req, uint8_t *frame, uint32_t
 	}
 	req->tag = req->in.tag;
 	req->reply_charge = reply_bound(req);
-	op = p9_op_lookup(req->in.type);
+	op = c->host->op_lookup(req->in.type);
 	if (op && (op->flags & P9_OP_DRAIN))
 		conn_wait_idle(c);
 	nreqs = conn_register(c, req);
@@ -706,22 +705,22 @@ int conn_take_frame(struct conn *c, struct p9_req *req, uint8_t *frame, uint32_t
 		conn_report_refusal(c, &req->in, -rc, &why);
 		p9_respond_error(req, rc);
 	} else if ((op->flags & P9_OP_INLINE) || (op->quick && op->quick(req))) {
-		p9_dispatch(req);
+		c->host->dispatch(req);
 	} else if (nreqs == 1 && !c->xport->more_pending(c) &&
-		   helper_calls_under_way(c->srv->helper) < c->srv->opt->threads) {
+		   helper_calls_under_way(c->host->helper) < c->host->opt->threads) {
 		/* Nothing else of this connection is in flight or waiting to
 		 * be read: the hand-off to a worker would only add a wake-up.
 		 * (A request that comes meanwhile waits for this one.)  Not
 		 * when the helper is busy already: then the worker pool keeps
 		 * the number of helper calls at what its workers can serve. */
-		p9_dispatch(req);
+		c->host->dispatch(req);
 	} else if (op->flags & P9_OP_ASYNC) {
 		/* It only sends a helper request; whoever receives the reply
 		 * answers it.  A worker would add a wake-up and nothing else. */
 		req->may_defer = true;
-		p9_dispatch(req);
+		c->host->dispatch(req);
 	} else {
-		workq_push(c->srv->wq, &req->work);
+		workq_push(c->host->wq, &req->work);
 	}
 	return 0;
 }
@@ -733,7 +732,7 @@ int conn_take_frame(struct conn *c, struct p9_req *req, uint8_t *frame, uint32_t
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
-	struct helper *h = c->srv->helper;
+	struct helper *h = c->host->helper;
 	bool session_started = false, writer_started = false;
 	pthread_attr_t attr;
 
@@ -777,7 +776,7 @@ out_close:
 	if (session_started)
 		helper_call_session_end(h, c->session);
 	c->xport->close(c);
-	server_conn_gone(c->srv, c); /* closes c->fd */
+	c->host->gone(c->host, c); /* closes c->fd */
 	pthread_cond_destroy(&c->cond);
 	pthread_cond_destroy(&c->wcond);
 	pthread_mutex_destroy(&c->lock);
@@ -787,7 +786,7 @@ out_close:
 	return NULL;
 }
 
-int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close,
+int conn_start(struct conn_host *host, int fd, const char *peer, bool exit_on_close,
 	       const struct conn_transport *xport)
 {
 	struct conn *c = calloc(1, sizeof(*c));
@@ -799,10 +798,10 @@ int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close,
 		close(fd);
 		return -ENOMEM;
 	}
-	c->srv = srv;
+	c->host = host;
 	c->fd = fd;
 	c->exit_on_close = exit_on_close;
-	c->msize = srv->opt->msize;
+	c->msize = host->opt->msize;
 	c->xport = xport;
 	err = xport->open(c);
 	if (err < 0) {
@@ -811,17 +810,12 @@ int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close,
 		return err;
 	}
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	fid_table_init(&c->fids, srv->helper, srv->opt->max_fids);
+	fid_table_init(&c->fids, host->helper, host->opt->max_fids);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	pthread_cond_init(&c->wcond, NULL);
 
-	pthread_mutex_lock(&srv->lock);
-	c->session = ++srv->next_session;
-	c->next = srv->conns;
-	srv->conns = c;
-	srv->nconns++;
-	pthread_mutex_unlock(&srv->lock);
+	c->session = host->joined(host, c);
 
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, CONN_THREAD_STACK);
@@ -830,7 +824,7 @@ int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close,
 	pthread_attr_destroy(&attr);
 	if (err) {
 		xport->close(c);
-		server_conn_gone(srv, c); /* closes fd */
+		host->gone(host, c); /* closes fd */
 		fid_table_destroy(&c->fids);
 		pthread_cond_destroy(&c->cond);
 		pthread_cond_destroy(&c->wcond);

@@ -84,9 +84,28 @@
 /* Frames and replies up to this size live in the request itself. */
 #define P9_REQ_INLINE 256
 
-struct server;
 struct p9_req;
+struct p9_op;
 struct conn;
+struct fe_options;
+
+/*
+ * What a connection needs of the server that runs it: filled by server.c
+ * before the first connection, read-only afterwards.  The request layer
+ * reaches the server, the helper and the request table only through it.
+ */
+struct conn_host {
+	const struct fe_options *opt;
+	struct helper *helper;
+	struct workq *wq;
+	/* the request table (p9_dispatch.c): a type's row or NULL; run req */
+	const struct p9_op *(*op_lookup)(uint8_t type);
+	void (*dispatch)(struct p9_req *req);
+	/* c starts: count it in and give its session number (> 0) */
+	uint32_t (*joined)(struct conn_host *h, struct conn *c);
+	/* c has finished tearing down: count it out and close c->fd */
+	void (*gone)(struct conn_host *h, struct conn *c);
+};
 
 /* Where a connection's frames come from and its replies go (see above). */
 struct conn_transport {
@@ -169,7 +188,7 @@ struct p9_req {
 };
 
 struct conn {
-	struct server *srv;
+	struct conn_host *host;
 	int fd;
 	uint32_t session;
 	char peer[CONN_PEER_MAX];
@@ -194,7 +213,7 @@ struct conn {
 	struct p9_req *spare; /* written requests, for the transport to reuse */
 	unsigned int nspare;
 	pthread_t writer;
-	struct conn *next; /* server's list */
+	struct conn *next; /* the server's list (server.c) */
 };
 
 /*
@@ -202,7 +221,7 @@ struct conn {
  * spawns the connection's thread, which spawns the writer.  0 or -errno
  * (then fd is closed).
  */
-int conn_start(struct server *srv, int fd, const char *peer, bool exit_on_close,
+int conn_start(struct conn_host *host, int fd, const char *peer, bool exit_on_close,
 	       const struct conn_transport *xport);
 
 /* ---- for the transports ---- */

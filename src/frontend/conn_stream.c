@@ -24,7 +24,6 @@
 #include "common/log.h"
 #include "frontend/conn.h"
 #include "frontend/options.h"
-#include "frontend/server.h"
 
 /* A frame's buffer starts this big and doubles as its bytes arrive. */
 #define STREAM_FRAME_CHUNK (64u * 1024u)
@@ -177,7 +176,7 @@ static int stream_frame_cut(struct conn *c, ssize_t r, size_t got)
 	if (r == RECV_TIMEOUT)
 		log_info("session %u: a message stayed incomplete for %u s (%zu bytes came); "
 			 "closing the connection",
-			 c->session, c->srv->opt->frame_timeout, got);
+			 c->session, c->host->opt->frame_timeout, got);
 	else
 		log_debug("session %u: connection ended inside a message (%zu bytes came)",
 			  c->session, got);
@@ -222,7 +221,7 @@ static ssize_t stream_fill(struct conn *c, int64_t deadline)
  */
 static int stream_read_frame(struct conn *c, uint8_t *small, uint8_t **frame, uint32_t *len)
 {
-	const struct fe_options *o = c->srv->opt;
+	const struct fe_options *o = c->host->opt;
 	struct stream *s = stream_of(c);
 	int64_t deadline = -1;
 	uint8_t *buf;
@@ -333,7 +332,7 @@ static int stream_open(struct conn *c)
 		return -ENOMEM;
 	}
 	s->is_socket = true; /* until recv() says ENOTSOCK */
-	busypoll_init(&s->bp, c->srv->opt->busy_poll);
+	busypoll_init(&s->bp, c->host->opt->busy_poll);
 	c->xport_data = s;
 	return 0;
 }

@@ -30,7 +30,9 @@ static bool fd_is_wanted(const struct fe_options *o, int fd)
 	for (unsigned int i = 0; i < o->nlisten; i++) {
 		const struct listen_addr *a = &o->listen[i];
 
-		if ((a->kind == LISTEN_FD || a->kind == LISTEN_CONNECTED_FD) && a->fd == fd)
+		if ((a->kind == LISTEN_FD || a->kind == LISTEN_CONNECTED_FD ||
+		     a->kind == LISTEN_VHOST_USER_FD) &&
+		    a->fd == fd)
 			return true;
 		/* Checked properly by listen_open_all(); here only the range. */
 		if (a->kind == LISTEN_SYSTEMD && pid_s && fds_s && atol(pid_s) == (long)getpid() &&

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,7 +12,6 @@
 #include "frontend/helper_client.h"
 #include "frontend/options.h"
 #include "frontend/p9_ops.h"
-#include "frontend/server.h"
 #include "common/idmap.h"
 #include "common/sandbox.h"
 
@@ -54,18 +52,6 @@ static void attr_from_hp(struct p9_rgetattr *a, const struct hp_attr *h)
 	a->ctime_nsec = h->ctime_nsec;
 }
 
-static atomic_uint_fast64_t p9_changes;
-
-void p9_change_note(void)
-{
-	atomic_fetch_add_explicit(&p9_changes, 1, memory_order_seq_cst);
-}
-
-uint64_t p9_change_count(void)
-{
-	return atomic_load_explicit(&p9_changes, memory_order_seq_cst);
-}
-
 /*
  * The attributes the walk that made f saw, once, if no change began or
  * ended since before that walk: then they are what the helper would find
@@ -93,7 +79,7 @@ bool p9_getattr_is_quick(struct p9_req *req)
 	if (f) {
 		pthread_mutex_lock(&f->lock);
 		quick = f->kind != FID_FILE ||
-			(f->fd >= 0 && !options_mapped_xattr(req->conn->srv->opt)) ||
+			(f->fd >= 0 && !options_mapped_xattr(req->conn->host->opt)) ||
 			(f->wattr_valid && f->wattr_changes == p9_change_count());
 		pthread_mutex_unlock(&f->lock);
 	}
@@ -122,10 +108,10 @@ void p9_getattr(struct p9_req *req)
 	}
 	if (kind != FID_FILE) {
 		rc = -EBADF;
-	} else if (fd >= 0 && !options_mapped_xattr(req->conn->srv->opt)) {
+	} else if (fd >= 0 && !options_mapped_xattr(req->conn->host->opt)) {
 		/* Open fid: served from the descriptor, so open-then-unlink works.
 		 * (mapped-xattr: the helper reads the metadata, by handle.) */
-		const struct fe_options *opt = req->conn->srv->opt;
+		const struct fe_options *opt = req->conn->host->opt;
 		struct stat st;
 
 		if (sandbox_fstat(fd, &st) < 0) {

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "frontend/p9_changes.h"
+
 struct p9_req;
 
 enum {
@@ -57,15 +59,6 @@ void p9_fsync(struct p9_req *req);
 /* p9_readdir.c */
 void p9_readdir(struct p9_req *req);
 /* p9_attr.c */
-/*
- * A server-wide count of changes begun and finished: every request that may
- * change what a Tgetattr reports notes its start and, before its reply is
- * queued, its end.  Attributes fetched while the count stayed the same are
- * still what a fresh look would find (except for changes made beside
- * p9guard, to which no 9P server is coherent).
- */
-void p9_change_note(void);
-uint64_t p9_change_count(void);
 void p9_getattr(struct p9_req *req);
 bool p9_getattr_is_quick(struct p9_req *req);
 void p9_setattr(struct p9_req *req);

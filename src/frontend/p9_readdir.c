@@ -24,7 +24,6 @@
 #include "frontend/fid.h"
 #include "frontend/options.h"
 #include "frontend/p9_ops.h"
-#include "frontend/server.h"
 #include "common/sandbox.h"
 
 #define DENTS_BUF_MIN 4096u
@@ -146,7 +145,7 @@ void p9_readdir(struct p9_req *req)
 	else
 		rc = readdir_fill(f->fd, t->offset, f->qid.path ^ (uint64_t)st.st_ino, buf,
 				  P9_IOHDR_SIZE + (size_t)count, &pos, dbufsz,
-				  options_mapped_xattr(req->conn->srv->opt));
+				  options_mapped_xattr(req->conn->host->opt));
 	pthread_mutex_unlock(&f->lock);
 
 out_put:

@@ -22,6 +22,7 @@
 #include "frontend/helper_client.h"
 #include "frontend/listen.h"
 #include "frontend/options.h"
+#include "frontend/p9_ops.h"
 #include "frontend/server.h"
 #include "frontend/vu_dev.h"
 #include "frontend/workq.h"
@@ -88,14 +89,32 @@ static void server_add_conn(struct server *s, int fd, bool exit_on_close, bool v
 		close(fd);
 		return;
 	}
-	rc = conn_start(s, fd, peer, exit_on_close,
+	rc = conn_start(&s->host, fd, peer, exit_on_close,
 			vhost_user ? &vu_dev_transport : &conn_stream_transport);
 	if (rc < 0)
 		log_err("%s: cannot start the session: %s", peer, strerror(-rc));
 }
 
-void server_conn_gone(struct server *s, struct conn *c)
+/* conn_host.joined: a new connection, in the list, with its session number. */
+static uint32_t server_conn_joined(struct conn_host *h, struct conn *c)
 {
+	struct server *s = (struct server *)h;
+	uint32_t session;
+
+	pthread_mutex_lock(&s->lock);
+	session = ++s->next_session;
+	c->next = s->conns;
+	s->conns = c;
+	s->nconns++;
+	pthread_mutex_unlock(&s->lock);
+	return session;
+}
+
+/* conn_host.gone: a connection has finished tearing down: unlink it and
+ * close its socket. */
+static void server_conn_gone(struct conn_host *h, struct conn *c)
+{
+	struct server *s = (struct server *)h;
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&s->lock);
@@ -299,6 +318,13 @@ int server_run(const struct fe_options *o, const int *listen_fds, const bool *li
 		log_err("cannot start %u worker threads: %s", o->threads, strerror(-rc));
 		goto out_helper;
 	}
+	s.host = (struct conn_host){.opt = o,
+				    .helper = s.helper,
+				    .wq = s.wq,
+				    .op_lookup = p9_op_lookup,
+				    .dispatch = p9_dispatch,
+				    .joined = server_conn_joined,
+				    .gone = server_conn_gone};
 
 	pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
 	pfd[1] = (struct pollfd){.fd = death_efd, .events = POLLIN};

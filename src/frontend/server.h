@@ -9,10 +9,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "frontend/conn.h"
+
 struct fe_options;
-struct conn;
 
 struct server {
+	struct conn_host host; /* first: what the connections see of us */
 	const struct fe_options *opt;
 	struct helper *helper;
 	struct workq *wq;
@@ -37,8 +39,5 @@ struct server {
 int server_run(const struct fe_options *o, const int *listen_fds, const bool *listen_vhost_user,
 	       unsigned int nlisten, int connected_fd, int helper_sock);
 
-/* Called by a connection's reader when it has finished tearing down:
- * unlinks c and closes its socket. */
-void server_conn_gone(struct server *s, struct conn *c);
 
 #endif

@@ -1,4 +1,6 @@
-/* vu_dev.c - a virtio-9p device's vhost-user back-end (see vu_dev.h). */
+/* vu_dev.c - a virtio-9p device's vhost-user back-end: the vhost-user
+ * messages, the device's life, its transport (see vu_dev.h; the queue's
+ * side is vu_queue.c). */
 #include "config.h"
 
 #include <endian.h>
@@ -15,350 +17,11 @@
 #include "common/log.h"
 #include "frontend/conn.h"
 #include "frontend/options.h"
-#include "frontend/server.h"
 #include "frontend/vu_dev.h"
+#include "frontend/vu_dev_int.h"
 #include "frontend/vu_mem.h"
 #include "frontend/vu_ring.h"
 #include "frontend/vu_wire.h"
-
-/* A Twrite at least this big keeps its data in guest memory (dev_keep_twrite()). */
-#define VU_KEEP_MIN 4096u
-
-struct vu_dev {
-	struct vu_mem mem;
-	struct vu_ring q; /* virtio-9p has one queue */
-	uint64_t features;	    /* acknowledged by SET_FEATURES */
-	uint64_t protocol_features; /* acknowledged by SET_PROTOCOL_FEATURES */
-	int kick_fd, call_fd;	    /* -1 until given */
-	pthread_mutex_t call_lock;  /* call_fd: senders use it while it may change */
-	bool started;		    /* a kick fd came, no GET_VRING_BASE since */
-	bool enabled;		    /* SET_VRING_ENABLE 1, or no protocol features */
-	bool broken;		    /* the queue was malformed: stopped until reset */
-	bool warned_small;	    /* said once that a reply did not fit its chain */
-};
-
-static struct vu_dev *dev_of(const struct conn *c)
-{
-	return c->xport_data;
-}
-
-static bool has_protocol(const struct vu_dev *d, unsigned int bit)
-{
-	return d->protocol_features & (1ull << bit);
-}
-
-/* The queue may be served: mapped, given a kick, enabled, not broken. */
-static bool dev_running(const struct vu_dev *d)
-{
-	return d->started && d->enabled && !d->broken && d->q.desc;
-}
-
-static void dev_close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-static void dev_break(struct conn *c, const char *why)
-{
-	struct vu_dev *d = dev_of(c);
-
-	if (!d->broken)
-		log_warn("session %u: the guest's virtqueue is malformed (%s); the device "
-			 "stops until the guest resets it",
-			 c->session, why);
-	d->broken = true;
-}
-
-/* ---- the data path ---- */
-
-/* Copy the readable part of chain ch (len bytes of it) into buf. */
-static void chain_copy_in(const struct vu_chain *ch, uint8_t *buf, size_t len)
-{
-	size_t off = 0;
-
-	for (unsigned int i = 0; i < ch->nread && off < len; i++) {
-		size_t n = ch->seg[i].len < len - off ? ch->seg[i].len : len - off;
-
-		memcpy(buf + off, ch->seg[i].p, n);
-		off += n;
-	}
-}
-
-/*
- * iov[] for `len` bytes of a chain's readable (write false) or writable
- * buffers, after their first `skip` bytes; the number of entries.
- */
-static int chain_iov(const struct vu_chain *ch, bool write, size_t skip, size_t len,
-		     struct iovec *iov, size_t *got)
-{
-	unsigned int first = write ? ch->nread : 0, end = first + (write ? ch->nwrite : ch->nread);
-	int n = 0;
-
-	*got = 0;
-	for (unsigned int i = first; i < end && *got < len; i++) {
-		size_t seg = ch->seg[i].len, take;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		take = seg - skip < len - *got ? seg - skip : len - *got;
-		iov[n++] = (struct iovec){.iov_base = ch->seg[i].p + skip, .iov_len = take};
-		*got += take;
-		skip = 0;
-	}
-	return n;
-}
-
-/*
- * A big Twrite's data stays in guest memory: the request layer gets its
- * 23-byte header (size and count fields saying "no data") and the count
- * in req->kept_len, and writes the data with pwritev() from the chain
- * (dev_write_kept()): no copy.
- */
-static bool dev_keep_twrite(struct conn *c, const struct vu_chain *ch, struct p9_req *req,
-			    uint32_t size)
-{
-	uint8_t *h = req->frame_inline;
-	uint32_t count;
-
-	if (size < VU_KEEP_MIN)
-		return false;
-	chain_copy_in(ch, h, P9_TWRITE_HDR_SIZE);
-	if (h[4] != P9_TWRITE)
-		return false;
-	count = (uint32_t)h[19] | (uint32_t)h[20] << 8 | (uint32_t)h[21] << 16 | (uint32_t)h[22] << 24;
-	if (count != size - P9_TWRITE_HDR_SIZE)
-		return false; /* the decoder will say what is wrong with it */
-	memset(h, 0, 4);
-	h[0] = P9_TWRITE_HDR_SIZE;
-	memset(h + 19, 0, 4);
-	req->data_kept = true;
-	req->kept_len = count;
-	(void)c;
-	return true;
-}
-
-/* Take one chain as a request.  1 taken, 0 nothing to take, -1 stop. */
-static int dev_take_one(struct conn *c, struct vu_chain *ch)
-{
-	struct vu_dev *d = dev_of(c);
-	const char *why = NULL;
-	struct p9_req *req;
-	uint8_t hdr[4], *frame;
-	uint32_t size;
-	int rc = vu_ring_pop(&d->q, &d->mem, ch, &why);
-
-	if (rc <= 0) {
-		if (rc < 0)
-			dev_break(c, why);
-		return rc;
-	}
-	if (ch->read_len < sizeof(hdr) || ch->read_len > c->msize) {
-		dev_break(c, "a request whose size is not a 9P message's");
-		return -1;
-	}
-	chain_copy_in(ch, hdr, sizeof(hdr));
-	if (p9_frame_size(hdr, sizeof(hdr), c->msize, &size) != P9_OK || size > ch->read_len) {
-		dev_break(c, "a 9P size field that does not match its buffers");
-		return -1;
-	}
-	req = conn_req_get(c);
-	if (!req) {
-		log_err("session %u: out of memory", c->session);
-		return -1;
-	}
-	req->xport_id = ch->head;
-	if (dev_keep_twrite(c, ch, req, size)) {
-		if (conn_take_frame(c, req, req->frame_inline, P9_TWRITE_HDR_SIZE) < 0) {
-			dev_break(c, "a malformed 9P message");
-			return -1;
-		}
-		return 1;
-	}
-	frame = size <= P9_REQ_INLINE ? req->frame_inline : malloc(size);
-	if (!frame) {
-		log_err("session %u: out of memory", c->session);
-		conn_req_discard(req);
-		return -1;
-	}
-	chain_copy_in(ch, frame, size);
-	if (conn_take_frame(c, req, frame, size) < 0) {
-		dev_break(c, "a malformed 9P message");
-		return -1;
-	}
-	return 1;
-}
-
-/* A kick: take every available chain, then ask for the next kick. */
-static void dev_drain(struct conn *c)
-{
-	struct vu_dev *d = dev_of(c);
-	struct vu_chain *ch = malloc(sizeof(*ch));
-
-	if (!ch) {
-		log_err("session %u: out of memory", c->session);
-		return;
-	}
-	while (dev_running(d)) {
-		int rc;
-
-		conn_wait_room(c);
-		rc = dev_take_one(c, ch);
-		if (rc < 0)
-			break;
-		if (rc == 0 && !vu_ring_arm_kick(&d->q))
-			break;
-	}
-	free(ch);
-}
-
-static void dev_notify(struct vu_dev *d)
-{
-	uint64_t one = 1;
-
-	pthread_mutex_lock(&d->call_lock);
-	if (d->call_fd >= 0 && write(d->call_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_debug("vhost-user: call eventfd: %s", strerror(errno));
-	pthread_mutex_unlock(&d->call_lock);
-}
-
-/* Scatter the reply into the chain's writable buffers and give it back. */
-static int dev_send(struct conn *c, struct p9_req *req, bool may_block)
-{
-	struct vu_dev *d = dev_of(c);
-	struct vu_chain *ch;
-	const char *why = NULL;
-	size_t off = 0, len = req->rlen;
-
-	(void)may_block; /* guest memory never blocks */
-	/* A stopped queue takes no replies; the guest resets it (dev_break()). */
-	if (d->broken || !d->q.used)
-		return 0;
-	ch = malloc(sizeof(*ch));
-	if (!ch)
-		return -1;
-	if (vu_ring_chain(&d->q, &d->mem, (uint16_t)req->xport_id, ch, &why) < 0) {
-		free(ch);
-		dev_break(c, why);
-		return 0;
-	}
-	if (len + req->rplaced > ch->write_len) {
-		if (!d->warned_small)
-			log_warn("session %u: a %zu-byte reply does not fit the guest's %llu bytes; "
-				 "answered empty",
-				 c->session, len + req->rplaced, (unsigned long long)ch->write_len);
-		d->warned_small = true;
-		len = 0;
-	}
-	for (unsigned int i = ch->nread; i < ch->nread + ch->nwrite && off < len; i++) {
-		size_t n = ch->seg[i].len < len - off ? ch->seg[i].len : len - off;
-
-		memcpy(ch->seg[i].p, req->rbuf + off, n);
-		off += n;
-	}
-	free(ch);
-	req->rsent = req->rlen;
-	/* Rread's data is in place already, after the header (dev_read_into_reply()). */
-	if (len)
-		len += req->rplaced;
-	vu_ring_push(&d->q, (uint16_t)req->xport_id, (uint32_t)len);
-	if (vu_ring_need_notify(&d->q))
-		dev_notify(d);
-	return 0;
-}
-
-/* The chain of req, walked again; NULL (after dev_break()) when it is bad. */
-static struct vu_chain *dev_req_chain(struct conn *c, const struct p9_req *req)
-{
-	struct vu_dev *d = dev_of(c);
-	struct vu_chain *ch;
-	const char *why = NULL;
-
-	if (d->broken || !d->q.desc)
-		return NULL;
-	ch = malloc(sizeof(*ch));
-	if (ch && vu_ring_chain(&d->q, &d->mem, (uint16_t)req->xport_id, ch, &why) < 0) {
-		free(ch);
-		dev_break(c, why);
-		return NULL;
-	}
-	return ch;
-}
-
-static ssize_t dev_read_into_reply(struct conn *c, struct p9_req *req, int fd, off_t off,
-				   size_t count, size_t skip)
-{
-	struct vu_chain *ch = dev_req_chain(c, req);
-	struct iovec iov[VU_SEG_MAX];
-	size_t room;
-	ssize_t n;
-	int niov;
-
-	if (!ch)
-		return -EIO;
-	niov = chain_iov(ch, true, skip, count, iov, &room);
-	free(ch);
-	do
-		n = preadv(fd, iov, niov, off);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t dev_write_kept(struct conn *c, struct p9_req *req, int fd, off_t off)
-{
-	struct vu_chain *ch = dev_req_chain(c, req);
-	struct iovec iov[VU_SEG_MAX];
-	size_t got;
-	ssize_t n;
-	int niov;
-
-	if (!ch)
-		return -EIO;
-	niov = chain_iov(ch, false, P9_TWRITE_HDR_SIZE, req->kept_len, iov, &got);
-	free(ch);
-	if (got != req->kept_len)
-		return -EIO; /* the guest changed the chain since it was taken */
-	do
-		n = pwritev(fd, iov, niov, off);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
-}
-
-static int dev_copy_kept(struct conn *c, struct p9_req *req, void *dst)
-{
-	struct vu_chain *ch = dev_req_chain(c, req);
-	struct iovec iov[VU_SEG_MAX];
-	size_t got, off = 0;
-	int niov;
-
-	if (!ch)
-		return -EIO;
-	niov = chain_iov(ch, false, P9_TWRITE_HDR_SIZE, req->kept_len, iov, &got);
-	free(ch);
-	if (got != req->kept_len)
-		return -EIO;
-	for (int i = 0; i < niov; i++) {
-		memcpy((uint8_t *)dst + off, iov[i].iov_base, iov[i].iov_len);
-		off += iov[i].iov_len;
-	}
-	return 0;
-}
-
-static bool dev_sends_at_once(const struct conn *c)
-{
-	(void)c;
-	return true;
-}
-
-static bool dev_more_pending(const struct conn *c)
-{
-	const struct vu_dev *d = dev_of(c);
-
-	return dev_running(d) && vu_ring_pending(&d->q);
-}
 
 /* ---- the control path: vhost-user messages ---- */
 
@@ -516,7 +179,7 @@ static int dev_take_ring_fd(struct conn *c, const struct vu_msg *m, int *fds, un
 
 static int dev_get_config(struct conn *c, struct vu_msg *m)
 {
-	const char *tag = c->srv->opt->tag;
+	const char *tag = c->host->opt->tag;
 	uint8_t cfg[VU_CONFIG_MAX] = {0};
 	uint32_t off = le32toh(m->payload.config.offset), size = le32toh(m->payload.config.size);
 	uint16_t tag_len = (uint16_t)strlen(tag);
@@ -812,7 +475,7 @@ static void dev_serve(struct conn *c)
 					 c->session, r == 0 ? "reached its end" : strerror(errno));
 				d->broken = true;
 			}
-			dev_drain(c);
+			vu_queue_drain(c);
 		}
 		if (pfd[0].revents && dev_control(c) <= 0)
 			break;
@@ -851,11 +514,11 @@ const struct conn_transport vu_dev_transport = {
 	.name = "vhost-user",
 	.open = dev_open,
 	.serve = dev_serve,
-	.send = dev_send,
-	.sends_at_once = dev_sends_at_once,
-	.more_pending = dev_more_pending,
+	.send = vu_queue_send,
+	.sends_at_once = vu_queue_sends_at_once,
+	.more_pending = vu_queue_more_pending,
 	.close = dev_free,
-	.read_into_reply = dev_read_into_reply,
-	.write_kept = dev_write_kept,
-	.copy_kept = dev_copy_kept,
+	.read_into_reply = vu_queue_read_into_reply,
+	.write_kept = vu_queue_write_kept,
+	.copy_kept = vu_queue_copy_kept,
 };
