@@ -29,7 +29,6 @@ void vu_dev_break(struct conn *c, const char *why)
 	d->broken = true;
 }
 
-
 /* Copy the readable part of chain ch (len bytes of it) into buf. */
 static void chain_copy_in(const struct vu_chain *ch, uint8_t *buf, size_t len)
 {
@@ -75,8 +74,7 @@ static int chain_iov(const struct vu_chain *ch, bool write, size_t skip, size_t 
  * in req->kept_len, and writes the data with pwritev() from the chain
  * (vu_queue_write_kept()): no copy.
  */
-static bool dev_keep_twrite(struct conn *c, const struct vu_chain *ch, struct p9_req *req,
-			    uint32_t size)
+static bool dev_keep_twrite(const struct vu_chain *ch, struct p9_req *req, uint32_t size)
 {
 	uint8_t *h = req->frame_inline;
 	uint32_t count;
@@ -94,7 +92,6 @@ static bool dev_keep_twrite(struct conn *c, const struct vu_chain *ch, struct p9
 	memset(h + 19, 0, 4);
 	req->data_kept = true;
 	req->kept_len = count;
-	(void)c;
 	return true;
 }
 
@@ -128,7 +125,7 @@ static int dev_take_one(struct conn *c, struct vu_chain *ch)
 		return -1;
 	}
 	req->xport_id = ch->head;
-	if (dev_keep_twrite(c, ch, req, size)) {
+	if (dev_keep_twrite(ch, req, size)) {
 		if (conn_take_frame(c, req, req->frame_inline, P9_TWRITE_HDR_SIZE) < 0) {
 			vu_dev_break(c, "a malformed 9P message");
 			return -1;
