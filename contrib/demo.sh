@@ -131,8 +131,11 @@ listen=unix
 if [ "$transport" = virtio ]; then
 	listen=vhost-user
 	# QEMU's user must reach the cached QEMU: links in the scratch directory.
-	cp -al "$top/tests/vm/cache/qemu-trixie" "$scratch/qemu" 2>/dev/null ||
-		cp -a "$top/tests/vm/cache/qemu-trixie" "$scratch/qemu"
+	# (a copy when /tmp is another file system; never into a half-made link tree)
+	if ! cp -al "$top/tests/vm/cache/qemu-trixie" "$scratch/qemu" 2>/dev/null; then
+		rm -rf "$scratch/qemu"
+		cp -a "$top/tests/vm/cache/qemu-trixie" "$scratch/qemu" || die "cannot copy the cached QEMU"
+	fi
 	export P9G_QEMU_ROOT=$scratch/qemu P9G_VM_TRANSPORT=virtio P9G_VM_TAG=demo
 fi
 

@@ -143,11 +143,18 @@ work=${P9G_VM_WORKDIR:-$(mktemp -d /tmp/p9g-vm.XXXXXX)}
 mkdir -p "$work"
 chmod 0711 "$work"          # QEMU traverses it to reach the socket
 # The vhost-user QEMU (fetch-qemu.sh), hard-linked where its user can reach
-# it (the cache may be under /root); a copy if links cannot cross.
+# it (the cache may be under /root); a copy when links cannot cross file
+# systems (a tmpfs /tmp).  Built under a temporary name: a link attempt
+# that failed half-way leaves nothing behind to copy into.
 qemu_root_ready() {
-    [ -d "$work/qemu-trixie" ] && return 0
-    local from=${P9G_VM_CACHE:-$here/cache}/qemu-trixie
-    cp -al "$from" "$work/qemu-trixie" 2>/dev/null || cp -a "$from" "$work/qemu-trixie"
+    [ -x "$work/qemu-trixie/usr/bin/qemu-system-x86_64" ] && return 0
+    local from=${P9G_VM_CACHE:-$here/cache}/qemu-trixie to=$work/qemu-trixie
+    rm -rf "$to" "$to.tmp"
+    if ! cp -al "$from" "$to.tmp" 2>/dev/null; then
+        rm -rf "$to.tmp"
+        cp -a "$from" "$to.tmp" || return 1
+    fi
+    mv "$to.tmp" "$to"
 }
 # Per configuration (set_config_dirs): $work/cN/{export,9p.sock,server.log}
 export_dir="" sock="" server_log=""
