@@ -124,7 +124,11 @@ qemu=(qemu-system-x86_64
 if [ "$transport" = virtio ]; then
     # config_size=33: the 9P config space, a 2-byte length and a tag of up
     # to 31 bytes. The RAM is a memfd shared with the back-end.
-    qemu[0]=$here/qemu-trixie.sh
+    # The wrapper too is copied where the QEMU user can read it (the
+    # project may sit under /root, which that user cannot enter).
+    install -m 0755 "$here/qemu-trixie.sh" "$rundir/qemu-trixie.sh"
+    export P9G_QEMU_ROOT=${P9G_QEMU_ROOT:-$cache/qemu-trixie}
+    qemu[0]=$rundir/qemu-trixie.sh
     qemu+=(-object "memory-backend-memfd,id=mem,size=${mem}M,share=on"
         -machine "memory-backend=mem"
         -chardev "socket,id=vu,path=$sock"
@@ -203,7 +207,7 @@ rc=0
 # signals QEMU itself; the environment is reset so nothing of root's leaks.
 # The console log is opened here, as root, and handed over as stdout.
 timeout --kill-after=10 "$tmo" \
-    env -i PATH=/usr/bin:/bin HOME=/nonexistent \
+    env -i PATH=/usr/bin:/bin HOME=/nonexistent P9G_QEMU_ROOT="${P9G_QEMU_ROOT:-}" \
     setpriv --reuid="$quid" --regid="$qgid" --clear-groups --no-new-privs -- \
     "${qemu[@]}" < /dev/null > "$console" 2>&1 &
 qpid=$!
