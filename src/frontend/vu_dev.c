@@ -23,6 +23,11 @@
 #include "frontend/vu_ring.h"
 #include "frontend/vu_wire.h"
 
+static bool has_protocol(const struct vu_dev *d, unsigned int bit)
+{
+	return d->protocol_features & (1ull << bit);
+}
+
 /* ---- the control path: vhost-user messages ---- */
 
 /*

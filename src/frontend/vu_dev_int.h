@@ -37,11 +37,6 @@ static inline struct vu_dev *dev_of(const struct conn *c)
 	return c->xport_data;
 }
 
-static inline bool has_protocol(const struct vu_dev *d, unsigned int bit)
-{
-	return d->protocol_features & (1ull << bit);
-}
-
 /* The queue may be served: mapped, given a kick, enabled, not broken. */
 static inline bool dev_running(const struct vu_dev *d)
 {

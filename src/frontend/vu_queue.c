@@ -179,26 +179,38 @@ static void dev_notify(struct vu_dev *d)
 	pthread_mutex_unlock(&d->call_lock);
 }
 
+/* The chain of req, walked again; NULL (after vu_dev_break()) when it is bad. */
+static struct vu_chain *dev_req_chain(struct conn *c, const struct p9_req *req)
+{
+	struct vu_dev *d = dev_of(c);
+	struct vu_chain *ch;
+	const char *why = NULL;
+
+	if (d->broken || !d->q.desc)
+		return NULL;
+	ch = malloc(sizeof(*ch));
+	if (ch && vu_ring_chain(&d->q, &d->mem, (uint16_t)req->xport_id, ch, &why) < 0) {
+		free(ch);
+		vu_dev_break(c, why);
+		return NULL;
+	}
+	return ch;
+}
+
 /* Scatter the reply into the chain's writable buffers and give it back. */
 int vu_queue_send(struct conn *c, struct p9_req *req, bool may_block)
 {
 	struct vu_dev *d = dev_of(c);
 	struct vu_chain *ch;
-	const char *why = NULL;
 	size_t off = 0, len = req->rlen;
 
 	(void)may_block; /* guest memory never blocks */
 	/* A stopped queue takes no replies; the guest resets it (vu_dev_break()). */
 	if (d->broken || !d->q.used)
 		return 0;
-	ch = malloc(sizeof(*ch));
+	ch = dev_req_chain(c, req);
 	if (!ch)
-		return -1;
-	if (vu_ring_chain(&d->q, &d->mem, (uint16_t)req->xport_id, ch, &why) < 0) {
-		free(ch);
-		vu_dev_break(c, why);
-		return 0;
-	}
+		return d->broken ? 0 : -1; /* a bad chain, or out of memory */
 	if (len + req->rplaced > ch->write_len) {
 		if (!d->warned_small)
 			log_warn("session %u: a %zu-byte reply does not fit the guest's %llu bytes; "
@@ -224,24 +236,6 @@ int vu_queue_send(struct conn *c, struct p9_req *req, bool may_block)
 	return 0;
 }
 
-/* The chain of req, walked again; NULL (after vu_dev_break()) when it is bad. */
-static struct vu_chain *dev_req_chain(struct conn *c, const struct p9_req *req)
-{
-	struct vu_dev *d = dev_of(c);
-	struct vu_chain *ch;
-	const char *why = NULL;
-
-	if (d->broken || !d->q.desc)
-		return NULL;
-	ch = malloc(sizeof(*ch));
-	if (ch && vu_ring_chain(&d->q, &d->mem, (uint16_t)req->xport_id, ch, &why) < 0) {
-		free(ch);
-		vu_dev_break(c, why);
-		return NULL;
-	}
-	return ch;
-}
-
 ssize_t vu_queue_read_into_reply(struct conn *c, struct p9_req *req, int fd, off_t off,
 				   size_t count, size_t skip)
 {
@@ -261,20 +255,32 @@ ssize_t vu_queue_read_into_reply(struct conn *c, struct p9_req *req, int fd, off
 	return n < 0 ? -errno : n;
 }
 
-ssize_t vu_queue_write_kept(struct conn *c, struct p9_req *req, int fd, off_t off)
+/*
+ * iov[] of a kept Twrite's data (dev_keep_twrite()): the chain walked again,
+ * after the header.  The number of entries, or -EIO when the chain is bad
+ * or no longer holds the data (the guest changed it since it was taken).
+ */
+static int kept_iov(struct conn *c, struct p9_req *req, struct iovec *iov)
 {
 	struct vu_chain *ch = dev_req_chain(c, req);
-	struct iovec iov[VU_SEG_MAX];
 	size_t got;
-	ssize_t n;
 	int niov;
 
 	if (!ch)
 		return -EIO;
 	niov = chain_iov(ch, false, P9_TWRITE_HDR_SIZE, req->kept_len, iov, &got);
 	free(ch);
-	if (got != req->kept_len)
-		return -EIO; /* the guest changed the chain since it was taken */
+	return got == req->kept_len ? niov : -EIO;
+}
+
+ssize_t vu_queue_write_kept(struct conn *c, struct p9_req *req, int fd, off_t off)
+{
+	struct iovec iov[VU_SEG_MAX];
+	int niov = kept_iov(c, req, iov);
+	ssize_t n;
+
+	if (niov < 0)
+		return niov;
 	do
 		n = pwritev(fd, iov, niov, off);
 	while (n < 0 && errno == EINTR);
@@ -283,17 +289,12 @@ ssize_t vu_queue_write_kept(struct conn *c, struct p9_req *req, int fd, off_t of
 
 int vu_queue_copy_kept(struct conn *c, struct p9_req *req, void *dst)
 {
-	struct vu_chain *ch = dev_req_chain(c, req);
 	struct iovec iov[VU_SEG_MAX];
-	size_t got, off = 0;
-	int niov;
+	int niov = kept_iov(c, req, iov);
+	size_t off = 0;
 
-	if (!ch)
-		return -EIO;
-	niov = chain_iov(ch, false, P9_TWRITE_HDR_SIZE, req->kept_len, iov, &got);
-	free(ch);
-	if (got != req->kept_len)
-		return -EIO;
+	if (niov < 0)
+		return niov;
 	for (int i = 0; i < niov; i++) {
 		memcpy((uint8_t *)dst + off, iov[i].iov_base, iov[i].iov_len);
 		off += iov[i].iov_len;

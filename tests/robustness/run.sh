@@ -68,15 +68,23 @@ tally() {
 	failed=$((failed + $(grep -c '^FAIL:' "$out" || true)))
 }
 
+# run_program NAME SECONDS ARGS...: run tests/robustness/NAME with ARGS under
+# a time limit, show and count its PASS/FAIL lines; an exit without a
+# FAIL line (a timeout or a crash) is a failure of its own.
+run_program() {
+	local name=$1 secs=$2 out=$work/$1.out rc=0
+	shift 2
+	timeout "$secs" "$B/tests/robustness/$name" "$@" >"$out" 2>&1 || rc=$?
+	grep -E '^(PASS|FAIL|NOTE):' "$out" || true
+	tally "$out"
+	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
+		result FAIL "$name" "exit $rc (timeout or crash)"
+		tail -n 5 "$out" | sed 's/^/    /'
+	fi
+}
+
 # ---- 1. client library regression (no daemon) ----
-out=$work/client_late_reply.out
-rc=0
-timeout 60 "$B/tests/robustness/client_late_reply" >"$out" 2>&1 || rc=$?
-grep -E '^(PASS|FAIL|NOTE):' "$out" || true
-tally "$out"
-if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
-	result FAIL client_late_reply "exit $rc"
-fi
+run_program client_late_reply 60
 
 # ---- 2. hostile 9P streams against the daemon pair ----
 # export and sentinel in a directory of their own, which nothing else writes
@@ -116,28 +124,10 @@ fi
 pid=$(cat "$work/pid")
 [ "$pid" = "$launcher" ] || echo "NOTE: pidfile names $pid, launched $launcher"
 
-out=$work/hostile_9p.out
-rc=0
-timeout 600 "$B/tests/robustness/hostile_9p" "$work/sock" "$export_dir" "$sentinel" "$pid" \
-	>"$out" 2>&1 || rc=$?
-grep -E '^(PASS|FAIL|NOTE):' "$out" || true
-tally "$out"
-if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
-	result FAIL hostile_9p "exit $rc (timeout or crash)"
-	tail -n 5 "$out" | sed 's/^/    /'
-fi
+run_program hostile_9p 600 "$work/sock" "$export_dir" "$sentinel" "$pid"
 
 # Hostile vhost-user front-ends and guests, against the same daemon.
-out=$work/hostile_vhost_user.out
-rc=0
-timeout 300 "$B/tests/robustness/hostile_vhost_user" "$work/vu.sock" "$pid" hostile-tag \
-	>"$out" 2>&1 || rc=$?
-grep -E '^(PASS|FAIL|NOTE):' "$out" || true
-tally "$out"
-if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
-	result FAIL hostile_vhost_user "exit $rc (timeout or crash)"
-	tail -n 5 "$out" | sed 's/^/    /'
-fi
+run_program hostile_vhost_user 300 "$work/vu.sock" "$pid" hostile-tag
 
 if kill -0 "$pid" 2>/dev/null; then
 	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
@@ -215,16 +205,7 @@ pid=
 
 # ---- 4. hostile frontend against the helper ----
 mkdir -p "$work/hf"
-out=$work/hostile_frontend.out
-rc=0
-timeout 300 "$B/tests/robustness/hostile_frontend" "$B/p9guard-helper" "$work/hf" \
-	>"$out" 2>&1 || rc=$?
-grep -E '^(PASS|FAIL|NOTE):' "$out" || true
-tally "$out"
-if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
-	result FAIL hostile_frontend "exit $rc"
-	tail -n 5 "$out" | sed 's/^/    /'
-fi
+run_program hostile_frontend 300 "$B/p9guard-helper" "$work/hf"
 
 # ---- 5. the frontend refuses one id map alone (a guest's gid would reach
 # the host unmapped: issue 22, finding 1) ----
