@@ -72,8 +72,11 @@ struct fid *fid_alloc(uint32_t num, uint32_t uid)
 	return f;
 }
 
-static void fid_free(struct fid_table *t, struct fid *f)
+/* Frees f; its helper handle is the caller's to release (or drop). */
+static uint32_t fid_free_keep_handle(struct fid_table *t, struct fid *f)
 {
+	uint32_t handle = f->handle;
+
 	if (f->xcharged) {
 		pthread_mutex_lock(&t->lock);
 		t->xattr_used -= f->xcharged;
@@ -81,12 +84,18 @@ static void fid_free(struct fid_table *t, struct fid *f)
 	}
 	if (f->fd >= 0)
 		close(f->fd);
-	helper_call_release(t->helper, f->handle);
 	free(f->xbuf);
 	free(f->xname);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
+	return handle;
 }
+
+static void fid_free(struct fid_table *t, struct fid *f)
+{
+	helper_call_release(t->helper, fid_free_keep_handle(t, f));
+}
+
 
 /* A client at --max-fids gets EMFILE; the operator gets a line saying why. */
 static void fid_warn_limit(unsigned int max)
@@ -135,17 +144,26 @@ bool fid_exists(struct fid_table *t, uint32_t num)
 	return found;
 }
 
-void fid_put(struct fid_table *t, struct fid *f)
+/* Drop a reference; true when it was the last (f is then the caller's to free). */
+static bool fid_unref(struct fid_table *t, struct fid *f)
 {
 	bool last;
 
-	if (!f)
-		return;
 	pthread_mutex_lock(&t->lock);
 	last = --f->refs == 0;
 	pthread_mutex_unlock(&t->lock);
-	if (last)
+	return last;
+}
+
+void fid_put(struct fid_table *t, struct fid *f)
+{
+	if (f && fid_unref(t, f))
 		fid_free(t, f);
+}
+
+uint32_t fid_put_keep_handle(struct fid_table *t, struct fid *f)
+{
+	return f && fid_unref(t, f) ? fid_free_keep_handle(t, f) : HP_NOHANDLE;
 }
 
 int fid_insert(struct fid_table *t, struct fid *f, bool replace)

@@ -94,6 +94,12 @@ struct fid *fid_get(struct fid_table *t, uint32_t num);
 bool fid_exists(struct fid_table *t, uint32_t num);
 void fid_put(struct fid_table *t, struct fid *f);
 /*
+ * fid_put() that leaves the helper handle's release to the caller: the
+ * handle when this was the last reference (f is freed, its descriptor
+ * closed), else HP_NOHANDLE (the last fid_put() releases it).
+ */
+uint32_t fid_put_keep_handle(struct fid_table *t, struct fid *f);
+/*
  * Link f (the table takes over the caller's reference).  With `replace`, a
  * fid of the same number is dropped; otherwise that is -EBADF.  -EMFILE when
  * the table is full.  On error the caller still owns f.

@@ -117,6 +117,8 @@ void p9_clunk(struct p9_req *req)
 	struct fid_table *fids = req_fids(req);
 	struct p9_msg r = {.type = P9_RCLUNK};
 	struct fid *f = fid_remove(fids, req->in.u.tfid.fid);
+	struct helper *h = req_helper(req);
+	uint32_t handle;
 	int rc = 0;
 
 	if (!f) {
@@ -125,13 +127,24 @@ void p9_clunk(struct p9_req *req)
 	}
 	/* The fid is gone whatever happens; an xattr commit error is the
 	 * clunk's error (the client's setxattr result). */
-	if (f->kind == FID_XATTR_WRITE)
+	if (f->kind == FID_XATTR_WRITE) {
 		rc = p9_xattr_commit(req, f);
-	fid_put(fids, f);
-	if (rc < 0)
-		p9_respond_error(req, rc);
-	else
-		p9_respond(req, &r);
+		fid_put(fids, f);
+		if (rc < 0)
+			p9_respond_error(req, rc);
+		else
+			p9_respond(req, &r);
+		return;
+	}
+	/*
+	 * Any other fid: its descriptor is closed before the answer (a lock
+	 * on it must be gone when the client hears the fid is), the handle
+	 * released to the helper after it: the client need not wait for that
+	 * message (a clunk follows nearly every walk).
+	 */
+	handle = fid_put_keep_handle(fids, f);
+	p9_respond(req, &r);
+	helper_call_release(h, handle);
 }
 
 /* Answer a Tremove; the fid dies even when the remove failed. */
