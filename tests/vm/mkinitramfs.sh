@@ -46,6 +46,8 @@ cp "$here/guest/init.sh" "$root/init"
 cp "$here/guest/demo.sh" "$root/bin/demo.sh"
 # The QEMU mapped-xattr interop test's guest side (p9g.interop=MODE).
 cp "$here/guest/interop.sh" "$root/bin/interop.sh"
+# The reboot/QEMU restart test's guest side (p9g.lifecycle=PHASE).
+cp "$here/guest/lifecycle.sh" "$root/bin/lifecycle.sh"
 chmod 0755 "$root/init"
 # P9G_INITRD_EXTRA: a directory copied over the root last (bench/guest/run.sh
 # brings its own /init, program and tarball that way).

@@ -39,6 +39,10 @@
 # then the one fetch-qemu.sh cached (11.1: vhost-user-test-device-pci), run
 # by qemu-trixie.sh from P9G_QEMU_ROOT, with the guest's RAM in a shared
 # memfd (the back-end maps it).
+# P9G_VM_LIFECYCLE=PHASE: a phase of the reboot/QEMU restart test
+# (lifecycle.sh, guest/lifecycle.sh) instead of the suite; "reboot" lets the
+# guest reboot (no -no-reboot), "restart" expects QEMU to be killed by the
+# caller (SIGKILL) while the guest writes.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -109,6 +113,8 @@ cmdline="console=ttyS0 panic=-1 loglevel=4 edd=off p9g.opts=$mopts"
 # P9G_VM_DEMO=1: the README demo (guest/demo.sh) instead of the suite.
 [ -n "${P9G_VM_DEMO:-}" ] && cmdline="$cmdline p9g.demo=1"
 [ "$transport" = virtio ] && cmdline="$cmdline p9g.tag=${P9G_VM_TAG:-export}"
+lifecycle=${P9G_VM_LIFECYCLE:-}
+[ -n "$lifecycle" ] && cmdline="$cmdline p9g.lifecycle=$lifecycle"
 
 console=$rundir/console.log
 results=$rundir/results.txt
@@ -117,10 +123,12 @@ mem=${P9G_VM_MEM:-512}
 # shellcheck disable=SC2054  # the commas are QEMU's, not array separators
 qemu=(qemu-system-x86_64
     -accel tcg -m "$mem" -smp 1
-    -nographic -nodefaults -no-user-config -no-reboot
+    -nographic -nodefaults -no-user-config
     -serial stdio -monitor none
     -kernel "$rundir/vmlinuz" -initrd "$rundir/initrd.cpio.gz"
     -append "$cmdline")
+# A guest reboot is a QEMU exit, except in the reboot test.
+[ "$lifecycle" = reboot ] || qemu+=(-no-reboot)
 if [ "$transport" = virtio ]; then
     # config_size=33: the 9P config space, a 2-byte length and a tag of up
     # to 31 bytes. The RAM is a memfd shared with the back-end.
@@ -241,6 +249,12 @@ fi
 if grep -q 'stopping QEMU' "$stall" 2>/dev/null; then
     log "FAILED: the guest stalled after a test timed out (stopped after ${stall_grace}s of silence)"
     bad=1
+elif [ "$lifecycle" = restart ]; then
+    # Killed by the caller mid-write: that is the test (it checks the rest).
+    if [ "$rc" != 137 ]; then
+        log "FAILED: QEMU was to be killed (SIGKILL) by the caller; it exited with status $rc"
+        bad=1
+    fi
 elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     log "FAILED: QEMU did not finish within ${tmo}s"
     bad=1
@@ -262,13 +276,14 @@ fi
 phases=(root)
 [ -z "$only" ] && phases+=(u4711 u4712 verify)
 [ -n "${P9G_VM_DEMO:-}" ] && phases=()
+[ -n "$lifecycle" ] && phases=()
 for ph in ${phases[@]+"${phases[@]}"}; do
     if ! p9g_lines | grep -q "^P9G-PHASE-DONE: $ph "; then
         log "FAILED: phase $ph did not report"
         bad=1
     fi
 done
-if ! p9g_lines | grep -q '^P9G-GUEST-DONE'; then
+if [ "$lifecycle" != restart ] && ! p9g_lines | grep -q '^P9G-GUEST-DONE'; then
     log "FAILED: the guest did not finish the suite"
     bad=1
 fi

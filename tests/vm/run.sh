@@ -19,7 +19,9 @@
 # passthrough). The default is the CI matrix: both msizes the issue names
 # (8192, 1 MiB) with both cache modes (none, loose), and for p9guard
 # mapped-xattr once, five boots (six with perms=host), and each of them over
-# virtio (transport=virtio: vhost-user, trans=virtio) too. The 10 000-entry directory test is most
+# virtio (transport=virtio: vhost-user, trans=virtio) too, and then the
+# configuration "lifecycle" (lifecycle.sh: one vhost-user device through a
+# guest reboot, a QEMU restart and a QEMU killed mid-write; four boots). The 10 000-entry directory test is most
 # of a run's time, so it runs full size once, with cache=none (~60-150 s),
 # and with 1000 entries in the others (still many Treaddir rounds with
 # 256-byte buffers and resumes from cookies):
@@ -91,16 +93,23 @@ default_configs="$default_configs msize=8192,cache=loose,bigdir=1000"
 [ "$server" = p9guard ] \
     && default_configs="$default_configs msize=1048576,cache=none,bigdir=1000,model=mapped-xattr" \
     && default_configs="$default_configs msize=262144,cache=none,bigdir=100,perms=host"
-# p9guard: every configuration also over virtio (vhost-user, trans=virtio).
+# p9guard: every configuration also over virtio (vhost-user, trans=virtio),
+# and the device's life across a reboot, a QEMU restart and a QEMU killed
+# (lifecycle.sh).
 if [ "$server" = p9guard ]; then
     for c in $default_configs; do
         default_configs="$default_configs $c,transport=virtio"
     done
+    default_configs="$default_configs lifecycle"
 fi
 read -r -a configs <<< "${P9G_VM_CONFIGS:-$default_configs}"
 [ "${#configs[@]}" -gt 0 ] || die "P9G_VM_CONFIGS is empty"
 [ -n "$only" ] && configs=("${configs[0]}")
 for c in "${configs[@]}"; do    # check them all before the first boot
+    if [ "$c" = lifecycle ]; then
+        [ "$server" = p9guard ] || die "configuration 'lifecycle': $server has no vhost-user"
+        continue
+    fi
     for kv in ${c//,/ }; do
         case $kv in
         msize=[0-9]*|bigdir=[0-9]*) ;;
@@ -117,8 +126,8 @@ for c in "${configs[@]}"; do    # check them all before the first boot
 done
 
 "$here/fetch.sh"
-case " ${configs[*]}" in
-*transport=virtio*) "$here/fetch-qemu.sh" ;;
+case " ${configs[*]} " in
+*transport=virtio*|*" lifecycle "*) "$here/fetch-qemu.sh" ;;
 esac
 
 # Host accounts this stage makes (and removes): the QEMU user for the whole
@@ -132,6 +141,8 @@ esac
 # (GQ) never gets a host account: it is the guest-only group.
 # shellcheck source=../lib/accounts.sh
 . "$here/../lib/accounts.sh"
+# shellcheck source=lifecycle.sh
+. "$here/lifecycle.sh"
 ensure_test_accounts() {
     acct_group 4720 p9g-gs &&
         acct_user 4711 p9g-u4711 4720 &&
@@ -422,7 +433,11 @@ for c in "${configs[@]}"; do
         total_fail=$((total_fail + 1))
         continue
     fi
-    run_config "$i" "$c"
+    if [ "$c" = lifecycle ]; then
+        run_lifecycle "$i"
+    else
+        run_config "$i" "$c"
+    fi
 done
 
 # ---- summary ---------------------------------------------------------------

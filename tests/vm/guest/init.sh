@@ -33,11 +33,14 @@ fatal() {
 #                virtio 9p share tagged "ix", no network
 #   p9g.tag=<tag>  mount the virtio 9p device with this tag (p9guard over
 #                vhost-user; p9g.opts says trans=virtio), no network
+#   p9g.lifecycle=PHASE  a phase of the reboot/restart test (lifecycle.sh)
+#                instead of the suite
 opts=trans=tcp,port=564,version=9p2000.L
 only=
 demo=
 interop=
 tag=
+lifecycle=
 read -r cmdline < /proc/cmdline
 for w in $cmdline; do
 	case $w in
@@ -50,6 +53,7 @@ for w in $cmdline; do
 	p9g.demo=1) demo=1 ;;
 	p9g.interop=*) interop=${w#p9g.interop=} ;;
 	p9g.tag=*) tag=${w#p9g.tag=} ;;
+	p9g.lifecycle=*) lifecycle=${w#p9g.lifecycle=} ;;
 	esac
 done
 
@@ -79,6 +83,13 @@ fi
 
 ip link set lo up
 mkdir -p /mnt
+if [ "$lifecycle" = reboot ]; then
+	# Nothing mounted yet: after the reboot, the host checks here that the
+	# device's reset released every fid of the first boot (a mount's
+	# Tversion would release them too).
+	echo "P9G-LIFECYCLE: unmounted"
+	sleep 5
+fi
 if [ -n "$tag" ]; then
 	mount -t 9p -o "$opts" "$tag" /mnt || fatal "mount -t 9p -o $opts $tag failed"
 else
@@ -98,6 +109,14 @@ if [ -n "$demo" ]; then
 	/bin/sh /bin/demo.sh 2>&1 | sed 's/^/P9G-DEMO: /'
 	umount /mnt || echo "P9G-WARN: umount /mnt failed"
 	echo "P9G-GUEST-DONE: demo ran"
+	poweroff -f
+	sleep 10
+fi
+
+if [ -n "$lifecycle" ]; then
+	/bin/sh /bin/lifecycle.sh "$lifecycle" 2>&1
+	umount /mnt || echo "P9G-WARN: umount /mnt failed"
+	echo "P9G-GUEST-DONE: lifecycle $lifecycle"
 	poweroff -f
 	sleep 10
 fi
