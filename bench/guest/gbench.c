@@ -2,9 +2,10 @@
  * gbench.c - the guest side of bench/guest/run.sh: the same workloads on
  * several 9p mounts of one guest, in interleaved rounds.
  *
- *   gbench ROUNDS BYTES NCREATE NSTAT TARBALL MOUNT...
+ *   gbench ROUNDS BYTES NCREATE NSTAT WORKLOADS TARBALL MOUNT...
  *
- * Each round runs every workload on every mount, the mounts' order rotating
+ * WORKLOADS is a comma-separated list of the workloads below, or "all".
+ * Each round runs those workloads on every mount, the mounts' order rotating
  * from round to round, and prints one line per measurement:
  *   P9G-BENCH: MOUNT WORKLOAD SECONDS
  * Workloads: write (BYTES sequentially in 512 KiB blocks, then fsync),
@@ -52,6 +53,33 @@ static void drop_caches(void)
 		if (write(fd, "3", 1) != 1)
 			die("drop_caches");
 		close(fd);
+	}
+}
+
+/*
+ * With P9G_TRACE set (bench/guest/run.sh --trace), the kernel's 9p
+ * request/response events are recorded during the timed part of each
+ * workload only, after a marker naming the mount (init.sh sums them up).
+ */
+static void trace_write(const char *file, const char *text)
+{
+	int fd = open(file, O_WRONLY);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		die(file);
+	close(fd);
+}
+
+static void trace(const char *mnt, int on)
+{
+	char line[1100];
+
+	if (!getenv("P9G_TRACE"))
+		return;
+	trace_write("/sys/kernel/tracing/tracing_on", on ? "1" : "0");
+	if (on) { /* a marker needs the buffer on */
+		snprintf(line, sizeof(line), "P9G-MOUNT %s\n", mnt);
+		trace_write("/sys/kernel/tracing/trace_marker", line);
 	}
 }
 
@@ -208,6 +236,19 @@ static double w_walk(const char *dir, unsigned int n)
 	return now() - t0;
 }
 
+/* Is `name` in the comma-separated list (or the list "all")? */
+static int wanted(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strcmp(list, "all") == 0)
+		return 1;
+	for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0))
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == 0))
+			return 1;
+	return 0;
+}
+
 static int run(char *const argv[])
 {
 	int status;
@@ -244,43 +285,62 @@ static void cleanup(const char *dir)
 	run((char *const[]){"/bin/busybox", "rm", "-rf", (char *)dir, NULL});
 }
 
+/* One workload, traced (if asked) and reported. */
+#define MEASURE(mnt, what, call)                                                                   \
+	do {                                                                                       \
+		double t_;                                                                         \
+		trace(mnt, 1);                                                                     \
+		t_ = (call);                                                                       \
+		trace(mnt, 0);                                                                     \
+		report(mnt, what, t_);                                                             \
+	} while (0)
+
 int main(int argc, char **argv)
 {
 	unsigned int rounds, ncreate, nstat, nmounts;
 	size_t bytes;
-	const char *tarball;
+	const char *tarball, *wl;
 	char *buf;
 
-	if (argc < 7) {
-		fprintf(stderr, "usage: gbench ROUNDS BYTES NCREATE NSTAT TARBALL MOUNT...\n");
+	if (argc < 8) {
+		fprintf(stderr, "usage: gbench ROUNDS BYTES NCREATE NSTAT WORKLOADS TARBALL MOUNT...\n");
 		return 2;
 	}
 	rounds = (unsigned int)atoi(argv[1]);
 	bytes = (size_t)strtoull(argv[2], NULL, 10) / BLOCK * BLOCK;
 	ncreate = (unsigned int)atoi(argv[3]);
 	nstat = (unsigned int)atoi(argv[4]);
-	tarball = argv[5];
-	nmounts = (unsigned int)(argc - 6);
+	wl = argv[5];
+	tarball = argv[6];
+	nmounts = (unsigned int)(argc - 7);
 	buf = malloc(BLOCK);
 	if (!buf)
 		die("malloc");
 	memset(buf, 'x', BLOCK);
 	for (unsigned int r = 0; r < rounds; r++) {
 		for (unsigned int k = 0; k < nmounts; k++) {
-			const char *mnt = argv[6 + (r + k) % nmounts];
+			const char *mnt = argv[7 + (r + k) % nmounts];
 			char dir[1024];
 
 			snprintf(dir, sizeof(dir), "%s/gbench", mnt);
 			cleanup(dir);
 			if (mkdir(dir, 0755) < 0)
 				die(dir);
-			report(mnt, "write", w_write(dir, bytes, buf));
-			report(mnt, "read", w_read(dir, bytes, buf));
-			report(mnt, "create", w_create(dir, ncreate, buf));
-			make_tree(dir, nstat);
-			report(mnt, "stat", w_stat(dir, nstat));
-			report(mnt, "walk", w_walk(dir, nstat));
-			report(mnt, "untar", w_untar(dir, tarball));
+			/* read reads back what write wrote; walk walks stat's tree. */
+			if (wanted(wl, "write") || wanted(wl, "read"))
+				MEASURE(mnt, "write", w_write(dir, bytes, buf));
+			if (wanted(wl, "read"))
+				MEASURE(mnt, "read", w_read(dir, bytes, buf));
+			if (wanted(wl, "create"))
+				MEASURE(mnt, "create", w_create(dir, ncreate, buf));
+			if (wanted(wl, "stat") || wanted(wl, "walk")) {
+				make_tree(dir, nstat);
+				MEASURE(mnt, "stat", w_stat(dir, nstat));
+			}
+			if (wanted(wl, "walk"))
+				MEASURE(mnt, "walk", w_walk(dir, nstat));
+			if (wanted(wl, "untar"))
+				MEASURE(mnt, "untar", w_untar(dir, tarball));
 			cleanup(dir);
 		}
 	}

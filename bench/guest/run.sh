@@ -12,15 +12,27 @@
 #
 #   bench/guest/run.sh [--build BUILDDIR] [--rounds N] [--bytes N]
 #                      [--create N] [--stat N] [--msize N] [--raw FILE]
+#                      [--workloads W,W...] [--shares S,S...]
+#                      [--p9guard-args "ARGS"] [--trace]
 #
+# --workloads picks some of write read create stat walk untar (default all;
+# read needs write's file and walk stat's tree, so those run along);
+# --shares some of vu tcp local (default all three; a ratio needs vu and
+# the peer); --p9guard-args adds options to p9guard's command line (e.g.
+# "--busy-poll 0" for an A/B run). --trace also prints, per share and 9P
+# request type, the count and the guest's mean and total time from request
+# to response (the kernel's 9p trace events, during the timed parts only;
+# the tracing slows the guest, so its seconds are not comparable).
 # Prints per workload the median seconds of each share and the speed
-# ratios vu/local and vu/tcp (above 1: p9guard over vhost-user is faster).
+# ratios vu/local and vu/tcp (above 1: p9guard over vhost-user is faster),
+# with bench/plot-results (which also draws them from the --raw file).
 # Defaults: 3 rounds, 256 MiB, 2000 creates, 10000 stats, msize 512000 (the
 # most Linux's virtio transport takes).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$top/build rounds=3 bytes=268435456 ncreate=2000 nstat=10000 msize=512000 raw=
+workloads=all shares=vu,tcp,local guard_args= trace=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$(cd "$2" && pwd); shift 2 ;;
@@ -30,6 +42,10 @@ while [ $# -gt 0 ]; do
 	--stat) nstat=$2; shift 2 ;;
 	--msize) msize=$2; shift 2 ;;
 	--raw) raw=$2; shift 2 ;;
+	--workloads) workloads=$2; shift 2 ;;
+	--shares) shares=$2; shift 2 ;;
+	--p9guard-args) guard_args=$2; shift 2 ;;
+	--trace) trace=1; shift ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
 	*) echo "bench/guest/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -37,6 +53,13 @@ done
 die() { echo "bench/guest/run.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (QEMU's -virtfs passthrough peer needs it)"
 [ -x "$build/p9guard" ] || die "no p9guard in $build (--build BUILDDIR)"
+for w in ${workloads//,/ }; do
+	case $w in all|write|read|create|stat|walk|untar) ;; *) die "unknown workload $w" ;; esac
+done
+for s in ${shares//,/ }; do
+	case $s in vu|tcp|local) ;; *) die "unknown share $s (vu, tcp, local)" ;; esac
+done
+has_share() { case ",$shares," in *",$1,"*) return 0 ;; esac; return 1; }
 
 "$top/tests/vm/fetch.sh" >/dev/null
 "$top/tests/vm/fetch-qemu.sh"
@@ -47,6 +70,7 @@ work=$(mktemp -d /tmp/p9g-gbench.XXXXXX)
 server=
 cleanup() {
 	[ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+	[ -n "${P9G_GBENCH_KEEP:-}" ] && cp "$work/p9guard.log" "$P9G_GBENCH_KEEP"
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -61,9 +85,10 @@ chmod 0755 "$extra/init"
 P9G_INITRD_EXTRA=$extra "$top/tests/vm/mkinitramfs.sh" "$work/initrd.cpio.gz"
 
 mkdir -m 0755 "$work/e-p9guard" "$work/e-local"
+# shellcheck disable=SC2086  # --p9guard-args is a word list
 P9GUARD_HELPER=$build/p9guard-helper "$build/p9guard" --export "$work/e-p9guard" \
 	--listen "vhost-user:$work/vu.sock" --listen "unix:$work/tcp.sock" --tag vu \
-	--user nobody --socket-mode 0600 --log-level warning > "$work/p9guard.log" 2>&1 &
+	--user nobody --socket-mode 0600 --log-level warning $guard_args > "$work/p9guard.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do
 	[ -S "$work/vu.sock" ] && [ -S "$work/tcp.sock" ] && break
@@ -72,19 +97,26 @@ done
 [ -S "$work/vu.sock" ] || die "p9guard did not start: $(cat "$work/p9guard.log")"
 
 mem=1536
+# Only the devices of the shares asked for (the vu device's memory backend
+# is always there: it is the guest's RAM).
+devices=()
+# shellcheck disable=SC2054  # the commas are QEMU's
+has_share vu && devices+=(-chardev "socket,id=vu,path=$work/vu.sock"
+	-device vhost-user-test-device-pci,chardev=vu,virtio-id=9,num_vqs=1,config_size=33)
+# shellcheck disable=SC2054
+has_share tcp && devices+=(-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:564-unix:$work/tcp.sock"
+	-device virtio-net-pci,netdev=n0,romfile=)
+# shellcheck disable=SC2054
+has_share local && devices+=(-fsdev "local,id=fs0,path=$work/e-local,security_model=passthrough"
+	-device virtio-9p-pci,fsdev=fs0,mount_tag=local)
 echo "bench/guest: $rounds rounds, $bytes bytes, $ncreate creates, $nstat stats, msize $msize;" \
 	"kernel $kver, $("$top/tests/vm/qemu-trixie.sh" --version | head -n1)" >&2
 timeout 3600 "$top/tests/vm/qemu-trixie.sh" -accel tcg -m "$mem" -smp 1 \
 	-nographic -nodefaults -no-user-config -no-reboot -serial stdio -monitor none \
 	-kernel "$cache/kernel/$kver/boot/vmlinuz-$kver" -initrd "$work/initrd.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=4 p9g.gbench=$rounds,$bytes,$ncreate,$nstat p9g.msize=$msize" \
+	-append "console=ttyS0 panic=-1 loglevel=4 p9g.gbench=$rounds,$bytes,$ncreate,$nstat p9g.msize=$msize p9g.workloads=${workloads//,/:} p9g.shares=${shares//,/:} p9g.trace=$trace" \
 	-object "memory-backend-memfd,id=mem,size=${mem}M,share=on" -machine memory-backend=mem \
-	-chardev "socket,id=vu,path=$work/vu.sock" \
-	-device vhost-user-test-device-pci,chardev=vu,virtio-id=9,num_vqs=1,config_size=33 \
-	-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:564-unix:$work/tcp.sock" \
-	-device virtio-net-pci,netdev=n0,romfile= \
-	-fsdev "local,id=fs0,path=$work/e-local,security_model=passthrough" \
-	-device virtio-9p-pci,fsdev=fs0,mount_tag=local < /dev/null > "$work/console.log" 2>&1 || true
+	"${devices[@]}" < /dev/null > "$work/console.log" 2>&1 || true
 
 grep -a '^P9G-BENCH' "$work/console.log" | tr -d '\r' > "$work/results.txt" || true
 [ -n "$raw" ] && cp "$work/results.txt" "$raw"
@@ -92,21 +124,12 @@ if ! grep -q '^P9G-BENCH-DONE' "$work/results.txt"; then
 	tail -n 30 "$work/console.log" >&2
 	die "the guest did not finish (console above)"
 fi
-awk '
-$1 == "P9G-BENCH:" { split($2, p, "/"); t[p[3] " " $3] = t[p[3] " " $3] " " $4; w[$3] = 1 }
-function median(s,   a, n, i, j, x) {
-	n = split(s, a, " ")
-	for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j+1] = a[j]; a[j+1] = x }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-END {
-	print "| workload | vu s | tcp s | local s | vu/local | vu/tcp |"
-	print "|---|---|---|---|---|---|"
-	split("write read create stat walk untar", order, " ")
-	for (k = 1; k <= 6; k++) {
-		x = order[k]; if (!(x in w)) continue
-		v = median(t["vu " x]); c = median(t["tcp " x]); l = median(t["local " x])
-		printf "| %s | %.3f | %.3f | %.3f | %.2f | %.2f |\n", x, v, c, l, l / v, c / v
-	}
-}' "$work/results.txt"
+"$top/bench/plot-results" "$work/results.txt"
+if [ "$trace" = 1 ]; then
+	echo
+	echo "| share | request | count | mean us | total ms |"
+	echo "|---|---|---|---|---|"
+	grep -a '^P9G-TRACE:' "$work/console.log" | tr -d '\r' | sort -k2,2 -k6,6nr |
+		awk '{ split($2, p, "/"); printf "| %s | %s | %s | %s | %s |\n", p[3], $3, $4, $5, $6 }'
+fi
 grep -E 'warn|error' "$work/p9guard.log" | grep -v 'mounted without' | head -n 5 >&2 || true
