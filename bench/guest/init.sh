@@ -38,7 +38,7 @@ mounts=
 for sh in $(echo "$shares" | tr : ' '); do
 	mkdir -p "/mnt/$sh"
 	case $sh in
-	vu|local) mount -t 9p -o "trans=virtio,$o" "$sh" "/mnt/$sh" || fatal "mount $sh" ;;
+	vu|vub|local) mount -t 9p -o "trans=virtio,$o" "$sh" "/mnt/$sh" || fatal "mount $sh" ;;
 	tcp)
 		ip link set lo up
 		ip link set eth0 up || fatal "no eth0"

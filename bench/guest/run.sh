@@ -14,6 +14,7 @@
 #                      [--create N] [--stat N] [--msize N] [--raw FILE]
 #                      [--workloads W,W...] [--shares S,S...]
 #                      [--p9guard-args "ARGS"] [--trace]
+#                      [--b-build BUILDDIR] [--b-args "ARGS"]
 #
 # --workloads picks some of write read create stat walk untar (default all;
 # read needs write's file and walk stat's tree, so those run along);
@@ -23,6 +24,10 @@
 # request type, the count and the guest's mean and total time from request
 # to response (the kernel's 9p trace events, during the timed parts only;
 # the tracing slows the guest, so its seconds are not comparable).
+# --b-build/--b-args: an A/B run in the same boot: a second p9guard daemon
+# (that build, those options; default the first's) serves the share "vub",
+# a second vhost-user device, interleaved with the others; the table gains
+# vub's seconds and the ratio vu/vub (above 1: A, the first, is faster).
 # Prints per workload the median seconds of each share and the speed
 # ratios vu/local and vu/tcp (above 1: p9guard over vhost-user is faster),
 # with bench/plot-results (which also draws them from the --raw file).
@@ -32,7 +37,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$top/build rounds=3 bytes=268435456 ncreate=2000 nstat=10000 msize=512000 raw=
-workloads=all shares=vu,tcp,local guard_args= trace=0
+workloads=all shares=vu,tcp,local guard_args= trace=0 b_build= b_args= b_set=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$(cd "$2" && pwd); shift 2 ;;
@@ -46,6 +51,8 @@ while [ $# -gt 0 ]; do
 	--shares) shares=$2; shift 2 ;;
 	--p9guard-args) guard_args=$2; shift 2 ;;
 	--trace) trace=1; shift ;;
+	--b-build) b_build=$(cd "$2" && pwd); b_set=1; shift 2 ;;
+	--b-args) b_args=$2; b_set=1; shift 2 ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
 	*) echo "bench/guest/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -59,6 +66,11 @@ done
 for s in ${shares//,/ }; do
 	case $s in vu|tcp|local) ;; *) die "unknown share $s (vu, tcp, local)" ;; esac
 done
+if [ -n "$b_set" ]; then
+	shares=$shares,vub
+	b_build=${b_build:-$build}
+	[ -x "$b_build/p9guard" ] || die "no p9guard in $b_build (--b-build BUILDDIR)"
+fi
 has_share() { case ",$shares," in *",$1,"*) return 0 ;; esac; return 1; }
 
 "$top/tests/vm/fetch.sh" >/dev/null
@@ -67,9 +79,10 @@ cache=${P9G_VM_CACHE:-$top/tests/vm/cache}
 kver=$(cat "$cache/kernel/current")
 
 work=$(mktemp -d /tmp/p9g-gbench.XXXXXX)
-server=
+server= server_b=
 cleanup() {
 	[ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+	[ -n "$server_b" ] && kill -TERM "$server_b" 2>/dev/null && wait "$server_b" 2>/dev/null
 	[ -n "${P9G_GBENCH_KEEP:-}" ] && cp "$work/p9guard.log" "$P9G_GBENCH_KEEP"
 	rm -rf "$work"
 }
@@ -95,6 +108,19 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ -S "$work/vu.sock" ] || die "p9guard did not start: $(cat "$work/p9guard.log")"
+if has_share vub; then
+	mkdir -m 0755 "$work/e-b"
+	# shellcheck disable=SC2086  # --b-args is a word list
+	P9GUARD_HELPER=$b_build/p9guard-helper "$b_build/p9guard" --export "$work/e-b" \
+		--listen "vhost-user:$work/vub.sock" --tag vub --user nobody --socket-mode 0600 \
+		--log-level warning ${b_args:-$guard_args} > "$work/p9guard-b.log" 2>&1 &
+	server_b=$!
+	for _ in $(seq 100); do
+		[ -S "$work/vub.sock" ] && break
+		sleep 0.1
+	done
+	[ -S "$work/vub.sock" ] || die "p9guard B did not start: $(cat "$work/p9guard-b.log")"
+fi
 
 mem=1536
 # Only the devices of the shares asked for (the vu device's memory backend
@@ -103,6 +129,9 @@ devices=()
 # shellcheck disable=SC2054  # the commas are QEMU's
 has_share vu && devices+=(-chardev "socket,id=vu,path=$work/vu.sock"
 	-device vhost-user-test-device-pci,chardev=vu,virtio-id=9,num_vqs=1,config_size=33)
+# shellcheck disable=SC2054
+has_share vub && devices+=(-chardev "socket,id=vub,path=$work/vub.sock"
+	-device vhost-user-test-device-pci,chardev=vub,virtio-id=9,num_vqs=1,config_size=33)
 # shellcheck disable=SC2054
 has_share tcp && devices+=(-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:564-unix:$work/tcp.sock"
 	-device virtio-net-pci,netdev=n0,romfile=)
