@@ -388,9 +388,7 @@ static size_t reply_bound(const struct p9_req *req)
 	default:
 		return small_reply_max(req);
 	}
-	if (count > req->msize - P9_IOHDR_SIZE)
-		count = req->msize - P9_IOHDR_SIZE;
-	return P9_IOHDR_SIZE + (size_t)count;
+	return P9_IOHDR_SIZE + (size_t)req_io_count(req, count);
 }
 
 void p9_respond(struct p9_req *req, struct p9_msg *r)
@@ -460,6 +458,11 @@ struct fid_table *req_fids(const struct p9_req *req)
 uint32_t req_max_msize(const struct p9_req *req)
 {
 	return req->conn->host->opt->msize;
+}
+
+uint32_t req_io_count(const struct p9_req *req, uint32_t count)
+{
+	return count > req->msize - P9_IOHDR_SIZE ? req->msize - P9_IOHDR_SIZE : count;
 }
 
 void conn_reset_session(struct conn *c, uint32_t msize)

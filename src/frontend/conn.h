@@ -282,5 +282,7 @@ struct helper *req_helper(const struct p9_req *req);
 struct fid_table *req_fids(const struct p9_req *req);
 /* Our configured maximum msize. */
 uint32_t req_max_msize(const struct p9_req *req);
+/* The most data an Rread or Rreaddir may carry: count, cut to the msize. */
+uint32_t req_io_count(const struct p9_req *req, uint32_t count);
 
 #endif

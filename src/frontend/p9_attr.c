@@ -15,24 +15,6 @@
 #include "common/idmap.h"
 #include "common/sandbox.h"
 
-static void attr_from_stat(struct p9_rgetattr *a, const struct stat *st)
-{
-	a->mode = st->st_mode;
-	a->uid = st->st_uid;
-	a->gid = st->st_gid;
-	a->nlink = st->st_nlink;
-	a->rdev = st->st_rdev;
-	a->size = (uint64_t)st->st_size;
-	a->blksize = (uint64_t)st->st_blksize;
-	a->blocks = (uint64_t)st->st_blocks;
-	a->atime_sec = (uint64_t)st->st_atim.tv_sec;
-	a->atime_nsec = (uint64_t)st->st_atim.tv_nsec;
-	a->mtime_sec = (uint64_t)st->st_mtim.tv_sec;
-	a->mtime_nsec = (uint64_t)st->st_mtim.tv_nsec;
-	a->ctime_sec = (uint64_t)st->st_ctim.tv_sec;
-	a->ctime_nsec = (uint64_t)st->st_ctim.tv_nsec;
-}
-
 static void attr_from_hp(struct p9_rgetattr *a, const struct hp_attr *h)
 {
 	a->qid = h->qid;
@@ -117,7 +99,9 @@ void p9_getattr(struct p9_req *req)
 		if (sandbox_fstat(fd, &st) < 0) {
 			rc = -errno;
 		} else {
-			attr_from_stat(a, &st);
+			hp_attr_from_stat(&ha, &st);
+			ha.qid = a->qid;
+			attr_from_hp(a, &ha);
 			/* The content may have changed since the walk or open. */
 			a->qid.version = p9_qid_version(st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
 							st.st_size);

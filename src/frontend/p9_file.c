@@ -214,8 +214,7 @@ void p9_read(struct p9_req *req)
 		goto out_put;
 	}
 	/* Rread must fit both msize and what the client sized for it. */
-	if (count > req->msize - P9_IOHDR_SIZE)
-		count = req->msize - P9_IOHDR_SIZE;
+	count = req_io_count(req, count);
 	pthread_mutex_lock(&f->lock);
 	kind = f->kind;
 	fd = f->fd;

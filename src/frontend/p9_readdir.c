@@ -125,8 +125,7 @@ void p9_readdir(struct p9_req *req)
 		rc = -EINVAL;
 		goto out_put;
 	}
-	if (count > req->msize - P9_IOHDR_SIZE)
-		count = req->msize - P9_IOHDR_SIZE;
+	count = req_io_count(req, count);
 	buf = p9_reply_buffer(P9_IOHDR_SIZE + (size_t)count);
 	if (!buf) {
 		rc = -ENOMEM;

@@ -123,23 +123,9 @@ int attr_from_stat(const struct stat *st, struct hp_attr *a)
 {
 	int err = qid_from_stat(st, &a->qid);
 
-	if (err)
-		return err;
-	a->mode = st->st_mode;
-	a->uid = st->st_uid;
-	a->gid = st->st_gid;
-	a->nlink = st->st_nlink;
-	a->rdev = st->st_rdev;
-	a->size = (uint64_t)st->st_size;
-	a->blksize = (uint64_t)st->st_blksize;
-	a->blocks = (uint64_t)st->st_blocks;
-	a->atime_sec = (uint64_t)st->st_atim.tv_sec;
-	a->atime_nsec = (uint64_t)st->st_atim.tv_nsec;
-	a->mtime_sec = (uint64_t)st->st_mtim.tv_sec;
-	a->mtime_nsec = (uint64_t)st->st_mtim.tv_nsec;
-	a->ctime_sec = (uint64_t)st->st_ctim.tv_sec;
-	a->ctime_nsec = (uint64_t)st->st_ctim.tv_nsec;
-	return 0;
+	if (!err)
+		hp_attr_from_stat(a, st);
+	return err;
 }
 
 int helper_fstat(int fd, struct stat *st)

@@ -62,6 +62,7 @@
 
 #include "hp_codec.h"
 #include "p9_wire.h"
+#include <sys/stat.h>
 
 static const char *const hp_op_names[HP_OP_MAX] = {
 	[HP_HELLO] = "hello",
@@ -673,4 +674,22 @@ int hp_decode_rep(const void *buf, size_t len, struct hp_rep *r)
 	cur_init_dec(&c, buf, len);
 	rep_msg(&c, r);
 	return cur_finish_dec(&c);
+}
+
+void hp_attr_from_stat(struct hp_attr *a, const struct stat *st)
+{
+	a->mode = st->st_mode;
+	a->uid = st->st_uid;
+	a->gid = st->st_gid;
+	a->nlink = st->st_nlink;
+	a->rdev = st->st_rdev;
+	a->size = (uint64_t)st->st_size;
+	a->blksize = (uint64_t)st->st_blksize;
+	a->blocks = (uint64_t)st->st_blocks;
+	a->atime_sec = (uint64_t)st->st_atim.tv_sec;
+	a->atime_nsec = (uint64_t)st->st_atim.tv_nsec;
+	a->mtime_sec = (uint64_t)st->st_mtim.tv_sec;
+	a->mtime_nsec = (uint64_t)st->st_mtim.tv_nsec;
+	a->ctime_sec = (uint64_t)st->st_ctim.tv_sec;
+	a->ctime_nsec = (uint64_t)st->st_ctim.tv_nsec;
 }

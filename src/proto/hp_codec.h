@@ -102,6 +102,10 @@ struct hp_attr {
 	uint64_t ctime_sec, ctime_nsec;
 };
 
+struct stat;
+/* Every field of a from st but the qid (its path is the helper's to make). */
+void hp_attr_from_stat(struct hp_attr *a, const struct stat *st);
+
 /* ---- requests ---- */
 struct hp_hello { uint32_t version; };
 struct hp_attach { struct p9_str aname; };
