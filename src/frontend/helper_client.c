@@ -201,11 +201,18 @@ static int take_fds(struct msghdr *mh)
  * helper is gone, -1 for a malformed packet (dropped).  *fd: a descriptor
  * that came with it, or -1.
  */
+/* Each calling thread adapts its own window (common/busypoll.h). */
+static __thread struct busypoll bp;
+static __thread bool bp_set;
+
+void helper_thread_busy_poll(unsigned int us)
+{
+	busypoll_init(&bp, us);
+	bp_set = true;
+}
+
 static ssize_t helper_recv(struct helper *h, uint8_t *buf, int *fd, bool *fd_lost)
 {
-	/* Each calling thread adapts its own window (common/busypoll.h). */
-	static __thread struct busypoll bp;
-	static __thread bool bp_set;
 	int64_t start = 0;
 	union {
 		char buf[CMSG_SPACE(4 * sizeof(int))];

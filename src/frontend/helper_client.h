@@ -24,6 +24,8 @@ struct helper;
  * and `death_efd` (an eventfd) is signalled.  Returns 0 or -errno.
  */
 int helper_start(struct helper **out, int sock, int death_efd, unsigned int busy_poll_us);
+/* The calling thread polls up to `us` for its replies, not busy_poll_us. */
+void helper_thread_busy_poll(unsigned int us);
 /* Shut the socket, join the watcher, free.  No call may be running. */
 void helper_stop(struct helper *h);
 bool helper_is_dead(struct helper *h);

@@ -62,7 +62,8 @@ const char options_help_text[] =
     "                          flight for this long (0 = never, the default)\n"
     "  --busy-poll USEC        poll up to this long for a client's next request or a\n"
     "                          helper reply before sleeping; the window adapts and\n"
-    "                          drops to 0 under long waits (0-1000, 0 = off, default 32)\n"
+    "                          drops to 0 under long waits (0-1000, 0 = off, default 32\n"
+    "                          on sockets, 0 on vhost-user devices unless given)\n"
     "  --allow-devices         let clients create device nodes (helper keeps CAP_MKNOD)\n"
     "  --trusted-xattrs        allow trusted.* xattrs (helper keeps CAP_SYS_ADMIN)\n"
     "  --readonly              refuse every change with EROFS; the helper keeps no\n"
@@ -608,6 +609,7 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 			if (parse_limit("--busy-poll", optarg, 0, BUSYPOLL_MAX_US, &o->busy_poll,
 					err, errsz) < 0)
 				return OPT_ERROR;
+			o->busy_poll_set = true;
 			break;
 		case OPT_ALLOW_DEVICES:
 			o->allow_devices = true;

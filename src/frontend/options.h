@@ -76,6 +76,7 @@ struct fe_options {
 	unsigned int frame_timeout; /* --frame-timeout seconds, 0 = none */
 	unsigned int idle_timeout;  /* --idle-timeout seconds, 0 = none (default) */
 	unsigned int busy_poll;	    /* --busy-poll microseconds, 0 = off */
+	bool busy_poll_set;	    /* given: vhost-user connections poll too */
 	bool allow_devices;
 	bool readonly;		    /* --readonly: every change is EROFS */
 	struct idmap uid_map, gid_map; /* --uid-map/--gid-map, --unmapped-uid/gid */

@@ -284,6 +284,7 @@ START_TEST(test_limits)
 	ck_assert_uint_eq(opts.frame_timeout, 30);
 	ck_assert_uint_eq(opts.idle_timeout, 0);
 	ck_assert_uint_eq(opts.busy_poll, 32);
+	ck_assert(!opts.busy_poll_set); /* vhost-user devices then do not poll */
 
 	ck_assert_int_eq(parse(BASE, "--max-connections", "1", "--max-fids", "16",
 			       "--max-requests", "65535", "--max-buffered", "64K",
@@ -296,6 +297,7 @@ START_TEST(test_limits)
 	ck_assert_uint_eq(opts.frame_timeout, 0);
 	ck_assert_uint_eq(opts.idle_timeout, 600);
 	ck_assert_uint_eq(opts.busy_poll, 0);
+	ck_assert(opts.busy_poll_set);
 	ck_assert_int_eq(parse(BASE, "--busy-poll", "1000"), OPT_RUN);
 	ck_assert_uint_eq(opts.busy_poll, 1000);
 
