@@ -96,7 +96,6 @@ static void fid_free(struct fid_table *t, struct fid *f)
 	helper_call_release(t->helper, fid_free_keep_handle(t, f));
 }
 
-
 /* A client at --max-fids gets EMFILE; the operator gets a line saying why. */
 static void fid_warn_limit(unsigned int max)
 {

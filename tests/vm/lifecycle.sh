@@ -73,7 +73,7 @@ lc_wait_console() {
 }
 
 run_lifecycle() {
-    local n=$1 t0 name=lifecycle,transport=virtio pass=0 failn=0 he fe verdict tname rest
+    local n=$1 t0 name=lifecycle,transport=virtio pass=0 failn=0 he got verdict tname rest
     t0=$(date +%s)
     lc_dir=$work/c$n
     lc_results=$lc_dir/results.txt
@@ -140,8 +140,8 @@ run_lifecycle() {
         # 4. The next QEMU.
         lc_guest after || lc_report FAIL after_guest "run-guest.sh failed (above)"
         lc_check_settled after_settled
-        fe=$(grep -c 'lifecycle/' "$lc_results" || true)
-        [ "$fe" -ge 12 ] || lc_report FAIL count "only $fe results of 12 came"
+        got=$(grep -c 'lifecycle/' "$lc_results" || true)
+        [ "$got" -ge 12 ] || lc_report FAIL count "only $got results of 12 came"
     fi
     stop_server
     grep -iE 'warn|error' "$server_log" | head -n 5 | sed "s/^/run: p9guard: /" >&2 || true
