@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "p9bench.h"
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 
 #define FILL_BUF (4u * 1024u * 1024u)	/* writing the seqread data file */
 

@@ -32,7 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 #include "p9bench.h"
 
 /* Names per Twalk while descending (9P's limit). */

@@ -28,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "proto/p9_client.h"
+#include "p9client/p9_client.h"
 
 enum op { OP_FILE, OP_DIR, OP_READDIR, OP_XATTR, OP_RENAME, OP_LINK, OP_LOCK, OP_WALK, OP_COUNT };
 

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 
 #define PROG "p9guard-client"
 

@@ -21,7 +21,7 @@
  *
  * Where the daemons call them (the "applied here" comments in main.c):
  *
- *   p9guard (frontend), src/frontend/main.c, right after
+ *   p9guard (frontend), src/launcher/main.c, right after
  *   launcher_drop_privileges() and before server_run():
  *
  *	struct sandbox_opts so;

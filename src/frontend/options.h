@@ -13,6 +13,8 @@
 #include "common/idmap.h"
 
 #define OPT_MAX_LISTEN 16
+/* Listening sockets in all: --listen values, or what systemd passes. */
+#define LISTEN_MAX_FDS 64
 /* The longest virtio mount tag (--tag). */
 #define OPT_TAG_MAX 31
 #define OPT_DEFAULT_USER "nobody"

@@ -20,7 +20,6 @@
 #include "common/log.h"
 #include "frontend/conn.h"
 #include "frontend/helper_client.h"
-#include "frontend/listen.h"
 #include "frontend/options.h"
 #include "frontend/p9_ops.h"
 #include "frontend/server.h"

@@ -34,7 +34,7 @@
 
 #include "hp_codec.h"
 
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 
 #define TIMEOUT_MS 20000
 #define UID_USER 1000u

@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 
 /* Every synchronous call is bounded: a hang is a failure, never a stall. */
 #define FT_CALL_TIMEOUT_MS 15000

@@ -29,7 +29,7 @@ common=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -pthread -I"$out" -I"$src/src/
 	"${warn[@]}")
 san=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 proto=("$src/src/proto/p9_wire.c" "$src/src/proto/p9_codec.c" "$src/src/proto/hp_codec.c")
-client=("$src/src/proto/p9_client.c" "$src/src/proto/p9_client_ops.c")
+client=(-I"$src/src" "$src/src/p9client/p9_client.c" "$src/src/p9client/p9_client_ops.c")
 
 build() {
 	local name=$1

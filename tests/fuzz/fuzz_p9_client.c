@@ -30,7 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

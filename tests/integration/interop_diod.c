@@ -24,7 +24,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 
 #define NOBODY		65534u
 #define BIG_SIZE	300000u		/* several Twrites at the msize we ask for */

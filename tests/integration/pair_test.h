@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 
 #define PT_UID_USER	1000u	/* the unprivileged guest user */
 #define PT_GID_USER	1000u	/* its primary group on this host */

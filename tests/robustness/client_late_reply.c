@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 
 struct srv {
 	int fd;

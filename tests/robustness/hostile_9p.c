@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "hp_codec.h"
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 
 #define RECV_MS 5000 /* waiting for one reply */
 #define MSIZE 65536u /* what the raw connections negotiate */

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 #include "p9_wire.h"
 
 static struct p9_client *c;

@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 #include "p9_wire.h"
 
 #define MAX_TAGS	65535u		/* tags 0..65534; 65535 is P9_NOTAG */

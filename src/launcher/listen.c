@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "frontend/listen.h"
+#include "launcher/listen.h"
 
 #define LISTEN_BACKLOG 64
 #define SD_LISTEN_FDS_START 3

@@ -3,8 +3,8 @@
  * export root, start the helper with it, write the pidfile, then drop to the
  * unprivileged --user with no capability left.  Failures are fatal.
  */
-#ifndef P9G_FE_LAUNCHER_H
-#define P9G_FE_LAUNCHER_H
+#ifndef P9G_LAUNCHER_H
+#define P9G_LAUNCHER_H
 
 #include <sys/types.h>
 

@@ -2,14 +2,12 @@
  * listen.h - create or adopt the sockets clients connect to (start-up only,
  * as root; failures are fatal and name the --listen value).
  */
-#ifndef P9G_FE_LISTEN_H
-#define P9G_FE_LISTEN_H
+#ifndef P9G_LAUNCHER_LISTEN_H
+#define P9G_LAUNCHER_LISTEN_H
 
 #include <sys/types.h>
 
 #include "frontend/options.h"
-
-#define LISTEN_MAX_FDS 64
 
 struct listen_set {
 	int fds[LISTEN_MAX_FDS]; /* listening sockets, non-blocking, close-on-exec */

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "frontend/launcher.h"
+#include "launcher/launcher.h"
 
 /* Is fd one the options tell us to keep (fd:N, connected-fd:N, systemd)? */
 static bool fd_is_wanted(const struct fe_options *o, int fd)

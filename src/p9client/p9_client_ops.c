@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/xattr.h>
 
-#include "p9_client.h"
+#include "p9client/p9_client.h"
 
 /* Chunks of one p9c_read/p9c_write kept in flight at once. */
 #define IO_WINDOW 8
