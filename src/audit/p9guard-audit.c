@@ -8,7 +8,8 @@
  * failures, or a summary by operation.  See p9guard-audit(1).
  *
  * The records are flat objects (string, number and boolean values only),
- * so a small parser of exactly that shape does; a line that is not such an
+ * so a small parser of exactly that shape does (common/jsonl.c, beside
+ * the writer the helper uses); a line that is not such an
  * object is reported on standard error and skipped.  String values are
  * decoded to bytes.  A name that is not valid UTF-8 comes with KEY_hex, its
  * every byte in hex, which then stands for KEY's value.  (Trails of earlier
@@ -25,21 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FIELDS 32
+#include "common/jsonl.h"
+
 #define MAX_OPS 128
-
-struct field {
-	const char *key;
-	char *val;		/* decoded bytes, NUL-terminated */
-	size_t len;
-	bool is_str;
-};
-
-struct record {
-	struct field f[MAX_FIELDS];
-	int n;
-	char *store;		/* decoded keys and values */
-};
 
 enum cmd { CMD_PATH, CMD_UID, CMD_FAILURES, CMD_SUMMARY, CMD_SESSION, CMD_SHOW };
 
@@ -85,232 +74,9 @@ static const char usage_text[] =
 	"Exit status: 0 when something matched (summary: always), 1 when nothing\n"
 	"did, 2 on a usage error or an unreadable file.\n";
 
-/* ---- parsing one line ---- */
-
-static void skip_ws(const char **p)
-{
-	while (**p == ' ' || **p == '\t' || **p == '\r' || **p == '\n')
-		(*p)++;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static void put_utf8(char **o, uint32_t cp)
-{
-	unsigned char *u = (unsigned char *)*o;
-
-	if (cp < 0x80) {
-		*u++ = (unsigned char)cp;
-	} else if (cp < 0x800) {
-		*u++ = (unsigned char)(0xc0 | cp >> 6);
-		*u++ = (unsigned char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		*u++ = (unsigned char)(0xe0 | cp >> 12);
-		*u++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		*u++ = (unsigned char)(0x80 | (cp & 0x3f));
-	} else {
-		*u++ = (unsigned char)(0xf0 | cp >> 18);
-		*u++ = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		*u++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		*u++ = (unsigned char)(0x80 | (cp & 0x3f));
-	}
-	*o = (char *)u;
-}
-
-/* A JSON string at *p (after the quote) decoded into *o; false if malformed. */
-static bool parse_string(const char **p, char **o)
-{
-	const char *s = *p;
-
-	for (;;) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '\0' || ch < 0x20)
-			return false;
-		if (ch == '"')
-			break;
-		if (ch != '\\') {
-			*(*o)++ = (char)ch;
-			s++;
-			continue;
-		}
-		s++;
-		switch (*s) {
-		case '"':
-		case '\\':
-		case '/':
-			*(*o)++ = *s;
-			break;
-		case 'b':
-			*(*o)++ = '\b';
-			break;
-		case 'f':
-			*(*o)++ = '\f';
-			break;
-		case 'n':
-			*(*o)++ = '\n';
-			break;
-		case 'r':
-			*(*o)++ = '\r';
-			break;
-		case 't':
-			*(*o)++ = '\t';
-			break;
-		case 'u': {
-			uint32_t cp = 0;
-
-			for (int i = 1; i <= 4; i++) {
-				int h = hexval(s[i]);
-
-				if (h < 0)
-					return false;
-				cp = cp << 4 | (uint32_t)h;
-			}
-			s += 4;
-			if (cp >= 0xd800 && cp <= 0xdbff && s[1] == '\\' && s[2] == 'u') {
-				uint32_t lo = 0;
-
-				for (int i = 3; i <= 6; i++) {
-					int h = hexval(s[i]);
-
-					if (h < 0)
-						return false;
-					lo = lo << 4 | (uint32_t)h;
-				}
-				if (lo >= 0xdc00 && lo <= 0xdfff) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-					s += 6;
-				}
-			}
-			if (cp <= 0xff)
-				*(*o)++ = (char)cp;	/* one byte of a name */
-			else
-				put_utf8(o, cp);
-			break;
-		}
-		default:
-			return false;
-		}
-		s++;
-	}
-	*p = s + 1;
-	return true;
-}
-
-/* Parse a flat JSON object; the decoded text goes to r->store (>= len+1). */
-static bool parse_record(const char *line, struct record *r)
-{
-	const char *p = line;
-	char *o = r->store;
-
-	r->n = 0;
-	skip_ws(&p);
-	if (*p++ != '{')
-		return false;
-	skip_ws(&p);
-	if (*p == '}')
-		goto end;
-	for (;;) {
-		struct field *f;
-
-		if (r->n == MAX_FIELDS || *p++ != '"')
-			return false;
-		f = &r->f[r->n++];
-		f->key = o;
-		if (!parse_string(&p, &o))
-			return false;
-		*o++ = '\0';
-		skip_ws(&p);
-		if (*p++ != ':')
-			return false;
-		skip_ws(&p);
-		f->val = o;
-		if (*p == '"') {
-			p++;
-			if (!parse_string(&p, &o))
-				return false;
-			f->is_str = true;
-		} else {
-			const char *start = p;
-
-			while (*p && (strchr("-+.eE", *p) || (*p >= '0' && *p <= '9') ||
-				      (*p >= 'a' && *p <= 'z')))
-				p++;
-			if (p == start)
-				return false;
-			if (!((*start >= '0' && *start <= '9') || *start == '-' ||
-			      (p - start == 4 && !strncmp(start, "true", 4)) ||
-			      (p - start == 5 && !strncmp(start, "false", 5)) ||
-			      (p - start == 4 && !strncmp(start, "null", 4))))
-				return false;
-			memcpy(o, start, (size_t)(p - start));
-			o += p - start;
-			f->is_str = false;
-		}
-		f->len = (size_t)(o - f->val);
-		*o++ = '\0';
-		skip_ws(&p);
-		if (*p == ',') {
-			p++;
-			skip_ws(&p);
-			continue;
-		}
-		if (*p++ != '}')
-			return false;
-		break;
-	}
-end:
-	skip_ws(&p);
-	return *p == '\0';
-}
-
-/* KEY_hex holds KEY's bytes (a name that is not valid UTF-8): use them. */
-static void apply_hex(struct record *r)
-{
-	for (int i = 0; i < r->n; i++) {
-		struct field *h = &r->f[i];
-		size_t klen = strlen(h->key), n = h->len / 2;
-
-		if (!h->is_str || klen <= 4 || strcmp(h->key + klen - 4, "_hex") || h->len % 2)
-			continue;
-		for (size_t k = 0; k < n; k++) {
-			int hi = hexval(h->val[2 * k]), lo = hexval(h->val[2 * k + 1]);
-
-			if (hi < 0 || lo < 0)
-				return;	/* not ours: leave the record as it is */
-			h->val[k] = (char)(hi << 4 | lo);
-		}
-		h->val[n] = '\0';
-		h->len = n;
-		for (int b = 0; b < r->n; b++)
-			if (r->f[b].is_str && strlen(r->f[b].key) == klen - 4 &&
-			    strncmp(r->f[b].key, h->key, klen - 4) == 0) {
-				r->f[b].val = h->val;
-				r->f[b].len = n;
-			}
-	}
-}
-
-static const struct field *get(const struct record *r, const char *key)
-{
-	for (int i = 0; i < r->n; i++)
-		if (strcmp(r->f[i].key, key) == 0)
-			return &r->f[i];
-	return NULL;
-}
-
 /* ---- matching ---- */
 
-static bool path_matches(const struct query *q, const struct field *f)
+static bool path_matches(const struct query *q, const struct jsonl_field *f)
 {
 	if (!f || !f->is_str)
 		return false;
@@ -321,9 +87,9 @@ static bool path_matches(const struct query *q, const struct field *f)
 	return q->arg[q->arglen - 1] == '/' || f->val[q->arglen] == '/';
 }
 
-static bool in_time(const struct query *q, const struct record *r)
+static bool in_time(const struct query *q, const struct jsonl_record *r)
 {
-	const struct field *t = get(r, "time");
+	const struct jsonl_field *t = jsonl_get(r, "time");
 
 	if (!q->since && !q->until)
 		return true;
@@ -336,21 +102,21 @@ static bool in_time(const struct query *q, const struct record *r)
 	return true;
 }
 
-static bool matches(const struct query *q, const struct record *r)
+static bool matches(const struct query *q, const struct jsonl_record *r)
 {
-	const struct field *f;
+	const struct jsonl_field *f;
 
 	switch (q->cmd) {
 	case CMD_PATH:
-		return path_matches(q, get(r, "path")) || path_matches(q, get(r, "newpath"));
+		return path_matches(q, jsonl_get(r, "path")) || path_matches(q, jsonl_get(r, "newpath"));
 	case CMD_UID:
-		f = get(r, "uid");
+		f = jsonl_get(r, "uid");
 		return f && !f->is_str && strcmp(f->val, q->arg) == 0;
 	case CMD_SESSION:
-		f = get(r, "session");
+		f = jsonl_get(r, "session");
 		return f && !f->is_str && strcmp(f->val, q->arg) == 0;
 	case CMD_FAILURES:
-		f = get(r, "result");
+		f = jsonl_get(r, "result");
 		return f && f->is_str && strcmp(f->val, "ok") != 0;
 	case CMD_SUMMARY:
 	case CMD_SHOW:
@@ -376,23 +142,23 @@ static void print_bytes(const char *s, size_t n)
 	}
 }
 
-static void print_readable(const struct record *r)
+static void print_readable(const struct jsonl_record *r)
 {
 	static const char *const lead[] = { "time", "session", "op", "path", "newpath",
 					     "result" };
-	const struct field *f;
+	const struct jsonl_field *f;
 
-	f = get(r, "time");
+	f = jsonl_get(r, "time");
 	printf("%s", f ? f->val : "-");
-	f = get(r, "session");
+	f = jsonl_get(r, "session");
 	printf(" session=%s", f ? f->val : "-");
-	f = get(r, "op");
+	f = jsonl_get(r, "op");
 	printf(" %s", f ? f->val : "?");
-	if ((f = get(r, "path"))) {
+	if ((f = jsonl_get(r, "path"))) {
 		putchar(' ');
 		print_bytes(f->val, f->len);
 	}
-	if ((f = get(r, "newpath"))) {
+	if ((f = jsonl_get(r, "newpath"))) {
 		fputs(" -> ", stdout);
 		print_bytes(f->val, f->len);
 	}
@@ -406,13 +172,13 @@ static void print_readable(const struct record *r)
 		printf(" %s=", r->f[i].key);
 		print_bytes(r->f[i].val, r->f[i].len);
 	}
-	f = get(r, "result");
+	f = jsonl_get(r, "result");
 	printf(" %s\n", f ? f->val : "?");
 }
 
-static void count_op(const struct record *r)
+static void count_op(const struct jsonl_record *r)
 {
-	const struct field *op = get(r, "op"), *res = get(r, "result");
+	const struct jsonl_field *op = jsonl_get(r, "op"), *res = jsonl_get(r, "result");
 	const char *name = op ? op->val : "?";
 	int i;
 
@@ -453,7 +219,7 @@ static int scan(FILE *in, const char *name, const struct query *q)
 {
 	char *line = NULL;
 	size_t cap = 0, storecap = 0;
-	struct record r = { .store = NULL };
+	struct jsonl_record r = { .store = NULL };
 	unsigned long lineno = 0;
 	ssize_t len;
 
@@ -470,13 +236,13 @@ static int scan(FILE *in, const char *name, const struct query *q)
 		}
 		if (len == 1 && line[0] == '\n')
 			continue;
-		if (!parse_record(line, &r)) {
+		if (!jsonl_parse(line, &r)) {
 			nbad++;
 			fprintf(stderr, "p9guard-audit: %s:%lu: not an audit record; skipped\n",
 				name, lineno);
 			continue;
 		}
-		apply_hex(&r);
+		jsonl_apply_hex(&r);
 		if (!in_time(q, &r) || !matches(q, &r))
 			continue;
 		nmatch++;

@@ -28,32 +28,6 @@ void sandbox_opts_init(struct sandbox_opts *o)
 	o->audit_fd = -1;
 }
 
-static const char *const action_names[] = {
-    [SANDBOX_SECCOMP_KILL] = "kill",
-    [SANDBOX_SECCOMP_TRAP] = "trap",
-    [SANDBOX_SECCOMP_LOG] = "log",
-    [SANDBOX_SECCOMP_NONE] = "none",
-};
-
-int sandbox_seccomp_action_parse(const char *s, enum sandbox_seccomp_action *out)
-{
-	/* "none" is deliberately not accepted: it exists for tests only. */
-	for (int a = SANDBOX_SECCOMP_KILL; a <= SANDBOX_SECCOMP_LOG; a++) {
-		if (strcmp(s, action_names[a]) == 0) {
-			*out = (enum sandbox_seccomp_action)a;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-const char *sandbox_seccomp_action_name(enum sandbox_seccomp_action a)
-{
-	if ((unsigned int)a > SANDBOX_SECCOMP_NONE)
-		return "?";
-	return action_names[a];
-}
-
 int sandbox_fstat(int fd, struct stat *st)
 {
 	return (int)syscall(SYS_fstat, fd, st);
@@ -119,7 +93,7 @@ static int sandbox_no_new_privs(void)
 	return 0;
 }
 
-static int sandbox_role(enum sandbox_role role, const struct sandbox_opts *o)
+static int sandbox_apply_role(enum sandbox_role role, const struct sandbox_opts *o)
 {
 	char ids[512], ll[192], sc[96];
 	int rc;
@@ -144,7 +118,7 @@ static int sandbox_role(enum sandbox_role role, const struct sandbox_opts *o)
 
 int sandbox_frontend(const struct sandbox_opts *o)
 {
-	return sandbox_role(SANDBOX_ROLE_FRONTEND, o);
+	return sandbox_apply_role(SANDBOX_ROLE_FRONTEND, o);
 }
 
 int sandbox_helper(const struct sandbox_opts *o)
@@ -153,5 +127,5 @@ int sandbox_helper(const struct sandbox_opts *o)
 		log_err("sandbox: the helper needs the export root descriptor");
 		return -1;
 	}
-	return sandbox_role(SANDBOX_ROLE_HELPER, o);
+	return sandbox_apply_role(SANDBOX_ROLE_HELPER, o);
 }

@@ -31,6 +31,32 @@
 #include "common/log.h"
 #include "common/sandbox_int.h"
 
+static const char *const action_names[] = {
+    [SANDBOX_SECCOMP_KILL] = "kill",
+    [SANDBOX_SECCOMP_TRAP] = "trap",
+    [SANDBOX_SECCOMP_LOG] = "log",
+    [SANDBOX_SECCOMP_NONE] = "none",
+};
+
+int sandbox_seccomp_action_parse(const char *s, enum sandbox_seccomp_action *out)
+{
+	/* "none" is deliberately not accepted: it exists for tests only. */
+	for (int a = SANDBOX_SECCOMP_KILL; a <= SANDBOX_SECCOMP_LOG; a++) {
+		if (strcmp(s, action_names[a]) == 0) {
+			*out = (enum sandbox_seccomp_action)a;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *sandbox_seccomp_action_name(enum sandbox_seccomp_action a)
+{
+	if ((unsigned int)a > SANDBOX_SECCOMP_NONE)
+		return "?";
+	return action_names[a];
+}
+
 #define MAX_CMP 3
 
 /* One rule; the comparisons in use come first (op 0 ends the list). */

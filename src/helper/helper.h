@@ -293,8 +293,6 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		     struct audit_pre *p);
 /* Record a protocol violation (the helper exits next). */
 void helper_audit_violation(const char *what);
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-size_t audit_utf8_len(const unsigned char *s, size_t n);
 
 /* ---- helper_audit_text.c: the readable syslog form of a record ---- */
 #define AUDIT_TEXT_TAIL 160	/* kept free for " truncated -> RESULT at TIME" */

@@ -29,7 +29,8 @@
  * string as it is: each such byte is written as U+FFFD, and a second field,
  * KEY_hex, holds every byte of the name in hex, so that two different names
  * never read the same to a JSON tool ("path":"/x\ufffd" with
- * "path_hex":"2f78ff" is the name "/x" 0xff).
+ * "path_hex":"2f78ff" is the name "/x" 0xff).  The writer is common/jsonl.c,
+ * whose reader p9guard-audit uses.
  *
  * Rotation: SIGHUP sets a flag; the next record reopens the file by name
  * in its directory (an O_PATH descriptor the launcher passed), creating it
@@ -51,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/jsonl.h"
 #include "common/log.h"
 #include "helper/helper.h"
 
@@ -138,21 +140,6 @@ static void append_cstr(char *out, size_t cap, const char *s)
 	size_t len = strlen(out);
 
 	copy_cstr(out + len, cap - len, s);
-}
-
-/* v in base 8 or 10 into out (at least 23 bytes, no NUL); the length. */
-static size_t fmt_u64(char *out, uint64_t v, unsigned int base)
-{
-	char tmp[24];
-	size_t n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % base);
-		v /= base;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
 }
 
 /* Export-relative path of a node's object into out (raw bytes, NUL-ended). */
@@ -299,128 +286,21 @@ void helper_audit_begin(const struct helper_ctx *c, struct audit_pre *p)
 
 /* ---- the JSON line ---- */
 
+/*
+ * A record is written twice at once: the JSON line (common/jsonl.c) and,
+ * with syslog, its readable form (helper_audit_text.c), field by field in
+ * the same order, so that the two cannot hold different facts.
+ */
 struct jbuf {
-	char *b;
-	size_t len, cap;
-	bool truncated;
+	struct jsonl_out j;
 	struct audit_text *t;	/* the syslog form, built alongside; or NULL */
 };
 
-static void jb_raw(struct jbuf *j, const char *s, size_t n)
-{
-	if (n > j->cap - 2 - j->len) {	/* room for "}\n" stays */
-		n = j->cap - 2 - j->len;
-		j->truncated = true;
-	}
-	memcpy(j->b + j->len, s, n);
-	j->len += n;
-}
-
-size_t audit_utf8_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/* ,"key": */
-static void jb_key(struct jbuf *j, const char *key)
-{
-	jb_raw(j, ",\"", 2);
-	jb_raw(j, key, strlen(key));
-	jb_raw(j, "\":", 2);
-}
-
-/* ,"key_hex":"every byte in hex" - for a value that is not valid UTF-8. */
-static void jb_hex(struct jbuf *j, const char *key, const unsigned char *s, size_t n,
-		   size_t limit)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	jb_raw(j, ",\"", 2);
-	jb_raw(j, key, strlen(key));
-	jb_raw(j, "_hex\":\"", 7);
-	for (size_t i = 0; i < n; i++) {
-		if (j->len + 3 >= limit) {
-			j->truncated = true;
-			break;
-		}
-		j->b[j->len++] = digits[s[i] >> 4];
-		j->b[j->len++] = digits[s[i] & 15];
-	}
-	jb_raw(j, "\"", 1);
-}
-
-/* ,"key":"escaped value" - the value is cut (and the record marked) when
- * it would not leave AUDIT_RESERVE bytes for the rest. */
 static void jb_str(struct jbuf *j, const char *key, const char *v, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)v;
-	size_t limit = j->cap > AUDIT_RESERVE ? j->cap - AUDIT_RESERVE : 0;
-	bool invalid = false;
-	char esc[8];
-
 	if (j->t)
 		audit_text_str(j->t, key, v, n);
-	jb_key(j, key);
-	jb_raw(j, "\"", 1);
-	for (size_t i = 0; i < n;) {
-		size_t u = audit_utf8_len(s + i, n - i);
-
-		if (j->len + 6 >= limit) {
-			j->truncated = true;
-			break;
-		}
-		if (u == 1 && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' && s[i] != 0x7f) {
-			j->b[j->len++] = (char)s[i];
-		} else if (u == 1 && (s[i] == '"' || s[i] == '\\')) {
-			j->b[j->len++] = '\\';
-			j->b[j->len++] = (char)s[i];
-		} else if (u > 1) {
-			memcpy(j->b + j->len, s + i, u);
-			j->len += u;
-			i += u;
-			continue;
-		} else if (u == 0) {
-			/* not UTF-8: U+FFFD here, the byte itself in KEY_hex */
-			memcpy(j->b + j->len, "\xef\xbf\xbd", 3);
-			j->len += 3;
-			invalid = true;
-		} else {
-			snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
-			memcpy(j->b + j->len, esc, 6);
-			j->len += 6;
-		}
-		i++;
-	}
-	jb_raw(j, "\"", 1);
-	if (invalid)
-		jb_hex(j, key, s, n, limit);
+	jsonl_put_str(&j->j, key, v, n);
 }
 
 static void jb_cstr(struct jbuf *j, const char *key, const char *v)
@@ -430,12 +310,9 @@ static void jb_cstr(struct jbuf *j, const char *key, const char *v)
 
 static void jb_u64(struct jbuf *j, const char *key, uint64_t v)
 {
-	char num[24];
-
 	if (j->t)
 		audit_text_u64(j->t, key, v);
-	jb_key(j, key);
-	jb_raw(j, num, fmt_u64(num, v, 10));
+	jsonl_put_u64(&j->j, key, v);
 }
 
 /* ,"key":"0755" (a leading 0, then the octal digits: 0 is "00"). */
@@ -443,7 +320,7 @@ static void jb_octal(struct jbuf *j, const char *key, uint32_t v)
 {
 	char num[26] = "0";
 
-	jb_str(j, key, num, 1 + fmt_u64(num + 1, v, 8));
+	jb_str(j, key, num, 1 + jsonl_fmt_u64(num + 1, v, 8));
 }
 
 static const char *errno_name(uint32_t err, char buf[16])
@@ -576,8 +453,8 @@ static void audit_reopen(void)
 /* The JSON line (len bytes, '\n' included) and, with syslog, j->t's line. */
 static void emit(const struct jbuf *j)
 {
-	const char *line = j->b;
-	size_t len = j->len;
+	const char *line = j->j.b;
+	size_t len = j->j.len;
 	ssize_t n;
 
 	pthread_mutex_lock(&audit.lock);
@@ -605,7 +482,7 @@ static void emit(const struct jbuf *j)
  * The start of every record: the time, RFC 3339 UTC with microseconds.
  * The date and second are formatted once per second per thread.
  */
-static void jb_begin(struct jbuf *j)
+static void jb_begin(struct jbuf *j, char *buf, size_t cap)
 {
 	static __thread time_t sec = (time_t)-1;
 	static __thread char day[32]; /* YYYY-MM-DDTHH:MM:SS */
@@ -628,24 +505,15 @@ static void jb_begin(struct jbuf *j)
 	for (int i = 6; i >= 1; i--, usec /= 10)
 		when[daylen + (size_t)i] = (char)('0' + usec % 10);
 	memcpy(when + daylen + 7, "Z", 2);
-	j->len = 0;
-	j->truncated = false;
-	jb_raw(j, "{\"time\":\"", 9);
-	jb_raw(j, when, daylen + 8);
-	jb_raw(j, "\"", 1);
+	jsonl_begin(&j->j, buf, cap, AUDIT_RESERVE);
+	jsonl_put_str(&j->j, "time", when, daylen + 8);
 	if (j->t)
 		audit_text_begin(j->t, j->t->b, j->t->cap, when);
 }
 
 static void jb_end(struct jbuf *j)
 {
-	if (j->truncated) {
-		j->truncated = false;
-		j->len = j->len < j->cap - 24 ? j->len : j->cap - 24;
-		jb_raw(j, ",\"truncated\":true", 17);
-	}
-	j->b[j->len++] = '}';
-	j->b[j->len++] = '\n';
+	jsonl_end(&j->j);
 	if (j->t)
 		audit_text_end(j->t);
 }
@@ -799,7 +667,7 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 	const struct hp_req *r = c->req;
 	char line[AUDIT_LINE_MAX], text[AUDIT_LINE_MAX], name[64], ebuf[16];
 	struct audit_text t = { .b = text, .cap = sizeof(text) };
-	struct jbuf j = { .b = line, .cap = sizeof(line), .t = audit.to_syslog ? &t : NULL };
+	struct jbuf j = { .t = audit.to_syslog ? &t : NULL };
 	uint32_t uid, gid;
 
 	if (audit.level == AUDIT_OFF) {
@@ -812,7 +680,7 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		return;
 	if (p->deferred)
 		audit_paths(c, p);	/* nothing moved: a read-only request */
-	jb_begin(&j);
+	jb_begin(&j, line, sizeof(line));
 	if (r->op == HP_SESSION_START || r->op == HP_SESSION_END) {
 		const struct p9_str *peer = &r->u.session_start.peer;
 
@@ -878,11 +746,11 @@ void helper_audit_violation(const char *what)
 {
 	char line[2048], text[2048];
 	struct audit_text t = { .b = text, .cap = sizeof(text) };
-	struct jbuf j = { .b = line, .cap = sizeof(line), .t = audit.to_syslog ? &t : NULL };
+	struct jbuf j = { .t = audit.to_syslog ? &t : NULL };
 
 	if (audit.level == AUDIT_OFF)
 		return;
-	jb_begin(&j);
+	jb_begin(&j, line, sizeof(line));
 	jb_cstr(&j, "op", "protocol-violation");
 	jb_cstr(&j, "detail", what);
 	jb_cstr(&j, "result", "EPROTO");

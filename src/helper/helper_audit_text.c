@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/jsonl.h"
 #include "helper/helper.h"
 
 /* Keys whose values name files or peers: always quoted. */
@@ -87,7 +88,7 @@ static void put_quoted(struct audit_text *t, const char *v, size_t n)
 
 	put(t, "\"", 1);
 	for (size_t i = 0; i < n && !t->truncated;) {
-		size_t u = audit_utf8_len(s + i, n - i);
+		size_t u = jsonl_utf8_len(s + i, n - i);
 
 		if (u == 1 && s[i] >= 0x20 && s[i] < 0x7f) {
 			if (s[i] == '"' || s[i] == '\\')
