@@ -1,5 +1,5 @@
 /*
- * bench_9p.c - p9bench workloads over 9P2000.L (see p9bench.h).
+ * bench_9p.c - p9bench workloads over 9P2000.L (see bench_run.h).
  *
  * Each connection keeps `inflight` operations going.  An operation is a
  * short chain of requests (walk, getattr, clunk, ...) driven by step():
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "p9bench.h"
+#include "bench_run.h"
 #include "p9client/p9_client.h"
 
 #define FILL_BUF (4u * 1024u * 1024u)	/* writing the seqread data file */

@@ -23,7 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "p9bench.h"
+#include "bench_run.h"
 
 #define FILL_BUF (4u * 1024u * 1024u)
 

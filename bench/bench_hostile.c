@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "p9client/p9_client.h"
-#include "p9bench.h"
+#include "bench_run.h"
 
 /* Names per Twalk while descending (9P's limit). */
 #define WALK_MAX 16

@@ -10,24 +10,42 @@
 
 /* ---- writing ---- */
 
-/* Raw bytes; room for the closing "}\n" always stays. */
+/* What jsonl_end() may have to add: the mark and the closing brace. */
+#define TAIL_MARK ",\"truncated\":true"
+#define TAIL_ROOM (sizeof(TAIL_MARK) - 1 + 2)
+
+/* Raw bytes; what does not fit before TAIL_ROOM is dropped, and the field
+ * it belongs to is taken back whole by field_end(). */
 static void put_raw(struct jsonl_out *j, const char *s, size_t n)
 {
-	if (n > j->cap - 2 - j->len) {
-		n = j->cap - 2 - j->len;
-		j->truncated = true;
+	if (j->overflow || n > j->cap - TAIL_ROOM - j->len) {
+		j->overflow = true;
+		return;
 	}
 	memcpy(j->b + j->len, s, n);
 	j->len += n;
+}
+
+/* A field is done: keep it, or, if it did not fit, remove it all so that
+ * the line stays valid JSON, and mark the record cut. */
+static void field_end(struct jsonl_out *j, size_t start, bool was_any)
+{
+	if (!j->overflow)
+		return;
+	j->overflow = false;
+	j->len = start;
+	j->any = was_any;
+	j->truncated = true;
 }
 
 void jsonl_begin(struct jsonl_out *j, char *buf, size_t cap, size_t reserve)
 {
 	j->b = buf;
 	j->cap = cap;
-	j->reserve = reserve < cap ? reserve : 0;
+	j->reserve = reserve > TAIL_ROOM ? reserve : TAIL_ROOM;
 	j->len = 0;
 	j->truncated = false;
+	j->overflow = false;
 	j->any = false;
 	put_raw(j, "{", 1);
 }
@@ -95,6 +113,8 @@ static void put_hex(struct jsonl_out *j, const char *key, const unsigned char *s
 		    size_t limit)
 {
 	static const char digits[] = "0123456789abcdef";
+	size_t start = j->len;
+	bool was_any = j->any;
 
 	put_key(j, key, "_hex");
 	put_raw(j, "\"", 1);
@@ -107,14 +127,15 @@ static void put_hex(struct jsonl_out *j, const char *key, const unsigned char *s
 		j->b[j->len++] = digits[s[i] & 15];
 	}
 	put_raw(j, "\"", 1);
+	field_end(j, start, was_any);
 }
 
 void jsonl_put_str(struct jsonl_out *j, const char *key, const char *v, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)v;
-	size_t limit = j->cap - j->reserve;
-	bool invalid = false;
+	size_t limit = j->cap - j->reserve, start = j->len;
+	bool invalid = false, was_any = j->any;
 
 	put_key(j, key, "");
 	put_raw(j, "\"", 1);
@@ -149,6 +170,7 @@ void jsonl_put_str(struct jsonl_out *j, const char *key, const char *v, size_t n
 		i++;
 	}
 	put_raw(j, "\"", 1);
+	field_end(j, start, was_any);
 	if (invalid)
 		put_hex(j, key, s, n, limit);
 }
@@ -161,19 +183,22 @@ void jsonl_put_cstr(struct jsonl_out *j, const char *key, const char *v)
 void jsonl_put_u64(struct jsonl_out *j, const char *key, uint64_t v)
 {
 	char num[24];
+	size_t start = j->len;
+	bool was_any = j->any;
 
 	put_key(j, key, "");
 	put_raw(j, num, jsonl_fmt_u64(num, v, 10));
+	field_end(j, start, was_any);
 }
 
 size_t jsonl_end(struct jsonl_out *j)
 {
+	/* TAIL_ROOM is always free: put_raw() never fills it. */
 	if (j->truncated) {
-		static const char mark[] = ",\"truncated\":true";
+		size_t skip = j->any ? 0 : 1;	/* no comma before a first field */
 
-		if (j->len > j->cap - sizeof(mark) - 2)
-			j->len = j->cap - sizeof(mark) - 2;
-		put_raw(j, mark + (j->any ? 0 : 1), sizeof(mark) - 1 - (j->any ? 0 : 1));
+		memcpy(j->b + j->len, TAIL_MARK + skip, sizeof(TAIL_MARK) - 1 - skip);
+		j->len += sizeof(TAIL_MARK) - 1 - skip;
 	}
 	j->b[j->len++] = '}';
 	j->b[j->len++] = '\n';
@@ -311,8 +336,10 @@ bool jsonl_parse(const char *line, struct jsonl_record *r)
 	if (*p++ != '{')
 		return false;
 	skip_ws(&p);
-	if (*p == '}')
+	if (*p == '}') {
+		p++;
 		goto end;
+	}
 	for (;;) {
 		struct jsonl_field *f;
 

@@ -25,11 +25,15 @@ struct jsonl_out {
 	char *b;
 	size_t len, cap;
 	size_t reserve;	 /* a string value stops this far from cap */
-	bool truncated;	 /* something was cut: jsonl_end says so */
+	bool truncated;	 /* something was cut or left out: jsonl_end says so */
+	bool overflow;	 /* the field being written does not fit */
 	bool any;	 /* a field is written: the next one needs a comma */
 };
 
-/* Start a record in buf (cap bytes, at least 64). */
+/* Start a record in buf (cap bytes, at least 64).  A field that does not
+ * fit is left out whole, a string value too long for the room left
+ * (less reserve) is cut; either way the record ends "truncated":true and
+ * stays valid JSON. */
 void jsonl_begin(struct jsonl_out *j, char *buf, size_t cap, size_t reserve);
 /* ,"key":"v" (n bytes, escaped; cut and marked when it would not leave
  * reserve bytes for the rest), then KEY_hex when v is not UTF-8. */

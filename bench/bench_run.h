@@ -1,8 +1,9 @@
 /*
- * p9bench.h - shared definitions of the p9bench benchmark (bench/p9bench.c
- * for options, threads and statistics; bench/bench_9p.c for the workloads
- * over 9P2000.L; bench/bench_direct.c for the same operations done with
- * system calls on the export directory, the "ceiling").
+ * bench_run.h - shared definitions of the p9bench benchmark (bench/p9bench.c
+ * for options, threads and statistics; bench/bench_run.c for what the
+ * workers share; bench/bench_9p.c for the workloads over 9P2000.L;
+ * bench/bench_direct.c for the same operations done with system calls on
+ * the export directory, the "ceiling").
  *
  * Fixtures live under PREFIX (default "p9bench") inside the export:
  *   PREFIX/wg/fN        walk-getattr targets (empty files, --files of them)
@@ -15,8 +16,8 @@
  *   PREFIX/deep/d/d/... dotdot-deep's chain (--depth directories)
  * They are made when missing (or too small), before timing starts.
  */
-#ifndef P9BENCH_H
-#define P9BENCH_H
+#ifndef P9G_BENCH_RUN_H
+#define P9G_BENCH_RUN_H
 
 #include <stdatomic.h>
 #include <stdint.h>
