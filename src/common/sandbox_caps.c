@@ -28,6 +28,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hp_codec.h"
+
 #include "common/log.h"
 #include "common/sandbox_int.h"
 
@@ -208,41 +210,41 @@ int sandbox_caps_frontend(const struct sandbox_opts *o, char *desc, size_t len)
 	return caps_none_finish(desc, len);
 }
 
-/* What the helper's operations need (DESIGN §5); see sandbox.h. */
+/*
+ * What the helper's operations need (DESIGN §5): the union of the caps of
+ * the rows of the operation list (src/proto/hp_ops.def) that the helper
+ * may run - on a read-only export, only those that do not modify it -
+ * narrowed or widened by the options that decide how requests run.
+ */
+#define CAP(x) (1ULL << (x))
+#define CAPS_FS (CAP(CAP_DAC_OVERRIDE) | CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_FOWNER))
+#define CAPS_FS_READ (CAP(CAP_DAC_OVERRIDE) | CAP(CAP_DAC_READ_SEARCH))
+#define CAPS_CREDS (CAP(CAP_SETUID) | CAP(CAP_SETGID))
+
 static uint64_t caps_helper_wanted(const struct sandbox_opts *o)
 {
+	static const struct {
+		unsigned int flags;
+		uint64_t caps;
+	} rows[] = {
+#define HP_OP(OP, number, name, req, rep, flags, caps, ...) { flags, caps },
+#include "hp_ops.def"
+	};
 	uint64_t m = 0;
 
 	if (geteuid() != 0)
 		return 0;	/* a non-root helper: nothing (checked by the caller) */
-	if (o->readonly) {
-		/* Lookups and reads on behalf of uid 0, and the per-thread
-		 * fs ids: nothing that changes an inode. */
-		m |= 1ULL << CAP_DAC_OVERRIDE;
-		m |= 1ULL << CAP_DAC_READ_SEARCH;
-		m |= 1ULL << CAP_SETUID;
-		m |= 1ULL << CAP_SETGID;
-		if (o->trusted_xattrs)
-			m |= 1ULL << CAP_SYS_ADMIN; /* reading trusted.* needs it too */
-		if (o->no_creds_switch || o->mapped_metadata)
-			m &= ~(1ULL << CAP_SETUID | 1ULL << CAP_SETGID);
-		return m;
-	}
-	m |= 1ULL << CAP_CHOWN;		  /* chown to the guest's ids */
-	m |= 1ULL << CAP_DAC_OVERRIDE;	  /* act on any file of the export */
-	m |= 1ULL << CAP_DAC_READ_SEARCH; /* look up through any directory */
-	m |= 1ULL << CAP_FOWNER;	  /* chmod, utimes, xattrs of others' files */
-	m |= 1ULL << CAP_FSETID;	  /* keep set-gid on chmod/chown */
-	m |= 1ULL << CAP_SETUID;	  /* per-thread setfsuid */
-	m |= 1ULL << CAP_SETGID;	  /* per-thread setfsgid and setgroups */
-	if (o->devices)
-		m |= 1ULL << CAP_MKNOD;
-	if (o->trusted_xattrs)
-		m |= 1ULL << CAP_SYS_ADMIN; /* trusted.* xattrs; permitted only */
-	if (o->no_creds_switch || o->mapped_metadata)
-		m &= ~(1ULL << CAP_SETUID | 1ULL << CAP_SETGID); /* never switches */
-	if (o->mapped_metadata) /* owners and devices are only metadata */
-		m &= ~(1ULL << CAP_CHOWN | 1ULL << CAP_FSETID | 1ULL << CAP_MKNOD);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (!o->readonly || !(rows[i].flags & HP_F_MODIFIES))
+			m |= rows[i].caps;
+	if (!o->devices)
+		m &= ~CAP(CAP_MKNOD);
+	if (o->no_creds_switch || o->mapped_metadata)	/* never switches */
+		m &= ~CAPS_CREDS;
+	if (o->mapped_metadata)	/* owners and devices are only metadata */
+		m &= ~(CAP(CAP_CHOWN) | CAP(CAP_FSETID) | CAP(CAP_MKNOD));
+	if (o->trusted_xattrs)	/* trusted.* xattrs; permitted only (helper_caps.c) */
+		m |= CAP(CAP_SYS_ADMIN);
 	return m;
 }
 

@@ -308,7 +308,7 @@ static struct hp_waiter *helper_deliver_locked(struct helper *h, const uint8_t *
 
 static bool op_passes_fd(uint16_t op)
 {
-	return op == HP_OPEN || op == HP_LCREATE;
+	return hp_op_flags(op) & HP_F_FD;
 }
 
 /*
@@ -890,7 +890,7 @@ void helper_call_release(struct helper *h, uint32_t handle)
 
 	if (handle == HP_NOHANDLE || helper_handle_undup(h, handle))
 		return;
-	req.u.h.handle = handle;
+	req.u.release.handle = handle;
 	if (helper_is_dead(h))
 		return;
 	req.reqid = helper_new_reqid(h);

@@ -103,24 +103,12 @@ struct helper_ctx {
 };
 
 /* ---- helper_dispatch.c ---- */
-/* Flags of an operation-table row. */
-enum helper_op_flags {
-	HOP_HELLO = 1u << 0,	/* the handshake: first request, and only then */
-	HOP_NOREPLY = 1u << 1,	/* never answered (RELEASE) */
-	HOP_NOCREDS = 1u << 2,	/* runs without switching credentials */
-	HOP_CREATE = 1u << 3,	/* creates an entry: fsgid is the request's gid */
-	HOP_MODIFIES = 1u << 4,	/* changes the export (audit; read-only exports) */
-	HOP_NOHANDLE_OK = 1u << 5, /* HP_NOHANDLE may stand for "no handle" (REFUSED) */
-};
 /* Runs one decoded request; returns true when a reply is to be sent. */
 bool helper_dispatch(struct helper_ctx *c);
 /* Log "protocol violation: ..." and exit(HELPER_EXIT_VIOLATION). */
 void helper_violation(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Start-up check that the table has a row per opcode (dies otherwise). */
 void helper_ops_selfcheck(void);
-/* The capability set the op table says the handlers may need (only the
- * rows that do not modify the export when readonly). */
-uint64_t helper_ops_caps(bool allow_devices, bool readonly);
 
 /* ---- helper_io.c ---- */
 /* Serve the socket until the frontend goes away; returns the exit status. */
@@ -287,7 +275,8 @@ struct audit_pre {
 /* Start-up, before the sandbox: settings, SIGHUP handler, the root's path. */
 void helper_audit_init(const struct audit_config *cfg, int procfd, int rootfd);
 bool helper_audit_enabled(void);
-void helper_audit_begin(const struct helper_ctx *c, struct audit_pre *p);
+/* Paths for the record, while the objects are where they were (flags: HP_F_*). */
+void helper_audit_begin(const struct helper_ctx *c, unsigned int flags, struct audit_pre *p);
 /* Record the finished request (before its reply is sent). */
 void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned int flags,
 		     struct audit_pre *p);

@@ -175,117 +175,6 @@ static void entry_path(const struct helper_node *dir, struct p9_str name, char *
 	out[len + nlen] = '\0';
 }
 
-static bool open_writes(uint32_t dotl);
-
-/*
- * Requests that change no name or object: their paths are the same after
- * them as before.  At level "changes" most of them are not recorded, so
- * their paths (a readlink of /proc/self/fd/N each) wait until they are.
- */
-static bool audit_may_defer(const struct hp_req *r)
-{
-	switch (r->op) {
-	case HP_WALK:
-	case HP_GETATTR:
-	case HP_READLINK:
-	case HP_STATFS:
-	case HP_XATTRGET:
-	case HP_XATTRLIST:
-		return true;
-	case HP_OPEN:
-		return !open_writes(r->u.open.flags);
-	default:
-		return false;
-	}
-}
-
-static void audit_paths(const struct helper_ctx *c, struct audit_pre *p)
-{
-	const struct hp_req *r = c->req;
-
-	switch (r->op) {
-	case HP_WALK: {
-		char *out = p->path[0];
-		size_t len;
-
-		node_path(c->h[0], out, sizeof(p->path[0]));
-		for (uint16_t i = 0; i < r->u.walk.nwname && i < P9_MAXWELEM; i++) {
-			const struct p9_str *w = &r->u.walk.wname[i];
-
-			len = strlen(out);
-			if (len + 2 + w->len >= sizeof(p->path[0]) || !w->s)
-				break;
-			if (out[len - 1] != '/')
-				out[len++] = '/';
-			memcpy(out + len, w->s, w->len);
-			out[len + w->len] = '\0';
-		}
-		break;
-	}
-	case HP_FTRUNCATED:
-	case HP_REFUSED:	/* the fid's object: the directory, mostly */
-		if (c->h[0])
-			node_path(c->h[0], p->path[0], sizeof(p->path[0]));
-		break;
-	case HP_GETATTR:
-	case HP_SETATTR:
-	case HP_OPEN:
-	case HP_REMOVE:
-	case HP_READLINK:
-	case HP_STATFS:
-	case HP_XATTRGET:
-	case HP_XATTRLIST:
-	case HP_XATTRSET:
-	case HP_XATTRREMOVE:
-		node_path(c->h[0], p->path[0], sizeof(p->path[0]));
-		break;
-	case HP_LCREATE:
-		entry_path(c->h[0], r->u.lcreate.name, p->path[0], sizeof(p->path[0]));
-		break;
-	case HP_MKDIR:
-		entry_path(c->h[0], r->u.mkdir.name, p->path[0], sizeof(p->path[0]));
-		break;
-	case HP_SYMLINK:
-		entry_path(c->h[0], r->u.symlink.name, p->path[0], sizeof(p->path[0]));
-		break;
-	case HP_MKNOD:
-		entry_path(c->h[0], r->u.mknod.name, p->path[0], sizeof(p->path[0]));
-		break;
-	case HP_UNLINKAT:
-		entry_path(c->h[0], r->u.unlinkat.name, p->path[0], sizeof(p->path[0]));
-		break;
-	case HP_LINK:
-		node_path(c->h[1], p->path[0], sizeof(p->path[0]));
-		entry_path(c->h[0], r->u.link.name, p->path[1], sizeof(p->path[1]));
-		break;
-	case HP_RENAMEAT:
-		entry_path(c->h[0], r->u.renameat.oldname, p->path[0], sizeof(p->path[0]));
-		entry_path(c->h[1], r->u.renameat.newname, p->path[1], sizeof(p->path[1]));
-		break;
-	case HP_RENAME:
-		node_path(c->h[0], p->path[0], sizeof(p->path[0]));
-		entry_path(c->h[1], r->u.rename.newname, p->path[1], sizeof(p->path[1]));
-		break;
-	default:
-		break;
-	}
-}
-
-void helper_audit_begin(const struct helper_ctx *c, struct audit_pre *p)
-{
-	p->path[0][0] = p->path[1][0] = '\0';
-	p->deferred = false;
-	if (audit.level == AUDIT_OFF)
-		return;
-	if (audit.level == AUDIT_CHANGES && audit_may_defer(c->req)) {
-		p->deferred = true;
-		return;
-	}
-	audit_paths(c, p);
-}
-
-/* ---- the JSON line ---- */
-
 /*
  * A record is written twice at once: the JSON line (common/jsonl.c) and,
  * with syslog, its readable form (helper_audit_text.c), field by field in
@@ -379,19 +268,171 @@ static bool open_writes(uint32_t dotl)
 	return (dotl & 3) != 0 || (dotl & (P9_DOTL_TRUNC | P9_DOTL_CREATE | P9_DOTL_APPEND));
 }
 
+/* ---- the fields of each operation (hp_ops.def's audit columns) ---- */
+
+static void jb_oflags(struct jbuf *j, const char *key, uint32_t flags)
+{
+	char text[96];
+
+	open_flags_text(flags, text, sizeof(text));
+	jb_cstr(j, key, text);
+}
+
+static void audit_setattr_fields(struct jbuf *j, const struct hp_setattr *a)
+{
+	if (a->valid & P9_SETATTR_MODE)
+		jb_octal(j, "mode", a->mode & 07777);
+	/* The owner given to the host (mapped); the guest's too if it differs. */
+	if (a->valid & P9_SETATTR_UID) {
+		jb_u64(j, "new_uid", hidmap_uid_to_host(a->uid, NULL));
+		if (hidmap_active())
+			jb_u64(j, "guest_new_uid", a->uid);
+	}
+	if (a->valid & P9_SETATTR_GID) {
+		jb_u64(j, "new_gid", hidmap_gid_to_host(a->gid, NULL));
+		if (hidmap_active())
+			jb_u64(j, "guest_new_gid", a->gid);
+	}
+	if (a->valid & P9_SETATTR_SIZE)
+		jb_u64(j, "size", a->size);
+	if (a->valid & P9_SETATTR_ATIME)
+		jb_cstr(j, "atime", a->valid & P9_SETATTR_ATIME_SET ? "set" : "now");
+	if (a->valid & P9_SETATTR_MTIME)
+		jb_cstr(j, "mtime", a->valid & P9_SETATTR_MTIME_SET ? "set" : "now");
+}
+
+static void audit_mknod_fields(struct jbuf *j, const struct hp_mknod *a)
+{
+	jb_octal(j, "mode", a->mode);	/* the file type too */
+	if (S_ISCHR(a->mode) || S_ISBLK(a->mode)) {
+		jb_u64(j, "major", a->major);
+		jb_u64(j, "minor", a->minor);
+	}
+}
+
+static void audit_xattrset_flags(struct jbuf *j, const struct hp_xattrset *a)
+{
+	if (a->flags)
+		jb_cstr(j, "flags", a->flags == 1   ? "create"
+				    : a->flags == 2 ? "replace"
+						    : "create|replace");
+}
+
+/* The walk's start and the names it was asked to walk. */
+static void walk_path(const struct helper_node *from, const struct hp_walk *w, char *out,
+		      size_t cap)
+{
+	size_t len;
+
+	node_path(from, out, cap);
+	for (uint16_t i = 0; i < w->nwname && i < P9_MAXWELEM; i++) {
+		const struct p9_str *n = &w->wname[i];
+
+		len = strlen(out);
+		if (len + 2 + n->len >= cap || !n->s)
+			break;
+		if (out[len - 1] != '/')
+			out[len++] = '/';
+		memcpy(out + len, n->s, n->len);
+		out[len + n->len] = '\0';
+	}
+}
+
+/* paths_NAME(): "path" and "newpath", from the path0/path1 columns. */
+#define P_NONE
+#define P_NODE(i) node_path(c->h[i], out, cap);
+#define P_NODE_OPT(i)                           \
+	if (c->h[i])                            \
+		node_path(c->h[i], out, cap);
+#define P_ENTRY(i, f) entry_path(c->h[i], a->f, out, cap);
+#define P_WALK walk_path(c->h[0], a, out, cap);
+#define HP_OP(OP, number, name, shape, rep, flags, caps, path0, path1, ...)         \
+	static void paths_##name(const struct helper_ctx *c, struct audit_pre *p)    \
+	{                                                                            \
+		const struct hp_##shape *a = &c->req->u.shape;                        \
+		size_t cap = sizeof(p->path[0]);                                      \
+		char *out = p->path[0];                                               \
+		(void)a;                                                              \
+		(void)cap;                                                            \
+		path0 out = p->path[1];                                               \
+		(void)out;                                                            \
+		path1                                                                 \
+	}
+#include "hp_ops.def"
+
+/* fields_NAME(): the operation's own fields, from the last column. */
+#define A_STR(key, f) jb_str(j, key, a->f.s, a->f.len);
+#define A_U64(key, f) jb_u64(j, key, a->f);
+#define A_OCTAL(key, f, mask) jb_octal(j, key, a->f & (mask));
+#define A_OFLAGS(key, f) jb_oflags(j, key, a->f);
+#define A_FLAG(key, f, bit, text) \
+	if (a->f & (bit))         \
+		jb_cstr(j, key, text);
+#define A_FN(fn) fn(j, a);
+#define HP_OP(OP, number, name, req, rep, flags, caps, path0, path1, record, fields) \
+	static void fields_##name(struct jbuf *j, const struct hp_req *r)           \
+	{                                                                           \
+		const struct hp_##req *a = &r->u.req;                                \
+		(void)a;                                                             \
+		(void)j;                                                             \
+		fields                                                               \
+	}
+#include "hp_ops.def"
+
+typedef void audit_record_fn(const struct helper_ctx *c, struct jbuf *j,
+			     const struct audit_pre *p, const char *opname);
+static audit_record_fn audit_record_std, audit_record_setattr, audit_record_session,
+	audit_record_refused, audit_record_ftruncated;
+
+static const struct {
+	void (*paths)(const struct helper_ctx *c, struct audit_pre *p);
+	void (*fields)(struct jbuf *j, const struct hp_req *r);
+	audit_record_fn *record;
+} audit_ops[HP_OP_MAX] = {
+#define R_STD audit_record_std
+#define HP_OP(OP, number, name, req, rep, flags, caps, path0, path1, record, ...) \
+	[HP_##OP] = { paths_##name, fields_##name, record },
+#include "hp_ops.def"
+};
+
+/*
+ * Requests that change no name or object: their paths are the same after
+ * them as before.  At level "changes" most of them are not recorded, so
+ * their paths (a readlink of /proc/self/fd/N each) wait until they are.
+ */
+static bool audit_may_defer(const struct hp_req *r, unsigned int flags)
+{
+	if (r->op == HP_OPEN)
+		return !open_writes(r->u.open.flags);
+	return !(flags & HP_F_MODIFIES);
+}
+
+void helper_audit_begin(const struct helper_ctx *c, unsigned int flags, struct audit_pre *p)
+{
+	p->path[0][0] = p->path[1][0] = '\0';
+	p->deferred = false;
+	if (audit.level == AUDIT_OFF || c->req->op >= HP_OP_MAX || !audit_ops[c->req->op].paths)
+		return;
+	if (audit.level == AUDIT_CHANGES && audit_may_defer(c->req, flags)) {
+		p->deferred = true;
+		return;
+	}
+	audit_ops[c->req->op].paths(c, p);
+}
+
 /* Is this request recorded at the configured level? */
 static bool wanted(const struct helper_ctx *c, unsigned int flags)
 {
 	const struct hp_req *r = c->req;
 
-	if (r->op == HP_HELLO || r->op == HP_RELEASE)
+	if (flags & HP_F_NOAUDIT)
 		return false;
 	if (audit.level == AUDIT_ALL)
 		return true;
-	/* changes: modifications, sessions, and failures (but not a lookup of
-	 * a name that does not exist, the most ordinary thing a client does) */
-	if (flags & HOP_MODIFIES || r->op == HP_SESSION_START || r->op == HP_SESSION_END ||
-	    r->op == HP_REFUSED)
+	/* changes: modifications, sessions, refusals, and failures (but not a
+	 * lookup of a name that does not exist, the most ordinary thing a
+	 * client does) */
+	if (flags & (HP_F_MODIFIES | HP_F_AUDIT_ALWAYS))
 		return true;
 	if (r->op == HP_OPEN && open_writes(r->u.open.flags))
 		return true;
@@ -518,88 +559,78 @@ static void jb_end(struct jbuf *j)
 		audit_text_end(j->t);
 }
 
-static void op_args(struct jbuf *j, const struct hp_req *r)
-{
-	char text[96];
-
-	switch (r->op) {
-	case HP_ATTACH:
-		jb_str(j, "aname", r->u.attach.aname.s, r->u.attach.aname.len);
-		break;
-	case HP_SETATTR: {
-		const struct hp_setattr *a = &r->u.setattr;
-
-		if (a->valid & P9_SETATTR_MODE)
-			jb_octal(j, "mode", a->mode & 07777);
-		/* The owner given to the host (mapped); the guest's too if it differs. */
-		if (a->valid & P9_SETATTR_UID) {
-			jb_u64(j, "new_uid", hidmap_uid_to_host(a->uid, NULL));
-			if (hidmap_active())
-				jb_u64(j, "guest_new_uid", a->uid);
-		}
-		if (a->valid & P9_SETATTR_GID) {
-			jb_u64(j, "new_gid", hidmap_gid_to_host(a->gid, NULL));
-			if (hidmap_active())
-				jb_u64(j, "guest_new_gid", a->gid);
-		}
-		if (a->valid & P9_SETATTR_SIZE)
-			jb_u64(j, "size", a->size);
-		if (a->valid & P9_SETATTR_ATIME)
-			jb_cstr(j, "atime", a->valid & P9_SETATTR_ATIME_SET ? "set" : "now");
-		if (a->valid & P9_SETATTR_MTIME)
-			jb_cstr(j, "mtime", a->valid & P9_SETATTR_MTIME_SET ? "set" : "now");
-		break;
-	}
-	case HP_OPEN:
-		open_flags_text(r->u.open.flags, text, sizeof(text));
-		jb_cstr(j, "flags", text);
-		break;
-	case HP_LCREATE:
-		open_flags_text(r->u.lcreate.flags, text, sizeof(text));
-		jb_cstr(j, "flags", text);
-		jb_octal(j, "mode", r->u.lcreate.mode & 07777);
-		break;
-	case HP_MKDIR:
-		jb_octal(j, "mode", r->u.mkdir.mode & 07777);
-		break;
-	case HP_SYMLINK:
-		jb_str(j, "target", r->u.symlink.target.s, r->u.symlink.target.len);
-		break;
-	case HP_MKNOD:
-		jb_octal(j, "mode", r->u.mknod.mode);
-		if (S_ISCHR(r->u.mknod.mode) || S_ISBLK(r->u.mknod.mode)) {
-			jb_u64(j, "major", r->u.mknod.major);
-			jb_u64(j, "minor", r->u.mknod.minor);
-		}
-		break;
-	case HP_UNLINKAT:
-		if (r->u.unlinkat.flags & P9_AT_REMOVEDIR)
-			jb_cstr(j, "flags", "removedir");
-		break;
-	case HP_XATTRGET:
-		jb_str(j, "xattr", r->u.xattrget.name.s, r->u.xattrget.name.len);
-		break;
-	case HP_XATTRSET:
-		jb_str(j, "xattr", r->u.xattrset.name.s, r->u.xattrset.name.len);
-		jb_u64(j, "size", r->u.xattrset.len);
-		if (r->u.xattrset.flags)
-			jb_cstr(j, "flags", r->u.xattrset.flags == 1   ? "create"
-					    : r->u.xattrset.flags == 2 ? "replace"
-								       : "create|replace");
-		break;
-	case HP_XATTRREMOVE:
-		jb_str(j, "xattr", r->u.xattrremove.name.s, r->u.xattrremove.name.len);
-		break;
-	default:
-		break;
-	}
-}
-
 /* The ids a request asked for, as host ids (uid, and gid unless default). */
 static void request_ids(const struct hp_req *r, uint32_t *uid, uint32_t *gid)
 {
 	*uid = r->uid == (uint32_t)-1 ? r->uid : hidmap_uid_to_host(r->uid, NULL);
 	*gid = r->gid == HP_GID_DEFAULT ? r->gid : hidmap_gid_to_host(r->gid, NULL);
+}
+
+/* session, op, paths, credentials, the operation's fields, result, note. */
+static void audit_record_std(const struct helper_ctx *c, struct jbuf *j,
+			     const struct audit_pre *p, const char *opname)
+{
+	const struct hp_req *r = c->req;
+	char ebuf[16];
+	uint32_t uid, gid;
+
+	jb_u64(j, "session", r->session);
+	jb_cstr(j, "op", opname);
+	if (p->path[0][0])
+		jb_cstr(j, "path", p->path[0]);
+	if (p->path[1][0])
+		jb_cstr(j, "newpath", p->path[1]);
+	/* The credentials the operation ran with: the thread's fs ids when
+	 * the switch took, else what the request asked for (as host ids). */
+	if (!model_switches_creds(c->env)) {
+		/* --security-model none: the helper's own ids did the work. */
+		uid = c->env->own_uid;
+		gid = c->env->own_gid;
+	} else if (!c->creds_switched || !creds_current(&uid, &gid)) {
+		request_ids(r, &uid, &gid);
+	}
+	jb_u64(j, "uid", uid);
+	if (gid != HP_GID_DEFAULT)
+		jb_u64(j, "gid", gid);
+	/* With id maps uid/gid above are the host ids used; these are the
+	 * guest's own. */
+	if (hidmap_active() || !model_switches_creds(c->env)) {
+		jb_u64(j, "guest_uid", r->uid);
+		if (r->gid != HP_GID_DEFAULT)
+			jb_u64(j, "guest_gid", r->gid);
+	}
+	audit_ops[r->op].fields(j, r);
+	jb_cstr(j, "result", errno_name(c->rep->error, ebuf));
+	if (c->audit_note)
+		jb_cstr(j, "note", c->audit_note);
+}
+
+/* A setattr is named by what it changes: "chown+chmod". */
+static void audit_record_setattr(const struct helper_ctx *c, struct jbuf *j,
+				 const struct audit_pre *p, const char *opname)
+{
+	char name[64];
+
+	(void)opname;
+	setattr_name(c->req->u.setattr.valid, name, sizeof(name));
+	audit_record_std(c, j, p, name);
+}
+
+static void audit_record_session(const struct helper_ctx *c, struct jbuf *j,
+				 const struct audit_pre *p, const char *opname)
+{
+	const struct hp_req *r = c->req;
+	char ebuf[16];
+
+	(void)p;
+	jb_u64(j, "session", r->op == HP_SESSION_START ? r->u.session_start.session
+						       : r->u.session_end.session);
+	jb_cstr(j, "op", opname);
+	if (r->op == HP_SESSION_START) {
+		jb_str(j, "peer", r->u.session_start.peer.s, r->u.session_start.peer.len);
+		jb_cstr(j, "peer_reported_by", "frontend");
+	}
+	jb_cstr(j, "result", errno_name(c->rep->error, ebuf));
 }
 
 /*
@@ -608,7 +639,8 @@ static void request_ids(const struct hp_req *r, uint32_t *uid, uint32_t *gid)
  * message's, the result the errno the client got; the name is the bytes
  * the client sent (jb_str escapes NUL and other controls; '/' is kept).
  */
-static void audit_refused(const struct helper_ctx *c, struct jbuf *j, const struct audit_pre *p)
+static void audit_record_refused(const struct helper_ctx *c, struct jbuf *j,
+				 const struct audit_pre *p, const char *opname)
 {
 	const struct hp_req *r = c->req;
 	const struct hp_refused *a = &r->u.refused;
@@ -616,6 +648,7 @@ static void audit_refused(const struct helper_ctx *c, struct jbuf *j, const stru
 	char ebuf[16];
 	uint32_t uid, gid;
 
+	(void)opname;
 	jb_u64(j, "session", r->session);
 	jb_cstr(j, "op", t && t[0] == 'T' ? t + 1 : "?");
 	if (p->path[0][0])
@@ -639,14 +672,15 @@ static void audit_refused(const struct helper_ctx *c, struct jbuf *j, const stru
  * record as a truncate by the helper ("op":"truncate"), the result the one
  * the frontend reports, and "reported_by":"frontend".
  */
-static void audit_ftruncated(const struct helper_ctx *c, struct jbuf *j,
-			     const struct audit_pre *p)
+static void audit_record_ftruncated(const struct helper_ctx *c, struct jbuf *j,
+				    const struct audit_pre *p, const char *opname)
 {
 	const struct hp_req *r = c->req;
 	const struct hp_ftruncated *a = &r->u.ftruncated;
 	char ebuf[16];
 	uint32_t uid, gid;
 
+	(void)opname;
 	jb_u64(j, "session", r->session);
 	jb_cstr(j, "op", "truncate");
 	if (p->path[0][0])
@@ -665,10 +699,9 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 		     struct audit_pre *p)
 {
 	const struct hp_req *r = c->req;
-	char line[AUDIT_LINE_MAX], text[AUDIT_LINE_MAX], name[64], ebuf[16];
+	char line[AUDIT_LINE_MAX], text[AUDIT_LINE_MAX], ebuf[16];
 	struct audit_text t = { .b = text, .cap = sizeof(text) };
 	struct jbuf j = { .t = audit.to_syslog ? &t : NULL };
-	uint32_t uid, gid;
 
 	if (audit.level == AUDIT_OFF) {
 		if (log_get_level() >= LOG_LVL_DEBUG)
@@ -676,68 +709,12 @@ void helper_audit_op(const struct helper_ctx *c, const char *opname, unsigned in
 				  r->gid, errno_name(c->rep->error, ebuf));
 		return;
 	}
-	if (!wanted(c, flags))
+	if (r->op >= HP_OP_MAX || !audit_ops[r->op].record || !wanted(c, flags))
 		return;
 	if (p->deferred)
-		audit_paths(c, p);	/* nothing moved: a read-only request */
+		audit_ops[r->op].paths(c, p);	/* nothing moved: a read-only request */
 	jb_begin(&j, line, sizeof(line));
-	if (r->op == HP_SESSION_START || r->op == HP_SESSION_END) {
-		const struct p9_str *peer = &r->u.session_start.peer;
-
-		jb_u64(&j, "session", r->op == HP_SESSION_START ? r->u.session_start.session
-								  : r->u.session_end.session);
-		jb_cstr(&j, "op", opname);
-		if (r->op == HP_SESSION_START) {
-			jb_str(&j, "peer", peer->s, peer->len);
-			jb_cstr(&j, "peer_reported_by", "frontend");
-		}
-		jb_cstr(&j, "result", errno_name(c->rep->error, ebuf));
-		jb_end(&j);
-		emit(&j);
-		return;
-	}
-	if (r->op == HP_REFUSED || r->op == HP_FTRUNCATED) {
-		if (r->op == HP_REFUSED)
-			audit_refused(c, &j, p);
-		else
-			audit_ftruncated(c, &j, p);
-		jb_end(&j);
-		emit(&j);
-		return;
-	}
-	jb_u64(&j, "session", r->session);
-	if (r->op == HP_SETATTR) {
-		setattr_name(r->u.setattr.valid, name, sizeof(name));
-		opname = name;
-	}
-	jb_cstr(&j, "op", opname);
-	if (p->path[0][0])
-		jb_cstr(&j, "path", p->path[0]);
-	if (p->path[1][0])
-		jb_cstr(&j, "newpath", p->path[1]);
-	/* The credentials the operation ran with: the thread's fs ids when
-	 * the switch took, else what the request asked for (as host ids). */
-	if (!model_switches_creds(c->env)) {
-		/* --security-model none: the helper's own ids did the work. */
-		uid = c->env->own_uid;
-		gid = c->env->own_gid;
-	} else if (!c->creds_switched || !creds_current(&uid, &gid)) {
-		request_ids(r, &uid, &gid);
-	}
-	jb_u64(&j, "uid", uid);
-	if (gid != HP_GID_DEFAULT)
-		jb_u64(&j, "gid", gid);
-	/* With id maps uid/gid above are the host ids used; these are the
-	 * guest's own. */
-	if (hidmap_active() || !model_switches_creds(c->env)) {
-		jb_u64(&j, "guest_uid", r->uid);
-		if (r->gid != HP_GID_DEFAULT)
-			jb_u64(&j, "guest_gid", r->gid);
-	}
-	op_args(&j, r);
-	jb_cstr(&j, "result", errno_name(c->rep->error, ebuf));
-	if (c->audit_note)
-		jb_cstr(&j, "note", c->audit_note);
+	audit_ops[r->op].record(c, &j, p, opname);
 	jb_end(&j);
 	emit(&j);
 }

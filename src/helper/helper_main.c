@@ -494,8 +494,6 @@ int main(int argc, char **argv)
 	hidmap_init(&o.uid_map, &o.gid_map);
 	mx_init(o.model == MODEL_MAPPED_XATTR, (mode_t)o.fmode, (mode_t)o.dmode);
 	helper_audit_init(&o.audit, env.procfd, root->fd);
-	log_debug("the operations may use capabilities %#llx",
-		  (unsigned long long)helper_ops_caps(env.allow_devices, env.readonly));
 
 	/* Every start-up open (socket, export root, /proc/self/fd, user
 	 * database) is done above; from here on only descriptors we hold. */

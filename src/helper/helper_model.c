@@ -50,27 +50,38 @@ bool model_switches_creds(const struct helper_env *env)
 	return env->model == MODEL_PASSTHROUGH;
 }
 
-/* The directory handle and name of a create-type request. */
+/*
+ * The name of the entry a create-type request makes in its directory
+ * (h[0]): hp_ops.def's path0 of a CREATE row, when that is P_ENTRY(0, ..);
+ * LINK's path0 is the file linked, no new inode.
+ */
+#define P_ENTRY(i, f)             \
+	*name = a->f;             \
+	return (i) == 0;
+#define HP_OP(OP, number, opname, shape, rep, flags, caps, path0, ...)                \
+	static bool new_entry_##opname(const struct hp_req *r, struct p9_str *name)    \
+	{                                                                             \
+		const struct hp_##shape *a = &r->u.shape;                              \
+		(void)a;                                                               \
+		(void)name;                                                            \
+		if (!((flags) & HP_F_CREATE))                                          \
+			return false;                                                  \
+		path0 return false;                                                    \
+	}
+#define P_NONE
+#define P_NODE(i)
+#define P_NODE_OPT(i)
+#define P_WALK
+#include "hp_ops.def"
+
 static bool created_where(const struct helper_ctx *c, struct p9_str *name)
 {
-	const struct hp_req *r = c->req;
+	static bool (*const new_entry[HP_OP_MAX])(const struct hp_req *, struct p9_str *) = {
+#define HP_OP(OP, number, opname, ...) [HP_##OP] = new_entry_##opname,
+#include "hp_ops.def"
+	};
 
-	switch (r->op) {
-	case HP_LCREATE:
-		*name = r->u.lcreate.name;
-		return true;
-	case HP_MKDIR:
-		*name = r->u.mkdir.name;
-		return true;
-	case HP_SYMLINK:
-		*name = r->u.symlink.name;
-		return true;
-	case HP_MKNOD:
-		*name = r->u.mknod.name;
-		return true;
-	default:
-		return false;
-	}
+	return c->req->op < HP_OP_MAX && new_entry[c->req->op](c->req, name);
 }
 
 void model_own_new(struct helper_ctx *c)

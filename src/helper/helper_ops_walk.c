@@ -267,7 +267,7 @@ put_cur:
 
 int helper_do_release(struct helper_ctx *c)
 {
-	uint32_t id = c->req->u.h.handle;
+	uint32_t id = c->req->u.release.handle;
 
 	/* Not answered; an unknown id is only worth a note. */
 	if (handles_release(id))

@@ -1,59 +1,12 @@
 /*
  * hp_codec.c - encoder and decoder of the helper protocol (see hp_codec.h).
  *
- * Each message layout is written down ONCE, in req_body() and rep_body(),
- * as a sequence of field visits on a cursor that either encodes or decodes.
- * Encoding and decoding therefore cannot drift apart, and the encoder applies
- * the same limits as the decoder (a frontend cannot build a request the helper
- * would refuse as malformed, and round trips are exact).
- *
- * Wire layouts (after the header; s = len[2] + bytes, qid = type[1]
- * version[4] path[8]):
- *
- *   request                       reply (only when errno == 0)
- *   HELLO     version[4]          version[4] max_msg[4]
- *   ATTACH    aname[s]            handle[4] qid
- *   WALK      handle[4] nwname[2] nwname*name[s]
- *                                 nwqid[2] nwqid*qid handle[4]
- *                                 [attr, as GETATTR's reply, when
- *                                 handle != HP_NOHANDLE: the walked object]
- *   RELEASE   handle[4]           (no reply is ever sent)
- *   GETATTR   handle[4]           qid mode[4] uid[4] gid[4] nlink[8] rdev[8]
- *                                 size[8] blksize[8] blocks[8] atime[8+8]
- *                                 mtime[8+8] ctime[8+8]
- *   SETATTR   handle[4] valid[4] mode[4] uid[4] gid[4] size[8]
- *             atime_sec[8] atime_nsec[8] mtime_sec[8] mtime_nsec[8]
- *                                 (empty)
- *   OPEN      handle[4] flags[4]  qid iounit[4]            + fd
- *   LCREATE   dhandle[4] name[s] flags[4] mode[4]
- *                                 handle[4] qid iounit[4]  + fd
- *   MKDIR     dhandle[4] name[s] mode[4]                 qid
- *   SYMLINK   dhandle[4] name[s] target[s]               qid
- *   MKNOD     dhandle[4] name[s] mode[4] major[4] minor[4]  qid
- *   LINK      dhandle[4] handle[4] name[s]               (empty)
- *   RENAMEAT  olddhandle[4] oldname[s] newdhandle[4] newname[s]  (empty)
- *   RENAME    handle[4] newdhandle[4] newname[s]         (empty)
- *   UNLINKAT  dhandle[4] name[s] flags[4]                (empty)
- *   REMOVE    handle[4]                                  (empty)
- *   READLINK  handle[4]                                  target[s]
- *   STATFS    handle[4]           type[4] bsize[4] blocks[8] bfree[8]
- *                                 bavail[8] files[8] ffree[8] fsid[8]
- *                                 namelen[4]
- *   XATTRGET  handle[4] name[s] size[4]      len[4] has[1] data[len if has]
- *   XATTRLIST handle[4] size[4]              len[4] has[1] data[len if has]
- *   XATTRSET  handle[4] name[s] flags[4] len[4] value[len]     (empty)
- *   XATTRREMOVE handle[4] name[s]                           (empty)
- *   SESSION_START session[4] peer[s]                        (empty)
- *   SESSION_END   session[4]                                (empty)
- *   REFUSED   handle[4] p9type[1] errno[4] namelen[4] len[2] name[len]
- *                                                          (empty)
- *             (name: raw bytes, any value; len == min(namelen, 255);
- *             p9type one of the name-carrying T-messages; errno 1..4095)
- *   FTRUNCATED handle[4] size[8] errno[4]                  (empty)
- *             (size <= INT64_MAX; errno 0..4095, 0 for success)
- *
- * `has` is 0 when the request asked only for the length (size 0), 1 when the
- * data follows; any other value is malformed.
+ * Each message body is visited by ONE function made from its fields in
+ * hp_ops.def, on a cursor that either encodes or decodes.  Encoding and
+ * decoding therefore cannot drift apart, and the encoder applies the same
+ * limits as the decoder (a frontend cannot build a request the helper
+ * would refuse as malformed, and round trips are exact).  The wire layout
+ * of every message is its fields in hp_ops.def, in order.
  */
 #include "config.h"
 
@@ -64,38 +17,22 @@
 #include "p9_wire.h"
 #include <sys/stat.h>
 
-static const char *const hp_op_names[HP_OP_MAX] = {
-	[HP_HELLO] = "hello",
-	[HP_ATTACH] = "attach",
-	[HP_WALK] = "walk",
-	[HP_RELEASE] = "release",
-	[HP_GETATTR] = "getattr",
-	[HP_SETATTR] = "setattr",
-	[HP_OPEN] = "open",
-	[HP_LCREATE] = "lcreate",
-	[HP_MKDIR] = "mkdir",
-	[HP_SYMLINK] = "symlink",
-	[HP_MKNOD] = "mknod",
-	[HP_LINK] = "link",
-	[HP_RENAMEAT] = "renameat",
-	[HP_RENAME] = "rename",
-	[HP_UNLINKAT] = "unlinkat",
-	[HP_REMOVE] = "remove",
-	[HP_READLINK] = "readlink",
-	[HP_STATFS] = "statfs",
-	[HP_XATTRGET] = "xattrget",
-	[HP_XATTRLIST] = "xattrlist",
-	[HP_XATTRSET] = "xattrset",
-	[HP_XATTRREMOVE] = "xattrremove",
-	[HP_SESSION_START] = "session_start",
-	[HP_SESSION_END] = "session_end",
-	[HP_REFUSED] = "refused",
-	[HP_FTRUNCATED] = "ftruncated",
+static const struct {
+	const char *name;
+	unsigned int flags;
+} hp_ops[HP_OP_MAX] = {
+#define HP_OP(OP, number, name, req, rep, flags, ...) [HP_##OP] = { #name, flags },
+#include "hp_ops.def"
 };
 
 const char *hp_op_name(uint16_t op)
 {
-	return op < HP_OP_MAX ? hp_op_names[op] : NULL;
+	return op < HP_OP_MAX ? hp_ops[op].name : NULL;
+}
+
+unsigned int hp_op_flags(uint16_t op)
+{
+	return op < HP_OP_MAX ? hp_ops[op].flags : 0;
 }
 
 const char *hp_strerror(int err)
@@ -312,167 +249,55 @@ static bool refusable_p9type(uint8_t t)
 	}
 }
 
-static void c_refused(struct hp_cur *c, struct hp_refused *a)
+static void c_p9type(struct hp_cur *c, uint8_t *t)
 {
-	c_u32(c, &a->handle);
-	c_u8(c, &a->p9type);
-	if (!c->err && !refusable_p9type(a->p9type))
+	c_u8(c, t);
+	if (!c->err && !refusable_p9type(*t))
 		cur_fail(c, HP_E_COUNT);
-	c_u32_max(c, &a->error, 4095);
-	if (!c->err && a->error == 0)
-		cur_fail(c, HP_E_COUNT);
-	c_u32_max(c, &a->namelen, 65535);
-	c_u16(c, &a->len);
-	/* Exactly the prefix the frontend must send: no more, no less. */
-	if (!c->err && a->len != (a->namelen < HP_MAX_REFUSED_NAME ? a->namelen
-								    : HP_MAX_REFUSED_NAME))
-		cur_fail(c, HP_E_COUNT);
-	c_bytes(c, &a->name, a->len, HP_MAX_REFUSED_NAME);
 }
 
-/* ---- requests ---- */
-
-static void req_body(struct hp_cur *c, struct hp_req *r)
+static void c_errno_nz(struct hp_cur *c, uint32_t *e)
 {
-	switch (r->op) {
-	case HP_HELLO:
-		c_u32(c, &r->u.hello.version);
-		break;
-	case HP_ATTACH:
-		c_str(c, &r->u.attach.aname, HP_MAX_ANAME, STR_TEXT);
-		break;
-	case HP_WALK:
-		c_u32(c, &r->u.walk.handle);
-		c_u16(c, &r->u.walk.nwname);
-		if (!c->err && r->u.walk.nwname > P9_MAXWELEM) {
-			cur_fail(c, HP_E_COUNT);
-			break;
-		}
-		for (unsigned int i = 0; i < r->u.walk.nwname && !c->err; i++)
-			c_name(c, &r->u.walk.wname[i]);
-		break;
-	case HP_RELEASE:
-	case HP_GETATTR:
-	case HP_READLINK:
-	case HP_STATFS:
-	case HP_REMOVE:
-		c_u32(c, &r->u.h.handle);
-		break;
-	case HP_SETATTR:
-		c_u32(c, &r->u.setattr.handle);
-		c_u32(c, &r->u.setattr.valid);
-		c_u32(c, &r->u.setattr.mode);
-		c_u32(c, &r->u.setattr.uid);
-		c_u32(c, &r->u.setattr.gid);
-		c_u64(c, &r->u.setattr.size);
-		c_u64(c, &r->u.setattr.atime_sec);
-		c_u64(c, &r->u.setattr.atime_nsec);
-		c_u64(c, &r->u.setattr.mtime_sec);
-		c_u64(c, &r->u.setattr.mtime_nsec);
-		break;
-	case HP_OPEN:
-		c_u32(c, &r->u.open.handle);
-		c_u32(c, &r->u.open.flags);
-		break;
-	case HP_LCREATE:
-		c_u32(c, &r->u.lcreate.dhandle);
-		c_name(c, &r->u.lcreate.name);
-		c_u32(c, &r->u.lcreate.flags);
-		c_u32(c, &r->u.lcreate.mode);
-		break;
-	case HP_MKDIR:
-		c_u32(c, &r->u.mkdir.dhandle);
-		c_name(c, &r->u.mkdir.name);
-		c_u32(c, &r->u.mkdir.mode);
-		break;
-	case HP_SYMLINK:
-		c_u32(c, &r->u.symlink.dhandle);
-		c_name(c, &r->u.symlink.name);
-		c_str(c, &r->u.symlink.target, HP_MAX_SYMTGT, STR_TEXT);
-		break;
-	case HP_MKNOD:
-		c_u32(c, &r->u.mknod.dhandle);
-		c_name(c, &r->u.mknod.name);
-		c_u32(c, &r->u.mknod.mode);
-		c_u32(c, &r->u.mknod.major);
-		c_u32(c, &r->u.mknod.minor);
-		break;
-	case HP_LINK:
-		c_u32(c, &r->u.link.dhandle);
-		c_u32(c, &r->u.link.handle);
-		c_name(c, &r->u.link.name);
-		break;
-	case HP_RENAMEAT:
-		c_u32(c, &r->u.renameat.olddhandle);
-		c_name(c, &r->u.renameat.oldname);
-		c_u32(c, &r->u.renameat.newdhandle);
-		c_name(c, &r->u.renameat.newname);
-		break;
-	case HP_RENAME:
-		c_u32(c, &r->u.rename.handle);
-		c_u32(c, &r->u.rename.newdhandle);
-		c_name(c, &r->u.rename.newname);
-		break;
-	case HP_UNLINKAT:
-		c_u32(c, &r->u.unlinkat.dhandle);
-		c_name(c, &r->u.unlinkat.name);
-		c_u32(c, &r->u.unlinkat.flags);
-		break;
-	case HP_XATTRGET:
-		c_u32(c, &r->u.xattrget.handle);
-		c_xname(c, &r->u.xattrget.name);
-		c_u32_max(c, &r->u.xattrget.size, HP_MAX_XATTR_VALUE);
-		break;
-	case HP_XATTRLIST:
-		c_u32(c, &r->u.xattrlist.handle);
-		c_u32_max(c, &r->u.xattrlist.size, HP_MAX_XATTR_VALUE);
-		break;
-	case HP_XATTRSET:
-		c_u32(c, &r->u.xattrset.handle);
-		c_xname(c, &r->u.xattrset.name);
-		c_u32(c, &r->u.xattrset.flags);
-		c_u32_max(c, &r->u.xattrset.len, HP_MAX_XATTR_VALUE);
-		c_bytes(c, &r->u.xattrset.value, r->u.xattrset.len, HP_MAX_XATTR_VALUE);
-		break;
-	case HP_XATTRREMOVE:
-		c_u32(c, &r->u.xattrremove.handle);
-		c_xname(c, &r->u.xattrremove.name);
-		break;
-	case HP_SESSION_START:
-		c_u32(c, &r->u.session_start.session);
-		c_str(c, &r->u.session_start.peer, HP_MAX_PEER, STR_TEXT);
-		break;
-	case HP_SESSION_END:
-		c_u32(c, &r->u.session_end.session);
-		break;
-	case HP_REFUSED:
-		c_refused(c, &r->u.refused);
-		break;
-	case HP_FTRUNCATED:
-		c_u32(c, &r->u.ftruncated.handle);
-		c_u64(c, &r->u.ftruncated.size);
-		if (!c->err && r->u.ftruncated.size > INT64_MAX)
-			cur_fail(c, HP_E_COUNT);
-		c_u32_max(c, &r->u.ftruncated.error, 4095);
-		break;
-	default:
-		cur_fail(c, HP_E_OP);
-		break;
-	}
+	c_u32_max(c, e, 4095);
+	if (!c->err && *e == 0)
+		cur_fail(c, HP_E_COUNT);
 }
 
-static void req_msg(struct hp_cur *c, struct hp_req *r)
+static void c_u64_max(struct hp_cur *c, uint64_t *v, uint64_t max)
 {
-	c_u16(c, &r->op);
-	c_u32(c, &r->reqid);
-	c_u32(c, &r->session);
-	c_u32(c, &r->uid);
-	c_u32(c, &r->gid);
-	if (!c->err)
-		req_body(c, r);
+	c_u64(c, v);
+	if (!c->err && *v > max)
+		cur_fail(c, HP_E_COUNT);
 }
 
-/* ---- replies ---- */
+/* REFUSED's name: exactly the prefix the frontend must send, no more, no less. */
+static void c_refused_name(struct hp_cur *c, uint32_t *namelen, uint16_t *len, const void **name)
+{
+	c_u32_max(c, namelen, 65535);
+	c_u16(c, len);
+	if (!c->err && *len != (*namelen < HP_MAX_REFUSED_NAME ? *namelen : HP_MAX_REFUSED_NAME))
+		cur_fail(c, HP_E_COUNT);
+	c_bytes(c, name, *len, HP_MAX_REFUSED_NAME);
+}
+
+/* A count (<= P9_MAXWELEM), then that many walk names. */
+static void c_names(struct hp_cur *c, uint16_t *n, struct p9_str *names)
+{
+	c_u16(c, n);
+	if (!c->err && *n > P9_MAXWELEM)
+		cur_fail(c, HP_E_COUNT);
+	for (unsigned int i = 0; i < *n && !c->err; i++)
+		c_name(c, &names[i]);
+}
+
+static void c_qids(struct hp_cur *c, uint16_t *n, struct p9_qid *qids)
+{
+	c_u16(c, n);
+	if (!c->err && *n > P9_MAXWELEM)
+		cur_fail(c, HP_E_COUNT);
+	for (unsigned int i = 0; i < *n && !c->err; i++)
+		c_qid(c, &qids[i]);
+}
 
 static void c_attr(struct hp_cur *c, struct hp_attr *a)
 {
@@ -493,11 +318,25 @@ static void c_attr(struct hp_cur *c, struct hp_attr *a)
 	c_u64(c, &a->ctime_nsec);
 }
 
-static void c_data(struct hp_cur *c, struct hp_r_data *d)
+static void c_statfs(struct hp_cur *c, struct p9_rstatfs *st)
 {
-	uint8_t has = d->data != NULL;
+	c_u32(c, &st->type);
+	c_u32(c, &st->bsize);
+	c_u64(c, &st->blocks);
+	c_u64(c, &st->bfree);
+	c_u64(c, &st->bavail);
+	c_u64(c, &st->files);
+	c_u64(c, &st->ffree);
+	c_u64(c, &st->fsid);
+	c_u32(c, &st->namelen);
+}
 
-	c_u32_max(c, &d->len, HP_MAX_XATTR_VALUE);
+/* len[4] has[1] data[len if has]: has is 0 when only the length was asked. */
+static void c_data(struct hp_cur *c, uint32_t *len, const void **data)
+{
+	uint8_t has = *data != NULL;
+
+	c_u32_max(c, len, HP_MAX_XATTR_VALUE);
 	c_u8(c, &has);
 	if (c->err)
 		return;
@@ -506,86 +345,84 @@ static void c_data(struct hp_cur *c, struct hp_r_data *d)
 		return;
 	}
 	if (has)
-		c_bytes(c, &d->data, d->len, HP_MAX_XATTR_VALUE);
+		c_bytes(c, data, *len, HP_MAX_XATTR_VALUE);
 	else
-		d->data = NULL;
+		*data = NULL;
 }
+
+/* ---- one visitor per message shape, made from hp_ops.def ---- */
+
+#define F_U8(f) c_u8(c, &a->f);
+#define F_U32(f) c_u32(c, &a->f);
+#define F_U64(f) c_u64(c, &a->f);
+#define F_MAX32(f, max) c_u32_max(c, &a->f, max);
+#define F_MAX64(f, max) c_u64_max(c, &a->f, max);
+#define F_ERRNO(f) c_u32_max(c, &a->f, 4095);
+#define F_ERRNO_NZ(f) c_errno_nz(c, &a->f);
+#define F_HANDLE(f) c_u32(c, &a->f);
+#define F_NAME(f) c_name(c, &a->f);
+#define F_XNAME(f) c_xname(c, &a->f);
+#define F_TEXT(f, max) c_str(c, &a->f, max, STR_TEXT);
+#define F_NAMES(n, arr) c_names(c, &a->n, a->arr);
+#define F_BYTES(len, p, max) c_u32_max(c, &a->len, max); c_bytes(c, &a->p, a->len, max);
+#define F_QID(f) c_qid(c, &a->f);
+#define F_QIDS(n, arr) c_qids(c, &a->n, a->arr);
+#define F_ATTR(f) c_attr(c, &a->f);
+#define F_WALK_ATTR(f) if (!c->err && a->handle != HP_NOHANDLE) c_attr(c, &a->f);
+#define F_STATFS(f) c_statfs(c, &a->f);
+#define F_DATA(len, p) c_data(c, &a->len, &a->p);
+#define F_P9TYPE(f) c_p9type(c, &a->f);
+#define F_REFUSED_NAME(namelen, len, p) c_refused_name(c, &a->namelen, &a->len, &a->p);
+#define HP_REQ_SHAPE(shape, fields) \
+	static void req_##shape(struct hp_cur *c, struct hp_##shape *a) { (void)a; fields }
+#define HP_REP_SHAPE(shape, fields) \
+	static void rep_##shape(struct hp_cur *c, struct hp_r_##shape *a) { (void)c; (void)a; fields }
+#include "hp_ops.def"
+
+/* ---- requests ---- */
+
+static void req_body(struct hp_cur *c, struct hp_req *r)
+{
+	switch (r->op) {
+#define HP_OP(OP, number, name, req, ...) \
+	case HP_##OP: \
+		req_##req(c, &r->u.req); \
+		break;
+#include "hp_ops.def"
+	default:
+		cur_fail(c, HP_E_OP);
+		break;
+	}
+}
+
+static void req_msg(struct hp_cur *c, struct hp_req *r)
+{
+	c_u16(c, &r->op);
+	c_u32(c, &r->reqid);
+	c_u32(c, &r->session);
+	c_u32(c, &r->uid);
+	c_u32(c, &r->gid);
+	if (!c->err)
+		req_body(c, r);
+}
+
+/* ---- replies ---- */
 
 static void rep_body(struct hp_cur *c, struct hp_rep *r)
 {
 	switch (r->op) {
-	case HP_HELLO:
-		c_u32(c, &r->u.hello.version);
-		c_u32(c, &r->u.hello.max_msg);
+#define HP_OP(OP, number, name, req, rep, ...) \
+	case HP_##OP: \
+		rep_##rep(c, &r->u.rep); \
 		break;
-	case HP_ATTACH:
-		c_u32(c, &r->u.attach.handle);
-		c_qid(c, &r->u.attach.qid);
-		break;
-	case HP_WALK:
-		c_u16(c, &r->u.walk.nwqid);
-		if (!c->err && r->u.walk.nwqid > P9_MAXWELEM) {
-			cur_fail(c, HP_E_COUNT);
-			break;
-		}
-		for (unsigned int i = 0; i < r->u.walk.nwqid && !c->err; i++)
-			c_qid(c, &r->u.walk.wqid[i]);
-		c_u32(c, &r->u.walk.handle);
-		if (!c->err && r->u.walk.handle != HP_NOHANDLE)
-			c_attr(c, &r->u.walk.attr);
-		break;
-	case HP_GETATTR:
-		c_attr(c, &r->u.attr.attr);
-		break;
-	case HP_OPEN:
-		c_qid(c, &r->u.open.qid);
-		c_u32(c, &r->u.open.iounit);
-		break;
-	case HP_LCREATE:
-		c_u32(c, &r->u.lcreate.handle);
-		c_qid(c, &r->u.lcreate.qid);
-		c_u32(c, &r->u.lcreate.iounit);
-		break;
-	case HP_MKDIR:
-	case HP_SYMLINK:
-	case HP_MKNOD:
-		c_qid(c, &r->u.qid.qid);
-		break;
-	case HP_READLINK:
-		c_str(c, &r->u.readlink.target, HP_MAX_SYMTGT, STR_TEXT);
-		break;
-	case HP_STATFS:
-		c_u32(c, &r->u.statfs.st.type);
-		c_u32(c, &r->u.statfs.st.bsize);
-		c_u64(c, &r->u.statfs.st.blocks);
-		c_u64(c, &r->u.statfs.st.bfree);
-		c_u64(c, &r->u.statfs.st.bavail);
-		c_u64(c, &r->u.statfs.st.files);
-		c_u64(c, &r->u.statfs.st.ffree);
-		c_u64(c, &r->u.statfs.st.fsid);
-		c_u32(c, &r->u.statfs.st.namelen);
-		break;
-	case HP_XATTRGET:
-	case HP_XATTRLIST:
-		c_data(c, &r->u.data);
-		break;
-	case HP_SETATTR:
-	case HP_LINK:
-	case HP_RENAMEAT:
-	case HP_RENAME:
-	case HP_UNLINKAT:
-	case HP_REMOVE:
-	case HP_XATTRSET:
-	case HP_XATTRREMOVE:
-	case HP_SESSION_START:
-	case HP_SESSION_END:
-	case HP_REFUSED:
-	case HP_FTRUNCATED:
-		break;
-	default:	/* includes HP_RELEASE, which is never answered */
+#include "hp_ops.def"
+	default:
 		cur_fail(c, HP_E_OP);
 		break;
 	}
+	/* RELEASE is never answered */
+	if (hp_op_flags(r->op) & HP_F_NOREPLY)
+		cur_fail(c, HP_E_OP);
 }
 
 static void rep_msg(struct hp_cur *c, struct hp_rep *r)
@@ -600,7 +437,7 @@ static void rep_msg(struct hp_cur *c, struct hp_rep *r)
 		return;
 	}
 	/* An error reply has no results, but its opcode must still be valid. */
-	if (r->op == HP_RELEASE || !hp_op_name(r->op))
+	if ((hp_op_flags(r->op) & HP_F_NOREPLY) || !hp_op_name(r->op))
 		cur_fail(c, HP_E_OP);
 }
 

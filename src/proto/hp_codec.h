@@ -18,8 +18,9 @@
  * Reply:   op[2] reqid[4] errno[4] results...   (results only when errno == 0)
  *
  * Every request except RELEASE gets exactly one reply (SESSION_START/END,
- * REFUSED and the other result-less operations get an empty one).  The byte layout of
- * each message is tabulated at the top of hp_codec.c.
+ * REFUSED and the other result-less operations get an empty one).  Every
+ * operation, its number, its fields in wire order and what the helper does
+ * with it is one entry of hp_ops.def; the structs below are made from it.
  *
  * Opcodes are numbered and never reused; HP_VERSION is bumped with every
  * change of any message layout.
@@ -47,34 +48,24 @@
 #define HP_REQ_HDR_SIZE	18
 #define HP_REP_HDR_SIZE	10
 
+/* HP_HELLO = 1 ... HP_FTRUNCATED = 26: the list in hp_ops.def, in number order. */
 enum hp_op {
-	HP_HELLO = 1,		/* version handshake; must be the first request */
-	HP_ATTACH = 2,		/* aname -> root handle + qid */
-	HP_WALK = 3,		/* handle + names -> qids (+ new handle if complete) */
-	HP_RELEASE = 4,		/* forget a handle; no reply is sent */
-	HP_GETATTR = 5,
-	HP_SETATTR = 6,		/* chmod/chown/truncate/utimes */
-	HP_OPEN = 7,		/* -> qid, iounit, fd */
-	HP_LCREATE = 8,		/* dir handle + name -> new handle, qid, iounit, fd */
-	HP_MKDIR = 9,
-	HP_SYMLINK = 10,
-	HP_MKNOD = 11,
-	HP_LINK = 12,
-	HP_RENAMEAT = 13,
-	HP_RENAME = 14,		/* rename the file behind a handle (Trename) */
-	HP_UNLINKAT = 15,
-	HP_REMOVE = 16,		/* unlink the file behind a handle (Tremove) */
-	HP_READLINK = 17,
-	HP_STATFS = 18,
-	HP_XATTRGET = 19,	/* size 0: only report the value's length */
-	HP_XATTRLIST = 20,	/* size 0: only report the list's length */
-	HP_XATTRSET = 21,
-	HP_XATTRREMOVE = 22,
-	HP_SESSION_START = 23,	/* audit: a client connected (frontend-reported) */
-	HP_SESSION_END = 24,
-	HP_REFUSED = 25,	/* audit: the frontend refused a 9P request's name */
-	HP_FTRUNCATED = 26,	/* audit: the frontend truncated an open fid */
-	HP_OP_MAX = 27,		/* one past the last opcode */
+#define HP_OP(OP, number, ...) HP_##OP = number,
+#include "hp_ops.def"
+	HP_OP_MAX,		/* one past the last opcode */
+};
+
+/* What hp_ops.def says of an operation (hp_op_flags()). */
+enum hp_op_flags {
+	HP_F_HELLO = 1u << 0,	/* the handshake: first request, and only then */
+	HP_F_NOREPLY = 1u << 1,	/* never answered (RELEASE) */
+	HP_F_NOCREDS = 1u << 2,	/* runs without switching credentials */
+	HP_F_CREATE = 1u << 3,	/* creates an entry: fsgid is the request's gid */
+	HP_F_MODIFIES = 1u << 4,	/* changes the export (audit; read-only exports) */
+	HP_F_NOHANDLE_OK = 1u << 5, /* HP_NOHANDLE may stand for "no handle" (REFUSED) */
+	HP_F_FD = 1u << 6,	/* a successful reply carries a descriptor */
+	HP_F_NOAUDIT = 1u << 7,	/* never in the audit trail */
+	HP_F_AUDIT_ALWAYS = 1u << 8, /* recorded at --audit-level changes too */
 };
 
 /* Decoder/encoder errors (the helper treats any as a protocol violation). */
@@ -91,6 +82,7 @@ enum hp_err {
 };
 
 const char *hp_op_name(uint16_t op);	/* "walk", "mkdir", ... or NULL */
+unsigned int hp_op_flags(uint16_t op);	/* HP_F_*; 0 for an unknown opcode */
 const char *hp_strerror(int err);
 
 /* Attributes returned by GETATTR/WALK/create-type ops (from fstat). */
@@ -106,76 +98,31 @@ struct stat;
 /* Every field of a from st but the qid (its path is the helper's to make). */
 void hp_attr_from_stat(struct hp_attr *a, const struct stat *st);
 
-/* ---- requests ---- */
-struct hp_hello { uint32_t version; };
-struct hp_attach { struct p9_str aname; };
-struct hp_walk {
-	uint32_t handle;
-	uint16_t nwname;
-	struct p9_str wname[P9_MAXWELEM];	/* single components; ".." allowed */
-};
-struct hp_handle { uint32_t handle; };	/* RELEASE GETATTR READLINK STATFS REMOVE */
-struct hp_setattr {	/* valid uses P9_SETATTR_* bits */
-	uint32_t handle, valid, mode, uid, gid;
-	uint64_t size, atime_sec, atime_nsec, mtime_sec, mtime_nsec;
-};
-struct hp_open { uint32_t handle, flags; };	/* flags: P9_DOTL_* */
-struct hp_lcreate { uint32_t dhandle; struct p9_str name; uint32_t flags, mode; };
-struct hp_mkdir { uint32_t dhandle; struct p9_str name; uint32_t mode; };
-struct hp_symlink { uint32_t dhandle; struct p9_str name, target; };
-struct hp_mknod { uint32_t dhandle; struct p9_str name; uint32_t mode, major, minor; };
-struct hp_link { uint32_t dhandle, handle; struct p9_str name; };
-struct hp_renameat {
-	uint32_t olddhandle;
-	struct p9_str oldname;
-	uint32_t newdhandle;
-	struct p9_str newname;
-};
-struct hp_rename { uint32_t handle, newdhandle; struct p9_str newname; };
-struct hp_unlinkat { uint32_t dhandle; struct p9_str name; uint32_t flags; };
-struct hp_xattrget { uint32_t handle; struct p9_str name; uint32_t size; };
-struct hp_xattrlist { uint32_t handle, size; };
-struct hp_xattrset {
-	uint32_t handle;
-	struct p9_str name;
-	uint32_t flags;		/* XATTR_CREATE / XATTR_REPLACE */
-	uint32_t len;
-	const void *value;
-};
-struct hp_xattrremove { uint32_t handle; struct p9_str name; };
-struct hp_session_start {
-	uint32_t session;	/* frontend's connection number */
-	struct p9_str peer;	/* "unix:uid=1000,pid=42" / "tcp:10.0.2.2:5555"; reported, not verified */
-};
-struct hp_session_end { uint32_t session; };
-/*
- * The frontend answered a 9P request with Rlerror because of a name the
- * helper protocol cannot carry (empty, '/' or NUL inside, too long): the
- * helper records it (reported by the frontend, not verified) and answers
- * with an empty reply.  The name is raw bytes (any byte, '/' and NUL
- * included), cut to its first HP_MAX_REFUSED_NAME bytes; namelen is the
- * length the client sent.
- */
-struct hp_refused {
-	uint32_t handle;	/* the fid's handle, or HP_NOHANDLE (no such fid) */
-	uint8_t p9type;		/* P9_T*: one of the messages that carry names */
-	uint32_t error;		/* the errno answered, 1..4095 */
-	uint32_t namelen;	/* the name's length in the request, <= 65535 */
-	uint16_t len;		/* bytes of it carried: min(namelen, HP_MAX_REFUSED_NAME) */
-	const void *name;
-};
-
-/*
- * FTRUNCATED: the frontend ran ftruncate(2) on the descriptor of an open fid
- * (Tsetattr with only the size, on a fid open for writing: it works after
- * unlink, and on a file whose mode changed since the open), with that
- * result.  The helper only records it, as a change, with an empty reply.
- */
-struct hp_ftruncated {
-	uint32_t handle;	/* the fid's handle */
-	uint64_t size;		/* the new size asked, <= INT64_MAX */
-	uint32_t error;		/* 0, or the errno ftruncate gave, 1..4095 */
-};
+/* ---- the message structs, field by field as on the wire (hp_ops.def) ---- */
+#define F_U8(f) uint8_t f;
+#define F_U32(f) uint32_t f;
+#define F_U64(f) uint64_t f;
+#define F_MAX32(f, max) uint32_t f;
+#define F_MAX64(f, max) uint64_t f;
+#define F_ERRNO(f) uint32_t f;
+#define F_ERRNO_NZ(f) uint32_t f;
+#define F_HANDLE(f) uint32_t f;
+#define F_NAME(f) struct p9_str f;
+#define F_XNAME(f) struct p9_str f;
+#define F_TEXT(f, max) struct p9_str f;
+#define F_NAMES(n, arr) uint16_t n; struct p9_str arr[P9_MAXWELEM];
+#define F_BYTES(len, p, max) uint32_t len; const void *p;
+#define F_QID(f) struct p9_qid f;
+#define F_QIDS(n, arr) uint16_t n; struct p9_qid arr[P9_MAXWELEM];
+#define F_ATTR(f) struct hp_attr f;
+#define F_WALK_ATTR(f) struct hp_attr f;
+#define F_STATFS(f) struct p9_rstatfs f;
+#define F_DATA(len, p) uint32_t len; const void *p;
+#define F_P9TYPE(f) uint8_t f;
+#define F_REFUSED_NAME(namelen, len, p) uint32_t namelen; uint16_t len; const void *p;
+#define HP_REQ_SHAPE(shape, fields) struct hp_##shape { fields };
+#define HP_REP_SHAPE(shape, fields) struct hp_r_##shape { fields };
+#include "hp_ops.def"
 
 struct hp_req {
 	uint16_t op;
@@ -183,63 +130,18 @@ struct hp_req {
 	uint32_t session;	/* frontend connection number (audit only) */
 	uint32_t uid, gid;
 	union {
-		struct hp_hello hello;
-		struct hp_attach attach;
-		struct hp_walk walk;
-		struct hp_handle h;
-		struct hp_setattr setattr;
-		struct hp_open open;
-		struct hp_lcreate lcreate;
-		struct hp_mkdir mkdir;
-		struct hp_symlink symlink;
-		struct hp_mknod mknod;
-		struct hp_link link;
-		struct hp_renameat renameat;
-		struct hp_rename rename;
-		struct hp_unlinkat unlinkat;
-		struct hp_xattrget xattrget;
-		struct hp_xattrlist xattrlist;
-		struct hp_xattrset xattrset;
-		struct hp_xattrremove xattrremove;
-		struct hp_session_start session_start;
-		struct hp_session_end session_end;
-		struct hp_refused refused;
-		struct hp_ftruncated ftruncated;
+#define HP_REQ_SHAPE(shape, fields) struct hp_##shape shape;
+#include "hp_ops.def"
 	} u;
 };
-
-/* ---- replies (only when errno == 0) ---- */
-struct hp_r_hello { uint32_t version; uint32_t max_msg; };
-struct hp_r_attach { uint32_t handle; struct p9_qid qid; };
-struct hp_r_walk {
-	uint16_t nwqid;
-	struct p9_qid wqid[P9_MAXWELEM];
-	uint32_t handle;	/* HP_NOHANDLE unless nwqid == nwname (or nwname 0) */
-	struct hp_attr attr;	/* of the walked object, when handle != HP_NOHANDLE */
-};
-struct hp_r_attr { struct hp_attr attr; };		/* GETATTR */
-struct hp_r_open { struct p9_qid qid; uint32_t iounit; };	/* + fd */
-struct hp_r_lcreate { uint32_t handle; struct p9_qid qid; uint32_t iounit; }; /* + fd */
-struct hp_r_qid { struct p9_qid qid; };		/* MKDIR SYMLINK MKNOD */
-struct hp_r_readlink { struct p9_str target; };
-struct hp_r_statfs { struct p9_rstatfs st; };
-struct hp_r_data { uint32_t len; const void *data; };	/* XATTRGET/XATTRLIST; data NULL when size was 0 */
 
 struct hp_rep {
 	uint16_t op;
 	uint32_t reqid;
 	uint32_t error;		/* 0 or a Linux errno 1..4095 */
 	union {
-		struct hp_r_hello hello;
-		struct hp_r_attach attach;
-		struct hp_r_walk walk;
-		struct hp_r_attr attr;
-		struct hp_r_open open;
-		struct hp_r_lcreate lcreate;
-		struct hp_r_qid qid;
-		struct hp_r_readlink readlink;
-		struct hp_r_statfs statfs;
-		struct hp_r_data data;
+#define HP_REP_SHAPE(shape, fields) struct hp_r_##shape shape;
+#include "hp_ops.def"
 	} u;
 };
 

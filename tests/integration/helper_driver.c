@@ -711,7 +711,7 @@ static void test_main_session(void)
 	{
 		struct hp_req q = mkreq(HP_RELEASE, 0, HP_GID_DEFAULT);
 
-		q.u.h.handle = root2;
+		q.u.release.handle = root2;
 		call(d, &q, &p, NULL);
 		usleep(100000);	/* RELEASE has no reply; let a worker run it */
 		check(do_h(d, HP_GETATTR, 0, root2, &p) == EBADF, "a released handle -> EBADF");

@@ -740,10 +740,10 @@ static void case_forged_handles(void)
 		goto out;
 	forged[n] = p.u.walk.handle;
 	q = mkreq(HP_RELEASE, 0);
-	q.u.h.handle = forged[n++];
+	q.u.release.handle = forged[n++];
 	call(d, &q, NULL, NULL);
 	q = mkreq(HP_RELEASE, 0); /* twice */
-	q.u.h.handle = forged[n - 1];
+	q.u.release.handle = forged[n - 1];
 	call(d, &q, NULL, NULL);
 
 	for (int i = 0; i < n && !cur_fail[0]; i++) {
@@ -793,7 +793,7 @@ static void case_forged_handles(void)
 	/* Release of unknown handles: no reply, no harm; the helper still works. */
 	for (int i = 0; i < n; i++) {
 		q = mkreq(HP_RELEASE, 0);
-		q.u.h.handle = forged[i];
+		q.u.release.handle = forged[i];
 		call(d, &q, NULL, NULL);
 	}
 	q = mkreq(HP_GETATTR, 0);
@@ -1330,7 +1330,7 @@ static void case_handle_exhaustion(void)
 	for (int i = 0; i < got; i++) {
 		q = mkreq(HP_RELEASE, 0);
 		q.reqid = 1;
-		q.u.h.handle = ids[i];
+		q.u.release.handle = ids[i];
 		hp_encode_req(out, sizeof(out), &q, &len);
 		send_pkt(d, out, len, NULL, 0);
 	}
