@@ -630,8 +630,17 @@ static void conn_report_refusal(struct conn *c, const struct p9_msg *m, int err,
 	} else if (m->type == P9_TATTACH) {
 		uid = m->u.tattach.n_uname;	/* the fid is the one being made */
 	}
-	if (helper_call_refused(c->host->helper, c->session, uid, handle, m->type, err,
-				why->name) < 0)
+	helper_set_session(c->session);
+	if (helper_call_refused(c->host->helper, uid, HP_GID_DEFAULT,
+				&(struct hp_refused){.handle = handle,
+						     .p9type = m->type,
+						     .error = (uint32_t)err,
+						     .namelen = why->name.len,
+						     .len = why->name.len < HP_MAX_REFUSED_NAME
+								    ? why->name.len
+								    : HP_MAX_REFUSED_NAME,
+						     .name = why->name.s},
+				NULL, NULL, NULL) < 0)
 		log_warn("session %u: the helper did not take the refusal of a T%s", c->session,
 			 p9_type_name(m->type) ? p9_type_name(m->type) + 1 : "?");
 	if (f)
@@ -739,7 +748,10 @@ static void *conn_main(void *arg)
 	bool session_started = false, writer_started = false;
 	pthread_attr_t attr;
 
-	if (helper_call_session_start(h, c->session, c->peer) < 0) {
+	helper_set_session(c->session);
+	if (helper_call_session_start(h, 0, HP_GID_DEFAULT,
+				      &(struct hp_session_start){c->session, p9_str_c(c->peer)}, NULL,
+				      NULL, NULL) < 0) {
 		log_err("session %u (%s): the helper refused the session", c->session, c->peer);
 		goto out_close;
 	}
@@ -776,8 +788,11 @@ out_close:
 		free(req);
 	}
 	fid_table_destroy(&c->fids);
-	if (session_started)
-		helper_call_session_end(h, c->session);
+	if (session_started) {
+		helper_set_session(c->session);
+		helper_call_session_end(h, 0, HP_GID_DEFAULT, &(struct hp_session_end){c->session},
+					NULL, NULL, NULL);
+	}
 	c->xport->close(c);
 	c->host->gone(c->host, c); /* closes c->fd */
 	pthread_cond_destroy(&c->cond);

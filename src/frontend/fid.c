@@ -93,7 +93,7 @@ static uint32_t fid_free_keep_handle(struct fid_table *t, struct fid *f)
 
 static void fid_free(struct fid_table *t, struct fid *f)
 {
-	helper_call_release(t->helper, fid_free_keep_handle(t, f));
+	helper_release(t->helper, fid_free_keep_handle(t, f));
 }
 
 /* A client at --max-fids gets EMFILE; the operator gets a line saying why. */

@@ -1,5 +1,7 @@
 /*
- * helper_client.c - requests to p9guard-helper and the receipt of replies.
+ * helper_client.c - the transport to p9guard-helper: sending requests and
+ * receiving replies (the calls themselves, one per operation, are made
+ * from hp_ops.def in helper_calls.c on helper_exchange()).
  *
  * No thread of its own carries replies: callers take turns receiving
  * (leader/follower).  A caller whose reply has not come, while nobody is
@@ -352,6 +354,8 @@ static void waiter_put_locked(struct helper *h, struct hp_waiter *w)
  * helper died).  h->lock not held; the caller gives w back to h->spare
  * (waiter_put_locked()) once it holds it again.
  */
+static void drop_new_handle(struct helper *h, const struct hp_rep *rep);
+
 static void helper_complete_async(struct helper *h, struct hp_waiter *w, const uint8_t *buf)
 {
 	struct hp_rep rep;
@@ -370,8 +374,7 @@ static void helper_complete_async(struct helper *h, struct hp_waiter *w, const u
 	}
 	if (rc == 0 && op_passes_fd(w->op) && fd < 0) {
 		rc = reply_fd_missing(w->op, w->fd_lost);
-		if (w->op == HP_LCREATE)
-			helper_call_release(h, rep.u.lcreate.handle);
+		drop_new_handle(h, &rep);
 	}
 	if (fd >= 0 && (rc < 0 || !op_passes_fd(w->op))) {
 		close(fd);
@@ -778,73 +781,6 @@ void helper_set_session(uint32_t session)
 	helper_cur_session = session;
 }
 
-static void call_init(struct hp_call *c, uint16_t op, uint32_t uid, uint32_t gid)
-{
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-	c->req.op = op;
-	c->req.session = helper_cur_session;
-	c->req.uid = uid;
-	c->req.gid = gid;
-}
-
-int helper_call_hello(struct helper *h, uint32_t *version, uint32_t *max_msg)
-{
-	struct hp_call c;
-	int rc;
-
-	call_init(&c, HP_HELLO, 0, HP_GID_DEFAULT);
-	c.req.u.hello.version = HP_VERSION;
-	rc = helper_call(h, &c);
-	if (rc < 0)
-		return rc;
-	*version = c.rep.u.hello.version;
-	*max_msg = c.rep.u.hello.max_msg;
-	hp_call_done(&c);
-	return 0;
-}
-
-int helper_call_attach(struct helper *h, uint32_t uid, struct p9_str aname, uint32_t *handle,
-		       struct p9_qid *qid)
-{
-	struct hp_call c;
-	int rc;
-
-	call_init(&c, HP_ATTACH, uid, HP_GID_DEFAULT);
-	c.req.u.attach.aname = aname;
-	rc = helper_call(h, &c);
-	if (rc < 0)
-		return rc;
-	*handle = c.rep.u.attach.handle;
-	*qid = c.rep.u.attach.qid;
-	hp_call_done(&c);
-	return 0;
-}
-
-int helper_call_walk(struct helper *h, uint32_t uid, uint32_t handle, uint16_t nwname,
-		     const struct p9_str *wname, struct hp_r_walk *rep,
-		     const struct helper_async *async)
-{
-	struct hp_call c;
-	int rc;
-
-	if (nwname > P9_MAXWELEM)
-		return -EINVAL;
-	call_init(&c, HP_WALK, uid, HP_GID_DEFAULT);
-	c.req.u.walk.handle = handle;
-	c.req.u.walk.nwname = nwname;
-	for (uint16_t i = 0; i < nwname; i++)
-		c.req.u.walk.wname[i] = wname[i];
-	if (async)
-		return helper_call_async(h, &c.req, async);
-	rc = helper_call(h, &c);
-	if (rc < 0)
-		return rc;
-	*rep = c.rep.u.walk;
-	hp_call_done(&c);
-	return 0;
-}
-
 int helper_handle_dup(struct helper *h, uint32_t handle)
 {
 	struct hp_dup **pp = &h->dups[handle % HP_DUP_BUCKETS], *d;
@@ -867,8 +803,7 @@ int helper_handle_dup(struct helper *h, uint32_t handle)
 	return 0;
 }
 
-/* Drop one extra reference of a shared handle; false if it had none. */
-static bool helper_handle_undup(struct helper *h, uint32_t handle)
+bool helper_handle_undup(struct helper *h, uint32_t handle)
 {
 	struct hp_dup **pp = &h->dups[handle % HP_DUP_BUCKETS], *d;
 
@@ -883,47 +818,27 @@ static bool helper_handle_undup(struct helper *h, uint32_t handle)
 	return d != NULL;
 }
 
-void helper_call_release(struct helper *h, uint32_t handle)
+/* A request that is never answered (RELEASE): sent from the stack, since
+ * the caller may still hold a reply in its thread buffer. */
+static int helper_send_noreply(struct helper *h, struct hp_req *req)
 {
-	struct hp_req req = {.op = HP_RELEASE, .gid = HP_GID_DEFAULT};
 	uint8_t buf[HP_SMALL_REQ];
 
-	if (handle == HP_NOHANDLE || helper_handle_undup(h, handle))
-		return;
-	req.u.release.handle = handle;
 	if (helper_is_dead(h))
+		return -EIO;
+	req->reqid = helper_new_reqid(h);
+	return helper_send(h, req, buf, sizeof(buf));
+}
+
+/* An LCREATE reply without its descriptor: the new handle is of no use. */
+static void drop_new_handle(struct helper *h, const struct hp_rep *rep)
+{
+	struct hp_req req = {.op = HP_RELEASE, .gid = HP_GID_DEFAULT};
+
+	if (rep->op != HP_LCREATE)
 		return;
-	req.reqid = helper_new_reqid(h);
-	/* On the stack: the caller may still hold a reply in its thread buffer. */
-	helper_send(h, &req, buf, sizeof(buf));
-}
-
-int helper_call_getattr(struct helper *h, uint32_t uid, uint32_t handle, struct hp_attr *attr)
-{
-	struct hp_call c;
-	int rc;
-
-	call_init(&c, HP_GETATTR, uid, HP_GID_DEFAULT);
-	c.req.u.h.handle = handle;
-	rc = helper_call(h, &c);
-	if (rc < 0)
-		return rc;
-	*attr = c.rep.u.attr.attr;
-	hp_call_done(&c);
-	return 0;
-}
-
-int helper_call_setattr(struct helper *h, uint32_t uid, const struct hp_setattr *sa)
-{
-	struct hp_call c;
-	int rc;
-
-	call_init(&c, HP_SETATTR, uid, HP_GID_DEFAULT);
-	c.req.u.setattr = *sa;
-	rc = helper_call(h, &c);
-	if (rc == 0)
-		hp_call_done(&c);
-	return rc;
+	req.u.release.handle = rep->u.lcreate.handle;
+	helper_send_noreply(h, &req);
 }
 
 /* Take the descriptor of an OPEN/LCREATE reply (see reply_fd_missing()). */
@@ -936,321 +851,28 @@ static int take_reply_fd(struct hp_call *c, int *fd)
 	return 0;
 }
 
-int helper_call_open(struct helper *h, uint32_t uid, uint32_t handle, uint32_t flags,
-		     struct p9_qid *qid, int *fd, const struct helper_async *async)
-{
-	struct hp_call c;
-	int rc;
 
-	call_init(&c, HP_OPEN, uid, HP_GID_DEFAULT);
-	c.req.u.open.handle = handle;
-	c.req.u.open.flags = flags;
-	if (async)
-		return helper_call_async(h, &c.req, async);
-	rc = helper_call(h, &c);
-	if (rc < 0)
-		return rc;
-	rc = take_reply_fd(&c, fd);
-	*qid = c.rep.u.open.qid;
-	hp_call_done(&c);
-	return rc;
-}
-
-int helper_call_lcreate(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
-			struct p9_str name, uint32_t flags, uint32_t mode, uint32_t *handle,
-			struct p9_qid *qid, int *fd, const struct helper_async *async)
-{
-	struct hp_call c;
-	int rc;
-
-	call_init(&c, HP_LCREATE, uid, gid);
-	c.req.u.lcreate.dhandle = dhandle;
-	c.req.u.lcreate.name = name;
-	c.req.u.lcreate.flags = flags;
-	c.req.u.lcreate.mode = mode;
-	if (async)
-		return helper_call_async(h, &c.req, async);
-	rc = helper_call(h, &c);
-	if (rc < 0)
-		return rc;
-	rc = take_reply_fd(&c, fd);
-	if (rc < 0)
-		helper_call_release(h, c.rep.u.lcreate.handle);
-	*handle = c.rep.u.lcreate.handle;
-	*qid = c.rep.u.lcreate.qid;
-	hp_call_done(&c);
-	return rc;
-}
-
-/* The common tail of calls whose reply carries one qid. */
-static int call_qid(struct helper *h, struct hp_call *c, struct p9_qid *qid,
+int helper_exchange(struct helper *h, struct hp_req *req, struct hp_rep *rep, int *fd,
 		    const struct helper_async *async)
 {
+	unsigned int flags = hp_op_flags(req->op);
+	struct hp_call c = {.req = *req, .fd = -1};
 	int rc;
 
+	c.req.session = helper_cur_session;
+	if (flags & HP_F_NOREPLY)
+		return helper_send_noreply(h, &c.req);
 	if (async)
-		return helper_call_async(h, &c->req, async);
-	rc = helper_call(h, c);
-	if (rc < 0)
-		return rc;
-	*qid = c->rep.u.qid.qid;
-	hp_call_done(c);
-	return 0;
-}
-
-/* The common tail of calls whose reply carries nothing. */
-static int call_noresult(struct helper *h, struct hp_call *c, const struct helper_async *async)
-{
-	int rc;
-
-	if (async)
-		return helper_call_async(h, &c->req, async);
-	rc = helper_call(h, c);
-	if (rc == 0)
-		hp_call_done(c);
-	return rc;
-}
-
-int helper_call_mkdir(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
-		      struct p9_str name, uint32_t mode, struct p9_qid *qid,
-		      const struct helper_async *async)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_MKDIR, uid, gid);
-	c.req.u.mkdir.dhandle = dhandle;
-	c.req.u.mkdir.name = name;
-	c.req.u.mkdir.mode = mode;
-	return call_qid(h, &c, qid, async);
-}
-
-int helper_call_symlink(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
-			struct p9_str name, struct p9_str target, struct p9_qid *qid)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_SYMLINK, uid, gid);
-	c.req.u.symlink.dhandle = dhandle;
-	c.req.u.symlink.name = name;
-	c.req.u.symlink.target = target;
-	return call_qid(h, &c, qid, NULL);
-}
-
-int helper_call_mknod(struct helper *h, uint32_t uid, uint32_t gid, uint32_t dhandle,
-		      struct p9_str name, uint32_t mode, uint32_t major, uint32_t minor,
-		      struct p9_qid *qid)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_MKNOD, uid, gid);
-	c.req.u.mknod.dhandle = dhandle;
-	c.req.u.mknod.name = name;
-	c.req.u.mknod.mode = mode;
-	c.req.u.mknod.major = major;
-	c.req.u.mknod.minor = minor;
-	return call_qid(h, &c, qid, NULL);
-}
-
-int helper_call_link(struct helper *h, uint32_t uid, uint32_t dhandle, uint32_t handle,
-		     struct p9_str name)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_LINK, uid, HP_GID_DEFAULT);
-	c.req.u.link.dhandle = dhandle;
-	c.req.u.link.handle = handle;
-	c.req.u.link.name = name;
-	return call_noresult(h, &c, NULL);
-}
-
-int helper_call_renameat(struct helper *h, uint32_t uid, uint32_t olddhandle, struct p9_str oldname,
-			 uint32_t newdhandle, struct p9_str newname)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_RENAMEAT, uid, HP_GID_DEFAULT);
-	c.req.u.renameat.olddhandle = olddhandle;
-	c.req.u.renameat.oldname = oldname;
-	c.req.u.renameat.newdhandle = newdhandle;
-	c.req.u.renameat.newname = newname;
-	return call_noresult(h, &c, NULL);
-}
-
-int helper_call_rename(struct helper *h, uint32_t uid, uint32_t handle, uint32_t newdhandle,
-		       struct p9_str newname)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_RENAME, uid, HP_GID_DEFAULT);
-	c.req.u.rename.handle = handle;
-	c.req.u.rename.newdhandle = newdhandle;
-	c.req.u.rename.newname = newname;
-	return call_noresult(h, &c, NULL);
-}
-
-int helper_call_unlinkat(struct helper *h, uint32_t uid, uint32_t dhandle, struct p9_str name,
-			 uint32_t flags, const struct helper_async *async)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_UNLINKAT, uid, HP_GID_DEFAULT);
-	c.req.u.unlinkat.dhandle = dhandle;
-	c.req.u.unlinkat.name = name;
-	c.req.u.unlinkat.flags = flags;
-	return call_noresult(h, &c, async);
-}
-
-int helper_call_remove(struct helper *h, uint32_t uid, uint32_t handle,
-		       const struct helper_async *async)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_REMOVE, uid, HP_GID_DEFAULT);
-	c.req.u.h.handle = handle;
-	return call_noresult(h, &c, async);
-}
-
-int helper_call_readlink(struct helper *h, uint32_t uid, uint32_t handle, char *buf, size_t bufsz)
-{
-	struct hp_call c;
-	int rc;
-
-	call_init(&c, HP_READLINK, uid, HP_GID_DEFAULT);
-	c.req.u.h.handle = handle;
+		return helper_call_async(h, &c.req, async);
 	rc = helper_call(h, &c);
 	if (rc < 0)
 		return rc;
-	if (p9_str_copy(buf, bufsz, c.rep.u.readlink.target) < 0)
-		rc = -ENAMETOOLONG;
-	hp_call_done(&c);
-	return rc;
-}
-
-int helper_call_statfs(struct helper *h, uint32_t uid, uint32_t handle, struct p9_rstatfs *st)
-{
-	struct hp_call c;
-	int rc;
-
-	call_init(&c, HP_STATFS, uid, HP_GID_DEFAULT);
-	c.req.u.h.handle = handle;
-	rc = helper_call(h, &c);
-	if (rc < 0)
-		return rc;
-	*st = c.rep.u.statfs.st;
-	hp_call_done(&c);
-	return 0;
-}
-
-/* The common tail of XATTRGET/XATTRLIST. */
-static int call_data(struct helper *h, struct hp_call *c, void *buf, uint32_t size, uint32_t *len)
-{
-	int rc = helper_call(h, c);
-
-	if (rc < 0)
-		return rc;
-	*len = c->rep.u.data.len;
-	if (size != 0) {
-		if (*len > size || !c->rep.u.data.data)
-			rc = -EIO;
-		else
-			memcpy(buf, c->rep.u.data.data, *len);
+	if (flags & HP_F_FD) {
+		rc = take_reply_fd(&c, fd);
+		if (rc < 0)
+			drop_new_handle(h, &c.rep);
 	}
-	hp_call_done(c);
+	*rep = c.rep;
+	hp_call_done(&c);
 	return rc;
-}
-
-int helper_call_xattrget(struct helper *h, uint32_t uid, uint32_t handle, struct p9_str name,
-			 void *buf, uint32_t size, uint32_t *len)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_XATTRGET, uid, HP_GID_DEFAULT);
-	c.req.u.xattrget.handle = handle;
-	c.req.u.xattrget.name = name;
-	c.req.u.xattrget.size = size;
-	return call_data(h, &c, buf, size, len);
-}
-
-int helper_call_xattrlist(struct helper *h, uint32_t uid, uint32_t handle, void *buf, uint32_t size,
-			  uint32_t *len)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_XATTRLIST, uid, HP_GID_DEFAULT);
-	c.req.u.xattrlist.handle = handle;
-	c.req.u.xattrlist.size = size;
-	return call_data(h, &c, buf, size, len);
-}
-
-int helper_call_xattrset(struct helper *h, uint32_t uid, uint32_t handle, struct p9_str name,
-			 uint32_t flags, const void *value, uint32_t len)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_XATTRSET, uid, HP_GID_DEFAULT);
-	c.req.u.xattrset.handle = handle;
-	c.req.u.xattrset.name = name;
-	c.req.u.xattrset.flags = flags;
-	c.req.u.xattrset.len = len;
-	c.req.u.xattrset.value = value;
-	return call_noresult(h, &c, NULL);
-}
-
-int helper_call_xattrremove(struct helper *h, uint32_t uid, uint32_t handle, struct p9_str name)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_XATTRREMOVE, uid, HP_GID_DEFAULT);
-	c.req.u.xattrremove.handle = handle;
-	c.req.u.xattrremove.name = name;
-	return call_noresult(h, &c, NULL);
-}
-
-int helper_call_session_start(struct helper *h, uint32_t session, const char *peer)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_SESSION_START, 0, HP_GID_DEFAULT);
-	c.req.session = session;
-	c.req.u.session_start.session = session;
-	c.req.u.session_start.peer = p9_str_c(peer);
-	return call_noresult(h, &c, NULL);
-}
-
-int helper_call_session_end(struct helper *h, uint32_t session)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_SESSION_END, 0, HP_GID_DEFAULT);
-	c.req.session = session;
-	c.req.u.session_end.session = session;
-	return call_noresult(h, &c, NULL);
-}
-
-int helper_call_ftruncated(struct helper *h, uint32_t uid, uint32_t handle, uint64_t size,
-			   int err)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_FTRUNCATED, uid, HP_GID_DEFAULT);
-	c.req.u.ftruncated.handle = handle;
-	c.req.u.ftruncated.size = size;
-	c.req.u.ftruncated.error = (uint32_t)err;
-	return call_noresult(h, &c, NULL);
-}
-
-int helper_call_refused(struct helper *h, uint32_t session, uint32_t uid, uint32_t handle,
-			uint8_t p9type, int err, struct p9_str name)
-{
-	struct hp_call c;
-
-	call_init(&c, HP_REFUSED, uid, HP_GID_DEFAULT);
-	c.req.session = session;
-	c.req.u.refused.handle = handle;
-	c.req.u.refused.p9type = p9type;
-	c.req.u.refused.error = (uint32_t)err;
-	c.req.u.refused.namelen = name.len;
-	c.req.u.refused.len = name.len < HP_MAX_REFUSED_NAME ? name.len : HP_MAX_REFUSED_NAME;
-	c.req.u.refused.name = name.s;
-	return call_noresult(h, &c, NULL);
 }

@@ -112,9 +112,12 @@ void p9_getattr(struct p9_req *req)
 	} else if (walked) {
 		attr_from_hp(a, &ha);
 	} else {
-		rc = helper_call_getattr(req_helper(req), f->uid, f->handle, &ha);
+		struct hp_r_attr ra;
+
+		rc = helper_call_getattr(req_helper(req), f->uid, HP_GID_DEFAULT,
+					 &(struct hp_h){f->handle}, &ra, NULL, NULL);
 		if (rc == 0)
-			attr_from_hp(a, &ha);
+			attr_from_hp(a, &ra.attr);
 	}
 	a->valid = P9_GETATTR_BASIC;
 	fid_put(fids, f);
@@ -157,7 +160,9 @@ void p9_setattr(struct p9_req *req)
 
 		/* Done here, on the fid's descriptor; the helper records it
 		 * like any other truncate (issue 22: it was missing). */
-		rc = helper_call_ftruncated(req_helper(req), f->uid, f->handle, t->size, err);
+		rc = helper_call_ftruncated(req_helper(req), f->uid, HP_GID_DEFAULT,
+					    &(struct hp_ftruncated){f->handle, t->size, (uint32_t)err},
+					    NULL, NULL, NULL);
 		if (err)
 			rc = -err;
 	} else {
@@ -174,7 +179,8 @@ void p9_setattr(struct p9_req *req)
 		    .mtime_nsec = t->mtime_nsec,
 		};
 
-		rc = helper_call_setattr(req_helper(req), f->uid, &sa);
+		rc = helper_call_setattr(req_helper(req), f->uid, HP_GID_DEFAULT, &sa, NULL, NULL,
+					 NULL);
 	}
 	fid_put(fids, f);
 	if (rc < 0)
@@ -188,12 +194,16 @@ void p9_statfs(struct p9_req *req)
 	struct fid_table *fids = req_fids(req);
 	struct p9_msg r = {.type = P9_RSTATFS};
 	struct fid *f = fid_get(fids, req->in.u.tfid.fid);
+	struct hp_r_statfs rs;
 	int rc;
 
 	if (!f || f->kind != FID_FILE)
 		rc = -EBADF;
 	else
-		rc = helper_call_statfs(req_helper(req), f->uid, f->handle, &r.u.rstatfs);
+		rc = helper_call_statfs(req_helper(req), f->uid, HP_GID_DEFAULT,
+					&(struct hp_h){f->handle}, &rs, NULL, NULL);
+	if (rc == 0)
+		r.u.rstatfs = rs.st;
 	fid_put(fids, f);
 	if (rc < 0)
 		p9_respond_error(req, rc);
@@ -207,6 +217,7 @@ void p9_readlink(struct p9_req *req)
 	struct p9_msg r = {.type = P9_RREADLINK};
 	struct fid *f = fid_get(fids, req->in.u.tfid.fid);
 	char *target = malloc(HP_MAX_SYMTGT + 1);
+	struct hp_r_readlink rl;
 	int rc;
 
 	if (!target)
@@ -214,8 +225,11 @@ void p9_readlink(struct p9_req *req)
 	else if (!f || f->kind != FID_FILE)
 		rc = -EBADF;
 	else
-		rc = helper_call_readlink(req_helper(req), f->uid, f->handle, target,
-					  HP_MAX_SYMTGT + 1);
+		rc = helper_call_readlink(req_helper(req), f->uid, HP_GID_DEFAULT,
+					  &(struct hp_h){f->handle}, &rl, NULL, NULL);
+	/* The target is in this thread's message buffer until its next call. */
+	if (rc == 0 && p9_str_copy(target, HP_MAX_SYMTGT + 1, rl.target) < 0)
+		rc = -ENAMETOOLONG;
 	fid_put(fids, f);
 	if (rc < 0) {
 		p9_respond_error(req, rc);

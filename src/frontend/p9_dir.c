@@ -69,19 +69,19 @@ void p9_mkdir(struct p9_req *req)
 	const struct p9_tmkdir *t = &req->in.u.tmkdir;
 	struct fid_table *fids = req_fids(req);
 	struct fid *d = get_file_fid(fids, t->dfid);
-	struct p9_qid qid;
+	struct hp_r_qid rq;
 	int rc = -EBADF;
 
 	if (d) {
 		const struct helper_async *a = p9_async_begin(req, d, mkdir_done);
 
-		rc = helper_call_mkdir(req_helper(req), d->uid, t->gid, d->handle, t->name, t->mode,
-				       &qid, a);
+		rc = helper_call_mkdir(req_helper(req), d->uid, t->gid,
+				       &(struct hp_mkdir){d->handle, t->name, t->mode}, &rq, NULL, a);
 		if (a && rc == 0)
 			return; /* mkdir_done() answers when the reply comes */
 	}
 	fid_put(fids, d);
-	respond_qid(req, P9_RMKDIR, rc, &qid);
+	respond_qid(req, P9_RMKDIR, rc, &rq.qid);
 }
 
 void p9_symlink(struct p9_req *req)
@@ -89,14 +89,15 @@ void p9_symlink(struct p9_req *req)
 	const struct p9_tsymlink *t = &req->in.u.tsymlink;
 	struct fid_table *fids = req_fids(req);
 	struct fid *d = get_file_fid(fids, t->fid);
-	struct p9_qid qid;
+	struct hp_r_qid rq;
 	int rc = -EBADF;
 
 	if (d)
-		rc = helper_call_symlink(req_helper(req), d->uid, t->gid, d->handle, t->name,
-					 t->symtgt, &qid);
+		rc = helper_call_symlink(req_helper(req), d->uid, t->gid,
+					 &(struct hp_symlink){d->handle, t->name, t->symtgt}, &rq, NULL,
+					 NULL);
 	fid_put(fids, d);
-	respond_qid(req, P9_RSYMLINK, rc, &qid);
+	respond_qid(req, P9_RSYMLINK, rc, &rq.qid);
 }
 
 void p9_mknod(struct p9_req *req)
@@ -104,14 +105,16 @@ void p9_mknod(struct p9_req *req)
 	const struct p9_tmknod *t = &req->in.u.tmknod;
 	struct fid_table *fids = req_fids(req);
 	struct fid *d = get_file_fid(fids, t->dfid);
-	struct p9_qid qid;
+	struct hp_r_qid rq;
 	int rc = -EBADF;
 
 	if (d)
-		rc = helper_call_mknod(req_helper(req), d->uid, t->gid, d->handle, t->name, t->mode,
-				       t->major, t->minor, &qid);
+		rc = helper_call_mknod(
+		    req_helper(req), d->uid, t->gid,
+		    &(struct hp_mknod){d->handle, t->name, t->mode, t->major, t->minor}, &rq, NULL,
+		    NULL);
 	fid_put(fids, d);
-	respond_qid(req, P9_RMKNOD, rc, &qid);
+	respond_qid(req, P9_RMKNOD, rc, &rq.qid);
 }
 
 void p9_link(struct p9_req *req)
@@ -123,7 +126,9 @@ void p9_link(struct p9_req *req)
 	int rc = -EBADF;
 
 	if (d && f)
-		rc = helper_call_link(req_helper(req), d->uid, d->handle, f->handle, t->name);
+		rc = helper_call_link(req_helper(req), d->uid, HP_GID_DEFAULT,
+				      &(struct hp_link){d->handle, f->handle, t->name}, NULL, NULL,
+				      NULL);
 	fid_put(fids, f);
 	fid_put(fids, d);
 	respond_empty(req, P9_RLINK, rc);
@@ -138,7 +143,9 @@ void p9_rename(struct p9_req *req)
 	int rc = -EBADF;
 
 	if (d && f)
-		rc = helper_call_rename(req_helper(req), f->uid, f->handle, d->handle, t->name);
+		rc = helper_call_rename(req_helper(req), f->uid, HP_GID_DEFAULT,
+					&(struct hp_rename){f->handle, d->handle, t->name}, NULL, NULL,
+					NULL);
 	fid_put(fids, d);
 	fid_put(fids, f);
 	respond_empty(req, P9_RRENAME, rc);
@@ -153,8 +160,10 @@ void p9_renameat(struct p9_req *req)
 	int rc = -EBADF;
 
 	if (od && nd)
-		rc = helper_call_renameat(req_helper(req), od->uid, od->handle, t->oldname,
-					  nd->handle, t->newname);
+		rc = helper_call_renameat(
+		    req_helper(req), od->uid, HP_GID_DEFAULT,
+		    &(struct hp_renameat){od->handle, t->oldname, nd->handle, t->newname}, NULL,
+		    NULL, NULL);
 	fid_put(fids, nd);
 	fid_put(fids, od);
 	respond_empty(req, P9_RRENAMEAT, rc);
@@ -170,7 +179,9 @@ void p9_unlinkat(struct p9_req *req)
 	if (d) {
 		const struct helper_async *a = p9_async_begin(req, d, unlinkat_done);
 
-		rc = helper_call_unlinkat(req_helper(req), d->uid, d->handle, t->name, t->flags, a);
+		rc = helper_call_unlinkat(req_helper(req), d->uid, HP_GID_DEFAULT,
+					  &(struct hp_unlinkat){d->handle, t->name, t->flags}, NULL,
+					  NULL, a);
 		if (a && rc == 0)
 			return; /* unlinkat_done() answers when the reply comes */
 	}

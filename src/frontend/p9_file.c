@@ -59,7 +59,7 @@ static int fid_become_open(struct p9_req *req, struct fid *f, uint32_t handle, i
 		fd = -1;
 	}
 	pthread_mutex_unlock(&f->lock);
-	helper_call_release(req_helper(req), handle);
+	helper_release(req_helper(req), handle);
 	if (fd >= 0)
 		close(fd);
 	return rc;
@@ -124,16 +124,17 @@ void p9_lopen(struct p9_req *req)
 	const struct p9_tlopen *t = &req->in.u.tlopen;
 	struct fid *f = fid_to_open(req, t->fid);
 	const struct helper_async *a;
-	struct p9_qid qid = {0};
+	struct hp_r_open ro = {0};
 	int fd = -1, rc;
 
 	if (!f)
 		return;
 	a = p9_async_begin(req, f, open_done);
-	rc = helper_call_open(req_helper(req), f->uid, f->handle, t->flags, &qid, &fd, a);
+	rc = helper_call_open(req_helper(req), f->uid, HP_GID_DEFAULT,
+			      &(struct hp_open){f->handle, t->flags}, &ro, &fd, a);
 	if (a && rc == 0)
 		return; /* open_done() answers */
-	open_finish(req, f, rc, HP_NOHANDLE, fd, qid);
+	open_finish(req, f, rc, HP_NOHANDLE, fd, ro.qid);
 }
 
 /*
@@ -158,24 +159,24 @@ void p9_lcreate(struct p9_req *req)
 {
 	const struct p9_tlcreate *t = &req->in.u.tlcreate;
 	struct fid *f = fid_to_open(req, t->fid);
-	uint32_t handle = HP_NOHANDLE;
+	struct hp_r_lcreate rl = {.handle = HP_NOHANDLE};
 	const struct helper_async *a;
-	struct p9_qid qid = {0};
 	int fd = -1, rc;
 
 	if (!f)
 		return;
 	rc = fd_room();
 	if (rc < 0) {
-		open_finish(req, f, rc, handle, fd, qid);
+		open_finish(req, f, rc, rl.handle, fd, rl.qid);
 		return;
 	}
 	a = p9_async_begin(req, f, open_done);
-	rc = helper_call_lcreate(req_helper(req), f->uid, t->gid, f->handle, t->name, t->flags,
-				 t->mode, &handle, &qid, &fd, a);
+	rc = helper_call_lcreate(req_helper(req), f->uid, t->gid,
+				 &(struct hp_lcreate){f->handle, t->name, t->flags, t->mode}, &rl, &fd,
+				 a);
 	if (a && rc == 0)
 		return; /* open_done() answers */
-	open_finish(req, f, rc, handle, fd, qid);
+	open_finish(req, f, rc, rl.handle, fd, rl.qid);
 }
 
 /* Tread of an xattr fid: from the buffer Txattrwalk filled. */

@@ -63,6 +63,7 @@ void p9_attach(struct p9_req *req)
 	const struct p9_tattach *t = &req->in.u.tattach;
 	struct fid_table *fids = req_fids(req);
 	struct p9_msg r = {.type = P9_RATTACH};
+	struct hp_r_attach ra;
 	struct fid *f;
 	int rc;
 
@@ -79,9 +80,13 @@ void p9_attach(struct p9_req *req)
 		p9_respond_error(req, ENOMEM);
 		return;
 	}
-	rc = helper_call_attach(req_helper(req), f->uid, t->aname, &f->handle, &f->qid);
-	if (rc == 0)
+	rc = helper_call_attach(req_helper(req), f->uid, HP_GID_DEFAULT,
+				&(struct hp_attach){t->aname}, &ra, NULL, NULL);
+	if (rc == 0) {
+		f->handle = ra.handle;
+		f->qid = ra.qid;
 		rc = fid_insert(fids, f, false);
+	}
 	if (rc < 0) {
 		fid_put(fids, f); /* releases the handle if we got one */
 		p9_respond_error(req, rc);
@@ -144,7 +149,7 @@ void p9_clunk(struct p9_req *req)
 	 */
 	handle = fid_put_keep_handle(fids, f);
 	p9_respond(req, &r);
-	helper_call_release(h, handle);
+	helper_release(h, handle);
 }
 
 /* Answer a Tremove; the fid dies even when the remove failed. */
@@ -174,7 +179,8 @@ void p9_remove(struct p9_req *req)
 	} else {
 		const struct helper_async *a = p9_async_begin(req, f, remove_done);
 
-		rc = helper_call_remove(req_helper(req), f->uid, f->handle, a);
+		rc = helper_call_remove(req_helper(req), f->uid, HP_GID_DEFAULT,
+					&(struct hp_h){f->handle}, NULL, NULL, a);
 		if (a && rc == 0)
 			return; /* remove_done() answers when the reply comes */
 	}

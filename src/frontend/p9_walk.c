@@ -70,7 +70,7 @@ static void walk_finish(struct p9_req *req, struct fid *f, uint64_t changes, int
 		r.u.rwalk.wqid[i] = w->wqid[i];
 	if (nwqid < t->nwname && w->handle != HP_NOHANDLE) {
 		/* A partial walk creates nothing; do not leak what the helper made. */
-		helper_call_release(req_helper(req), w->handle);
+		helper_release(req_helper(req), w->handle);
 	}
 	if (nwqid == 0) {
 		rc = -ENOENT; /* the first name failed: an error, not an empty Rwalk */
@@ -83,7 +83,7 @@ static void walk_finish(struct p9_req *req, struct fid *f, uint64_t changes, int
 		}
 		nf = fid_alloc(t->newfid, f->uid);
 		if (!nf) {
-			helper_call_release(req_helper(req), w->handle);
+			helper_release(req_helper(req), w->handle);
 			rc = -ENOMEM;
 			goto out_put;
 		}
@@ -117,6 +117,19 @@ static void walk_done(struct p9_req *req, struct fid *f, int rc, const struct hp
 	walk_finish(req, f, req->async.changes, rc, rc < 0 ? NULL : &rep->u.walk);
 }
 
+/* The helper's walk of t's names from f (helper_call_walk with a, if any). */
+static int call_walk(struct helper *h, const struct fid *f, const struct p9_twalk *t,
+		     struct hp_r_walk *w, const struct helper_async *a)
+{
+	struct hp_walk args = {.handle = f->handle, .nwname = t->nwname};
+
+	if (t->nwname > P9_MAXWELEM)
+		return -EINVAL;
+	for (uint16_t i = 0; i < t->nwname; i++)
+		args.wname[i] = t->wname[i];
+	return helper_call_walk(h, f->uid, HP_GID_DEFAULT, &args, w, NULL, a);
+}
+
 void p9_walk(struct p9_req *req)
 {
 	const struct p9_twalk *t = &req->in.u.twalk;
@@ -145,7 +158,7 @@ void p9_walk(struct p9_req *req)
 	a = p9_async_begin(req, f, walk_done);
 	if (a)
 		req->async.changes = changes;
-	rc = helper_call_walk(h, f->uid, f->handle, t->nwname, t->wname, &w, a);
+	rc = call_walk(h, f, t, &w, a);
 	if (a && rc == 0)
 		return; /* walk_done() answers, and puts f */
 	walk_finish(req, f, changes, rc, &w);

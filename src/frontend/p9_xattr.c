@@ -28,6 +28,7 @@ void p9_xattrwalk(struct p9_req *req)
 	struct p9_msg r = {.type = P9_RXATTRWALK};
 	struct fid *f = fid_get(fids, t->fid), *nf = NULL;
 	uint8_t *buf = NULL;
+	struct hp_r_data d;
 	uint32_t len = 0;
 	int rc;
 
@@ -46,12 +47,20 @@ void p9_xattrwalk(struct p9_req *req)
 		goto out_put;
 	}
 	if (t->name.len == 0)
-		rc = helper_call_xattrlist(h, f->uid, f->handle, buf, HP_MAX_XATTR_VALUE, &len);
+		rc = helper_call_xattrlist(h, f->uid, HP_GID_DEFAULT,
+					   &(struct hp_xattrlist){f->handle, HP_MAX_XATTR_VALUE}, &d,
+					   NULL, NULL);
 	else
-		rc = helper_call_xattrget(h, f->uid, f->handle, t->name, buf, HP_MAX_XATTR_VALUE,
-					  &len);
+		rc = helper_call_xattrget(h, f->uid, HP_GID_DEFAULT,
+					  &(struct hp_xattrget){f->handle, t->name, HP_MAX_XATTR_VALUE},
+					  &d, NULL, NULL);
+	/* The data is in this thread's message buffer until its next call. */
+	if (rc == 0 && (d.len > HP_MAX_XATTR_VALUE || !d.data))
+		rc = -EIO;
 	if (rc < 0)
 		goto out_put;
+	len = d.len;
+	memcpy(buf, d.data, len);
 	nf->kind = FID_XATTR_READ;
 	nf->qid = f->qid;
 	rc = fid_xattr_charge(fids, nf, len);
@@ -147,12 +156,16 @@ int p9_xattr_commit(struct p9_req *req, struct fid *f)
 	p9_change_note(); /* Tclunk is no change otherwise (p9_dispatch.c) */
 	pthread_mutex_lock(&f->lock);
 	if (f->xsize == 0)
-		rc = helper_call_xattrremove(h, f->uid, f->handle, p9_str_c(f->xname));
+		rc = helper_call_xattrremove(h, f->uid, HP_GID_DEFAULT,
+					     &(struct hp_xattrremove){f->handle, p9_str_c(f->xname)},
+					     NULL, NULL, NULL);
 	else if (f->xfilled != f->xsize)
 		rc = -EINVAL; /* fewer bytes written than Txattrcreate announced */
 	else
-		rc = helper_call_xattrset(h, f->uid, f->handle, p9_str_c(f->xname), f->xflags,
-					  f->xbuf, (uint32_t)f->xsize);
+		rc = helper_call_xattrset(h, f->uid, HP_GID_DEFAULT,
+					  &(struct hp_xattrset){f->handle, p9_str_c(f->xname), f->xflags,
+								(uint32_t)f->xsize, f->xbuf},
+					  NULL, NULL, NULL);
 	pthread_mutex_unlock(&f->lock);
 	p9_change_note();
 	return rc;

@@ -204,8 +204,10 @@ static int block_signals(int *sfd)
 
 static int server_hello(struct server *s)
 {
-	uint32_t version = 0, max_msg = 0;
-	int rc = helper_call_hello(s->helper, &version, &max_msg);
+	struct hp_r_hello r = {0};
+	int rc = helper_call_hello(s->helper, 0, HP_GID_DEFAULT, &(struct hp_hello){HP_VERSION}, &r,
+				   NULL, NULL);
+	uint32_t version = r.version, max_msg = r.max_msg;
 
 	if (rc < 0) {
 		log_err("the helper did not answer HELLO: %s", strerror(-rc));
