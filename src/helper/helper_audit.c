@@ -644,13 +644,13 @@ static void audit_record_refused(const struct helper_ctx *c, struct jbuf *j,
 {
 	const struct hp_req *r = c->req;
 	const struct hp_refused *a = &r->u.refused;
-	const char *t = p9_type_name(a->p9type);
+	const char *t = hp_refused_op_name(a->p9type);
 	char ebuf[16];
 	uint32_t uid, gid;
 
 	(void)opname;
 	jb_u64(j, "session", r->session);
-	jb_cstr(j, "op", t && t[0] == 'T' ? t + 1 : "?");
+	jb_cstr(j, "op", t ? t : "?");
 	if (p->path[0][0])
 		jb_cstr(j, "path", p->path[0]);
 	request_ids(r, &uid, &gid);

@@ -227,32 +227,26 @@ static void c_xname(struct hp_cur *c, struct p9_str *s)
 	c_str(c, s, HP_MAX_XATTR_NAME, STR_XNAME);
 }
 
-/* The 9P requests that carry a name the frontend may refuse (p9_names.c). */
-static bool refusable_p9type(uint8_t t)
+/* The 9P requests that carry a name the frontend may refuse (p9_names.c),
+ * by the name of their operation; the helper needs no 9P codec for it. */
+const char *hp_refused_op_name(uint8_t p9type)
 {
-	switch (t) {
-	case P9_TATTACH:
-	case P9_TWALK:
-	case P9_TLCREATE:
-	case P9_TMKDIR:
-	case P9_TSYMLINK:
-	case P9_TMKNOD:
-	case P9_TLINK:
-	case P9_TRENAME:
-	case P9_TRENAMEAT:
-	case P9_TUNLINKAT:
-	case P9_TXATTRWALK:
-	case P9_TXATTRCREATE:
-		return true;
-	default:
-		return false;
-	}
+	static const char *const names[256] = {
+		[P9_TATTACH] = "attach",     [P9_TWALK] = "walk",
+		[P9_TLCREATE] = "lcreate",   [P9_TMKDIR] = "mkdir",
+		[P9_TSYMLINK] = "symlink",   [P9_TMKNOD] = "mknod",
+		[P9_TLINK] = "link",	     [P9_TRENAME] = "rename",
+		[P9_TRENAMEAT] = "renameat", [P9_TUNLINKAT] = "unlinkat",
+		[P9_TXATTRWALK] = "xattrwalk", [P9_TXATTRCREATE] = "xattrcreate",
+	};
+
+	return names[p9type];
 }
 
 static void c_p9type(struct hp_cur *c, uint8_t *t)
 {
 	c_u8(c, t);
-	if (!c->err && !refusable_p9type(*t))
+	if (!c->err && !hp_refused_op_name(*t))
 		cur_fail(c, HP_E_COUNT);
 }
 

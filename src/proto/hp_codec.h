@@ -83,6 +83,9 @@ enum hp_err {
 
 const char *hp_op_name(uint16_t op);	/* "walk", "mkdir", ... or NULL */
 unsigned int hp_op_flags(uint16_t op);	/* HP_F_*; 0 for an unknown opcode */
+/* REFUSED's 9P message as an operation name ("lcreate"), or NULL when it
+ * is not one that carries a name. */
+const char *hp_refused_op_name(uint8_t p9type);
 const char *hp_strerror(int err);
 
 /* Attributes returned by GETATTR/WALK/create-type ops (from fstat). */
