@@ -17,11 +17,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +34,7 @@
 
 #include "common/fdlimit.h"
 #include "common/log.h"
+#include "common/opttab.h"
 #include "common/sandbox.h"
 #include "helper/helper.h"
 
@@ -53,109 +54,137 @@ struct helper_opts {
 	bool allow_no_landlock;
 	bool trusted_xattrs;
 	bool guest_permissions;
-	unsigned long max_sessions;
+	unsigned int max_sessions;
 	struct audit_config audit;
 };
 
-static const char helper_usage[] =
-	"Usage: p9guard-helper --sock-fd=N --root-fd=N --export=PATH [OPTION]...\n"
-	"Privileged helper of p9guard; started by p9guard, not by hand.\n"
-	"\n"
-	"  --sock-fd=N        the helper's end of the SOCK_SEQPACKET socketpair\n"
-	"  --root-fd=N        a directory descriptor of the export root\n"
-	"  --export=PATH      the export's path, used in log messages only\n"
-	"  --threads=N        worker threads (1-64, default 4)\n"
-	"  --max-sessions=N   connections sharing the handle table (1-4096, default\n"
-	"                     1); each is guaranteed its 1/N of it\n"
-	"  --allow-devices    let clients create block and character device nodes\n"
-	"  --readonly         refuse every change with EROFS; fewer capabilities,\n"
-	"                     Landlock grants the export reading only\n"
-	"  --uid-map=G:H:N    guest uids G..G+N-1 are host uids H..H+N-1 (repeatable)\n"
-	"  --gid-map=G:H:N    the same for gids\n"
-	"  --unmapped-uid=ID  host uid of guest uids outside the map (default 65534)\n"
-	"  --unmapped-gid=ID  host gid of guest gids outside the map (default 65534)\n"
-	"  --security-model=M passthrough (default), none (alias squash): requests\n"
-	"                     run as the helper's own ids, chown failures ignored;\n"
-	"                     or mapped-xattr (alias mapped): QEMU's user.virtfs.*\n"
-	"  --permissions=WHO  host (default): the host kernel checks every request's\n"
-	"                     permissions; guest: the client has checked them and\n"
-	"                     host DAC never refuses (p9guard passes guest unless\n"
-	"                     told otherwise)\n"
-	"  --fmode=OCTAL      mapped-xattr: host mode of files (default 0600)\n"
-	"  --dmode=OCTAL      mapped-xattr: host mode of directories (default 0700)\n"
-	"  --multidevs=M      other file systems below the export: remap (default,\n"
-	"                     unique qids), forbid (ENODEV) or warn (no remap)\n"
-	"  --log-level=LEVEL  error, warning, info (default) or debug\n"
-	"  --syslog           log to syslog as well as to standard error\n"
-	"  --seccomp-action=A what a forbidden syscall gets: kill (default), trap or log\n"
-	"  --allow-no-landlock  run even where the kernel lacks Landlock ABI 2 (REFER)\n"
-	"  --trusted-xattrs   keep CAP_SYS_ADMIN so clients may use trusted.* xattrs\n"
-	"  --audit-fd=N       audit records to this file, opened for appending\n"
-	"  --audit-dir-fd=N   O_PATH descriptor of its directory (reopen on SIGHUP)\n"
-	"  --audit-name=NAME  the audit file's name in that directory\n"
-	"  --audit-syslog     audit records to syslog (authpriv.notice)\n"
-	"  --audit-stderr     audit records to standard error\n"
-	"  --audit-level=L    all (default) or changes\n"
-	"  --help             show this help and exit\n"
-	"  --version          show the version and exit\n";
+/* ---- options: one row each (common/opttab.h); p9guard-helper(8) ---- */
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+static int p_idmap(void *f, const char *arg, char *err, size_t errsz)
 {
-	char *end;
-	unsigned long v;
+	return idmap_add_spec(f, arg, err, errsz);
+}
 
-	if (!s || !*s || *s == '-' || *s == '+')
+static int p_squash(void *f, const char *arg, char *err, size_t errsz)
+{
+	return idmap_set_squash(f, arg, err, errsz);
+}
+
+static int p_model(void *f, const char *arg, char *err, size_t errsz)
+{
+	(void)err, (void)errsz;
+	return model_parse(arg, f);
+}
+
+static int p_multidevs(void *f, const char *arg, char *err, size_t errsz)
+{
+	(void)err, (void)errsz;
+	return qid_multidevs_parse(arg, f);
+}
+
+static int p_log_level(void *f, const char *arg, char *err, size_t errsz)
+{
+	(void)err, (void)errsz;
+	*(int *)f = log_level_parse(arg);
+	return *(int *)f < 0 ? -1 : 0;
+}
+
+static int p_seccomp(void *f, const char *arg, char *err, size_t errsz)
+{
+	(void)err, (void)errsz;
+	return sandbox_seccomp_action_parse(arg, f);
+}
+
+static int p_permissions(void *f, const char *arg, char *err, size_t errsz)
+{
+	(void)err, (void)errsz;
+	*(bool *)f = strcmp(arg, "guest") == 0;
+	return *(bool *)f || strcmp(arg, "host") == 0 ? 0 : -1;
+}
+
+static int p_audit_level(void *f, const char *arg, char *err, size_t errsz)
+{
+	(void)err, (void)errsz;
+	if (strcmp(arg, "all") && strcmp(arg, "changes"))
 		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -1;
-	*out = v;
+	*(enum audit_level *)f = strcmp(arg, "all") == 0 ? AUDIT_ALL : AUDIT_CHANGES;
 	return 0;
 }
 
+/* A name in the audit directory: one path component. */
+static int p_file_name(void *f, const char *arg, char *err, size_t errsz)
+{
+	(void)f, (void)err, (void)errsz;
+	return !*arg || strchr(arg, '/') || !strcmp(arg, ".") || !strcmp(arg, "..") ||
+			       strlen(arg) > NAME_MAX
+		       ? -1
+		       : 0;
+}
+
+#define O(field) offsetof(struct helper_opts, field)
+static const struct opt_def helper_options[] = {
+	{ "sock-fd", OPT_FD, O(sock_fd), 0, INT_MAX, NULL, "a descriptor number",
+	  "=N        the helper's end of the SOCK_SEQPACKET socketpair" },
+	{ "root-fd", OPT_FD, O(root_fd), 0, INT_MAX, NULL, "a descriptor number",
+	  "=N        a directory descriptor of the export root" },
+	{ "export", OPT_STR, O(export_path), 0, 0, NULL, NULL,
+	  "=PATH      the export's path, used in log messages only" },
+	{ "threads", OPT_UINT, O(threads), 1, HELPER_MAX_THREADS, NULL, "1 to 64",
+	  "=N        worker threads (default 4)" },
+	{ "max-sessions", OPT_UINT, O(max_sessions), 1, 4096, NULL, "1 to 4096",
+	  "=N   connections sharing the handle table (default 1)" },
+	{ "allow-devices", OPT_FLAG, O(allow_devices), 0, 0, NULL, NULL,
+	  "    let clients create block and character device nodes" },
+	{ "readonly", OPT_FLAG, O(readonly), 0, 0, NULL, NULL,
+	  "         refuse every change with EROFS" },
+	{ "uid-map", OPT_FN, O(uid_map), 0, 0, p_idmap, NULL,
+	  "=G:H:N    guest uids G.. are host uids H.. (repeatable)" },
+	{ "gid-map", OPT_FN, O(gid_map), 0, 0, p_idmap, NULL, "=G:H:N    the same for gids" },
+	{ "unmapped-uid", OPT_FN, O(uid_map), 0, 0, p_squash, NULL,
+	  "=ID  host uid of guest uids outside the map (default 65534)" },
+	{ "unmapped-gid", OPT_FN, O(gid_map), 0, 0, p_squash, NULL,
+	  "=ID  host gid of guest gids outside the map (default 65534)" },
+	{ "security-model", OPT_FN, O(model), 0, 0, p_model,
+	  "passthrough, none, squash or mapped-xattr", "=M passthrough (default), none, mapped-xattr" },
+	{ "permissions", OPT_FN, O(guest_permissions), 0, 0, p_permissions, "guest or host",
+	  "=WHO  host (default) or guest: who checks permissions" },
+	{ "fmode", OPT_OCTAL, O(fmode), 0, 0777, NULL, "an octal mode up to 0777",
+	  "=OCTAL      mapped-xattr: host mode of files (default 0600)" },
+	{ "dmode", OPT_OCTAL, O(dmode), 0, 0777, NULL, "an octal mode up to 0777",
+	  "=OCTAL      mapped-xattr: host mode of directories (default 0700)" },
+	{ "multidevs", OPT_FN, O(multidevs), 0, 0, p_multidevs, "remap, forbid or warn",
+	  "=M      other file systems below the export: remap (default), forbid, warn" },
+	{ "log-level", OPT_FN, O(log_level), 0, 0, p_log_level, "error, warning, info or debug",
+	  "=LEVEL  error, warning, info (default) or debug" },
+	{ "syslog", OPT_FLAG, O(syslog), 0, 0, NULL, NULL,
+	  "           log to syslog as well as to standard error" },
+	{ "seccomp-action", OPT_FN, O(seccomp_action), 0, 0, p_seccomp, "kill, trap or log",
+	  "=A what a forbidden syscall gets: kill (default), trap or log" },
+	{ "allow-no-landlock", OPT_FLAG, O(allow_no_landlock), 0, 0, NULL, NULL,
+	  "  run where the kernel lacks Landlock ABI 2" },
+	{ "trusted-xattrs", OPT_FLAG, O(trusted_xattrs), 0, 0, NULL, NULL,
+	  "   keep CAP_SYS_ADMIN (permitted) for trusted.* xattrs" },
+	{ "audit-fd", OPT_FD, O(audit.file_fd), 3, INT_MAX, NULL, "a descriptor number",
+	  "=N       audit records to this file, opened for appending" },
+	{ "audit-dir-fd", OPT_FD, O(audit.dir_fd), 3, INT_MAX, NULL, "a descriptor number",
+	  "=N   O_PATH descriptor of its directory (reopen on SIGHUP)" },
+	{ "audit-name", OPT_STR, O(audit.file_name), 0, 0, p_file_name, "a file name",
+	  "=NAME  the audit file's name in that directory" },
+	{ "audit-syslog", OPT_FLAG, O(audit.to_syslog), 0, 0, NULL, NULL,
+	  "     audit records to syslog (authpriv.notice)" },
+	{ "audit-stderr", OPT_FLAG, O(audit.to_stderr), 0, 0, NULL, NULL,
+	  "     audit records to standard error" },
+	{ "audit-level", OPT_FN, O(audit.level), 0, 0, p_audit_level, "all or changes",
+	  "=L    all (default) or changes" },
+	{ "help", OPT_HELP, 0, 0, 0, NULL, NULL, "             show this help and exit" },
+	{ "version", OPT_VERSION, 0, 0, 0, NULL, NULL, "          show the version and exit" },
+};
+#undef O
+
 static void parse_options(int argc, char **argv, struct helper_opts *o)
 {
-	enum { O_SOCK = 256, O_ROOT, O_EXPORT, O_THREADS, O_DEVICES, O_LEVEL, O_SYSLOG,
-	       O_SECCOMP, O_NOLANDLOCK, O_TRUSTED, O_AUDIT_FD, O_AUDIT_DIR, O_AUDIT_NAME,
-	       O_AUDIT_SYSLOG, O_AUDIT_STDERR, O_AUDIT_LEVEL, O_READONLY, O_UID_MAP, O_GID_MAP,
-	       O_UNMAPPED_UID, O_UNMAPPED_GID, O_MODEL, O_FMODE, O_DMODE, O_MULTIDEVS, O_HELP,
-	       O_VERSION, O_PERMISSIONS, O_MAX_SESSIONS };
-	static const struct option longopts[] = {
-		{ "sock-fd", required_argument, NULL, O_SOCK },
-		{ "root-fd", required_argument, NULL, O_ROOT },
-		{ "export", required_argument, NULL, O_EXPORT },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "allow-devices", no_argument, NULL, O_DEVICES },
-		{ "readonly", no_argument, NULL, O_READONLY },
-		{ "uid-map", required_argument, NULL, O_UID_MAP },
-		{ "gid-map", required_argument, NULL, O_GID_MAP },
-		{ "unmapped-uid", required_argument, NULL, O_UNMAPPED_UID },
-		{ "unmapped-gid", required_argument, NULL, O_UNMAPPED_GID },
-		{ "security-model", required_argument, NULL, O_MODEL },
-		{ "permissions", required_argument, NULL, O_PERMISSIONS },
-		{ "max-sessions", required_argument, NULL, O_MAX_SESSIONS },
-		{ "fmode", required_argument, NULL, O_FMODE },
-		{ "dmode", required_argument, NULL, O_DMODE },
-		{ "multidevs", required_argument, NULL, O_MULTIDEVS },
-		{ "log-level", required_argument, NULL, O_LEVEL },
-		{ "syslog", no_argument, NULL, O_SYSLOG },
-		{ "seccomp-action", required_argument, NULL, O_SECCOMP },
-		{ "allow-no-landlock", no_argument, NULL, O_NOLANDLOCK },
-		{ "trusted-xattrs", no_argument, NULL, O_TRUSTED },
-		{ "audit-fd", required_argument, NULL, O_AUDIT_FD },
-		{ "audit-dir-fd", required_argument, NULL, O_AUDIT_DIR },
-		{ "audit-name", required_argument, NULL, O_AUDIT_NAME },
-		{ "audit-syslog", no_argument, NULL, O_AUDIT_SYSLOG },
-		{ "audit-stderr", no_argument, NULL, O_AUDIT_STDERR },
-		{ "audit-level", required_argument, NULL, O_AUDIT_LEVEL },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long v;
-	char err[256];
-	int c;
+	char err[512];
+	int rc;
 
 	*o = (struct helper_opts){ .sock_fd = -1, .root_fd = -1,
 				   .threads = HELPER_DEFAULT_THREADS, .log_level = LOG_LVL_INFO,
@@ -164,134 +193,23 @@ static void parse_options(int argc, char **argv, struct helper_opts *o)
 	idmap_init(&o->gid_map);
 	o->fmode = 0600;	/* QEMU's defaults */
 	o->dmode = 0700;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_SOCK:
-		case O_ROOT:
-			if (parse_uint(optarg, INT_MAX, &v))
-				die("--%s: not a descriptor number: %s",
-				    c == O_SOCK ? "sock-fd" : "root-fd", optarg);
-			*(c == O_SOCK ? &o->sock_fd : &o->root_fd) = (int)v;
-			break;
-		case O_EXPORT:
-			o->export_path = optarg;
-			break;
-		case O_THREADS:
-			if (parse_uint(optarg, HELPER_MAX_THREADS, &v) || v == 0)
-				die("--threads: expected 1 to %d, got %s", HELPER_MAX_THREADS,
-				    optarg);
-			o->threads = (unsigned int)v;
-			break;
-		case O_DEVICES:
-			o->allow_devices = true;
-			break;
-		case O_READONLY:
-			o->readonly = true;
-			break;
-		case O_UID_MAP:
-		case O_GID_MAP:
-			if (idmap_add_spec(c == O_UID_MAP ? &o->uid_map : &o->gid_map, optarg, err,
-					   sizeof(err)) < 0)
-				die("--%s %s", c == O_UID_MAP ? "uid-map" : "gid-map", err);
-			break;
-		case O_MAX_SESSIONS:
-			if (parse_uint(optarg, 4096, &o->max_sessions) < 0 || o->max_sessions == 0)
-				die("--max-sessions: expected 1 to 4096, got %s", optarg);
-			break;
-		case O_PERMISSIONS:
-			if (strcmp(optarg, "guest") && strcmp(optarg, "host"))
-				die("--permissions: expected guest or host, got %s", optarg);
-			o->guest_permissions = strcmp(optarg, "guest") == 0;
-			break;
-		case O_MODEL:
-			if (model_parse(optarg, &o->model) < 0)
-				die("--security-model: expected passthrough, none, squash or "
-				    "mapped-xattr, got %s",
-				    optarg);
-			break;
-		case O_MULTIDEVS:
-			if (qid_multidevs_parse(optarg, &o->multidevs) < 0)
-				die("--multidevs: expected remap, forbid or warn, got %s", optarg);
-			break;
-		case O_FMODE:
-		case O_DMODE: {
-			char *end;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 8);
-			if (errno || *end || !*optarg || v > 0777)
-				die("--%s: expected an octal mode up to 0777, got %s",
-				    c == O_FMODE ? "fmode" : "dmode", optarg);
-			*(c == O_FMODE ? &o->fmode : &o->dmode) = v;
-			break;
-		}
-		case O_UNMAPPED_UID:
-		case O_UNMAPPED_GID:
-			if (idmap_set_squash(c == O_UNMAPPED_UID ? &o->uid_map : &o->gid_map,
-					     optarg, err, sizeof(err)) < 0)
-				die("--%s %s",
-				    c == O_UNMAPPED_UID ? "unmapped-uid" : "unmapped-gid", err);
-			break;
-		case O_LEVEL:
-			o->log_level = log_level_parse(optarg);
-			if (o->log_level < 0)
-				die("--log-level: expected error, warning, info or debug, got %s",
-				    optarg);
-			break;
-		case O_SYSLOG:
-			o->syslog = true;
-			break;
-		case O_SECCOMP:
-			if (sandbox_seccomp_action_parse(optarg, &o->seccomp_action) < 0)
-				die("--seccomp-action: expected kill, trap or log, got %s", optarg);
-			break;
-		case O_NOLANDLOCK:
-			o->allow_no_landlock = true;
-			break;
-		case O_TRUSTED:
-			o->trusted_xattrs = true;
-			break;
-		case O_AUDIT_FD:
-		case O_AUDIT_DIR:
-			if (parse_uint(optarg, INT_MAX, &v) || v < 3)
-				die("--%s: not a descriptor number: %s",
-				    c == O_AUDIT_FD ? "audit-fd" : "audit-dir-fd", optarg);
-			*(c == O_AUDIT_FD ? &o->audit.file_fd : &o->audit.dir_fd) = (int)v;
-			break;
-		case O_AUDIT_NAME:
-			if (!*optarg || strchr(optarg, '/') || strcmp(optarg, ".") == 0 ||
-			    strcmp(optarg, "..") == 0 || strlen(optarg) > NAME_MAX)
-				die("--audit-name: not a file name: %s", optarg);
-			o->audit.file_name = optarg;
-			break;
-		case O_AUDIT_SYSLOG:
-			o->audit.to_syslog = true;
-			break;
-		case O_AUDIT_STDERR:
-			o->audit.to_stderr = true;
-			break;
-		case O_AUDIT_LEVEL:
-			if (strcmp(optarg, "all") == 0)
-				o->audit.level = AUDIT_ALL;
-			else if (strcmp(optarg, "changes") == 0)
-				o->audit.level = AUDIT_CHANGES;
-			else
-				die("--audit-level: expected all or changes, got %s", optarg);
-			break;
-		case O_HELP:
-			fputs(helper_usage, stdout);
-			exit(EXIT_SUCCESS);
-		case O_VERSION:
-			printf("p9guard-helper (%s) %s, helper protocol version %d\n",
-			       PACKAGE_NAME, PACKAGE_VERSION, HP_VERSION);
-			exit(EXIT_SUCCESS);
-		default:
-			die("unknown or malformed option %s (see --help)", argv[optind - 1]);
-		}
+	rc = opt_parse(helper_options, sizeof(helper_options) / sizeof(helper_options[0]), argc,
+		       argv, o, err, sizeof(err));
+	if (rc == OPT_RESULT_HELP) {
+		fputs("Usage: p9guard-helper --sock-fd=N --root-fd=N --export=PATH [OPTION]...\n"
+		      "Privileged helper of p9guard; started by p9guard, not by hand\n"
+		      "(p9guard-helper(8)).\n\n",
+		      stdout);
+		opt_help(stdout, helper_options, sizeof(helper_options) / sizeof(helper_options[0]));
+		exit(EXIT_SUCCESS);
 	}
-	if (optind < argc)
-		die("unexpected argument %s (see --help)", argv[optind]);
+	if (rc == OPT_RESULT_VERSION) {
+		printf("p9guard-helper (%s) %s, helper protocol version %d\n", PACKAGE_NAME,
+		       PACKAGE_VERSION, HP_VERSION);
+		exit(EXIT_SUCCESS);
+	}
+	if (rc < 0)
+		die("%s", err);
 	if (o->sock_fd < 0 || o->root_fd < 0 || !o->export_path)
 		die("--sock-fd, --root-fd and --export are required (see --help)");
 	if (o->readonly && o->allow_devices)
@@ -481,9 +399,9 @@ int main(int argc, char **argv)
 	atomic_init(&env.hello_done, false);
 	qid_init(root->dev);
 	qid_set_multidevs(o.multidevs);
-	handles_init((unsigned int)o.max_sessions);
-	log_info("handle table: %u handles, %u for each of %lu connections", HELPER_MAX_HANDLES,
-		 HELPER_MAX_HANDLES / (unsigned int)(o.max_sessions ? o.max_sessions : 1),
+	handles_init(o.max_sessions);
+	log_info("handle table: %u handles, %u for each of %u connections", HELPER_MAX_HANDLES,
+		 HELPER_MAX_HANDLES / (o.max_sessions ? o.max_sessions : 1),
 		 o.max_sessions ? o.max_sessions : 1);
 	err = hnode_new(root, NULL, NULL, &env.root);
 	if (err)
