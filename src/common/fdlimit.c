@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/fdlimit.h"
 #include "common/log.h"
@@ -37,6 +39,31 @@ void fdlimit_raise(void)
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			log_warn("cannot raise RLIMIT_NOFILE to its hard limit: %m");
 	}
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void fdlimit_close_except(const int *keep, size_t n)
+{
+	int sorted[128];
+	unsigned int from = 3;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < sizeof(sorted) / sizeof(sorted[0]); i++)
+		if (keep[i] >= 3)
+			sorted[k++] = keep[i];
+	qsort(sorted, k, sizeof(sorted[0]), cmp_int);
+	for (size_t i = 0; i < k; i++) {
+		if ((unsigned int)sorted[i] > from)
+			close_range(from, (unsigned int)sorted[i] - 1, 0);
+		from = (unsigned int)sorted[i] + 1;
+	}
+	close_range(from, ~0u, 0);
 }
 
 bool fdlimit_ratelimit_pass(struct fdlimit_ratelimit *rl, unsigned long *more)

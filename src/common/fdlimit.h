@@ -12,6 +12,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #define FDLIMIT_WARN_SECONDS 10
 
@@ -25,6 +26,9 @@ struct fdlimit_ratelimit {
 /* Raise the soft RLIMIT_NOFILE to the hard one (each fid may hold a
  * descriptor); call before sandboxing and before fdlimit_init(). */
 void fdlimit_raise(void);
+/* Close every descriptor above 2 but the n in keep (any order; values
+ * below 3 are ignored): nothing a parent left open reaches a sandbox. */
+void fdlimit_close_except(const int *keep, size_t n);
 /* Read RLIMIT_NOFILE for later messages; call before sandboxing. */
 void fdlimit_init(void);
 /* err (either sign) is EMFILE or ENFILE. */

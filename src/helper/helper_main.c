@@ -314,43 +314,6 @@ static int open_procfd(void)
 	return fd;
 }
 
-/* Nothing inherited stays open except stdio and the descriptors we were
- * given (socket, root, audit file and directory; -1 = not given). */
-static void close_inherited(const int *keep_in, int n)
-{
-	int keep[4];
-	unsigned int from = 3;
-	int nk = 0;
-
-	for (int i = 0; i < n && nk < 4; i++)
-		if (keep_in[i] >= 3)
-			keep[nk++] = keep_in[i];
-	for (int i = 1; i < nk; i++)	/* insertion sort, n <= 4 */
-		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			int t = keep[j];
-
-			keep[j] = keep[j - 1];
-			keep[j - 1] = t;
-		}
-	for (int i = 0; i < nk; i++) {
-		if ((unsigned int)keep[i] > from)
-			close_range(from, (unsigned int)keep[i] - 1, 0);
-		from = (unsigned int)keep[i] + 1;
-	}
-	close_range(from, ~0u, 0);
-}
-
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	/* Two descriptors per live handle at most; take what we may. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	struct helper_env env = { .sock = -1, .procfd = -1 };
@@ -361,11 +324,8 @@ int main(int argc, char **argv)
 	log_init("p9guard-helper", LOG_TO_STDERR, LOG_LVL_INFO);
 	parse_options(argc, argv, &o);
 	helper_ops_selfcheck();
-	{
-		int keep[4] = { o.sock_fd, o.root_fd, o.audit.file_fd, o.audit.dir_fd };
-
-		close_inherited(keep, 4);
-	}
+	/* Nothing inherited stays open but stdio and what we were given. */
+	fdlimit_close_except((int[]){ o.sock_fd, o.root_fd, o.audit.file_fd, o.audit.dir_fd }, 4);
 	log_init("p9guard-helper", LOG_TO_STDERR | (o.syslog ? LOG_TO_SYSLOG : 0),
 		 (enum log_level)o.log_level);
 	/* The audit records' syslog connection, opened before the sandbox. */
@@ -384,7 +344,7 @@ int main(int argc, char **argv)
 
 	umask(0);	/* the client decides every mode; see p9guard-helper(8) */
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	fdlimit_raise(); /* two descriptors per live handle at most */
 	fdlimit_init();	/* for the EMFILE warnings, while getrlimit is allowed */
 
 	env.sock = o.sock_fd;

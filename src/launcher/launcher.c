@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/fdlimit.h"
 #include "common/log.h"
 #include "launcher/launcher.h"
 
@@ -44,18 +45,15 @@ static bool fd_is_wanted(const struct fe_options *o, int fd)
 
 void launcher_close_inherited_fds(const struct fe_options *o)
 {
-	int from = 3;
+	int keep[LISTEN_MAX_FDS + OPT_MAX_LISTEN];
+	size_t n = 0;
 
 	/* Whatever else our parent left open must reach neither the helper
 	 * nor the unprivileged frontend. */
-	for (int fd = 3; fd < 3 + 1024; fd++) {
-		if (!fd_is_wanted(o, fd))
-			continue;
-		if (fd > from)
-			close_range((unsigned int)from, (unsigned int)fd - 1, 0);
-		from = fd + 1;
-	}
-	close_range((unsigned int)from, ~0u, 0);
+	for (int fd = 3; fd < 3 + 1024 && n < sizeof(keep) / sizeof(keep[0]); fd++)
+		if (fd_is_wanted(o, fd))
+			keep[n++] = fd;
+	fdlimit_close_except(keep, n);
 }
 
 /*

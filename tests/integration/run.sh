@@ -588,13 +588,30 @@ if [ "$SERVER" = p9guard ] && [ -x "$CLIENT" ]; then
 		stop_server
 	fi
 
-	# fd:N: a listening unix socket inherited as descriptor N.
+	# fd:N: a listening unix socket inherited as descriptor N, and beside
+	# it a descriptor nobody asked to keep (9, a file): the socket must
+	# stay open, the stray one reach neither the frontend nor the helper.
 	t_setup fd
-	P9GUARD_FRONTEND=$FRONTEND P9GUARD_HELPER=$HELPER python3 "$TLAUNCH" fd "$TMP/t-fd.sock" \
-		-- --export "$EXPORT" --user nobody >"$LOG" 2>&1 &
+	: >"$TMP/stray-descriptor"
+	(
+		exec 9<"$TMP/stray-descriptor"
+		P9GUARD_FRONTEND=$FRONTEND P9GUARD_HELPER=$HELPER exec python3 "$TLAUNCH" fd \
+			"$TMP/t-fd.sock" -- --export "$EXPORT" --user nobody
+	) >"$LOG" 2>&1 &
 	SERVER_PID=$!
 	if t_wait_ready "--listen fd:N (an inherited listening socket)"; then
 		t_mkdir_via "fd:N" viafd --unix "$TMP/t-fd.sock"
+		stray=""
+		for pid in "$SERVER_PID" $(pgrep -P "$SERVER_PID"); do
+			for l in /proc/"$pid"/fd/*; do
+				[ "$(readlink "$l")" = "$TMP/stray-descriptor" ] && stray="$stray $pid:${l##*/}"
+			done
+		done
+		if [ -z "$stray" ] && [ -n "$(pgrep -P "$SERVER_PID")" ]; then
+			ok "an inherited descriptor no --listen names is closed in the frontend and the helper"
+		else
+			notok "an inherited descriptor no --listen names is still open:${stray:- (no helper found)}"
+		fi
 		stop_server
 	fi
 
