@@ -161,7 +161,7 @@ void jsonl_put_str(struct jsonl_out *j, const char *key, const char *v, size_t n
 			memcpy(j->b + j->len, "\xef\xbf\xbd", 3);
 			j->len += 3;
 			invalid = true;
-		} else {	/* a control: \u00XX */
+		} else { /* a control: \u00XX */
 			memcpy(j->b + j->len, "\\u00", 4);
 			j->b[j->len + 4] = digits[s[i] >> 4];
 			j->b[j->len + 5] = digits[s[i] & 15];
@@ -195,7 +195,7 @@ size_t jsonl_end(struct jsonl_out *j)
 {
 	/* TAIL_ROOM is always free: put_raw() never fills it. */
 	if (j->truncated) {
-		size_t skip = j->any ? 0 : 1;	/* no comma before a first field */
+		size_t skip = j->any ? 0 : 1; /* no comma before a first field */
 
 		memcpy(j->b + j->len, TAIL_MARK + skip, sizeof(TAIL_MARK) - 1 - skip);
 		j->len += sizeof(TAIL_MARK) - 1 - skip;
@@ -312,7 +312,7 @@ static bool parse_string(const char **p, char **o)
 				}
 			}
 			if (cp <= 0xff)
-				*(*o)++ = (char)cp;	/* one byte of a name */
+				*(*o)++ = (char)cp; /* one byte of a name */
 			else
 				put_utf8(o, cp);
 			break;
@@ -407,7 +407,7 @@ void jsonl_apply_hex(struct jsonl_record *r)
 			int hi = hexval(h->val[2 * k]), lo = hexval(h->val[2 * k + 1]);
 
 			if (hi < 0 || lo < 0)
-				return;	/* not ours: leave the record as it is */
+				return; /* not ours: leave the record as it is */
 			h->val[k] = (char)(hi << 4 | lo);
 		}
 		h->val[n] = '\0';

@@ -24,10 +24,10 @@
 struct jsonl_out {
 	char *b;
 	size_t len, cap;
-	size_t reserve;	 /* a string value stops this far from cap */
-	bool truncated;	 /* something was cut or left out: jsonl_end says so */
-	bool overflow;	 /* the field being written does not fit */
-	bool any;	 /* a field is written: the next one needs a comma */
+	size_t reserve; /* a string value stops this far from cap */
+	bool truncated; /* something was cut or left out: jsonl_end says so */
+	bool overflow;	/* the field being written does not fit */
+	bool any;	/* a field is written: the next one needs a comma */
 };
 
 /* Start a record in buf (cap bytes, at least 64).  A field that does not
@@ -55,15 +55,15 @@ size_t jsonl_utf8_len(const unsigned char *s, size_t n);
 
 struct jsonl_field {
 	const char *key;
-	char *val;	/* decoded bytes, NUL-terminated */
+	char *val; /* decoded bytes, NUL-terminated */
 	size_t len;
-	bool is_str;	/* a string; else the number or literal as written */
+	bool is_str; /* a string; else the number or literal as written */
 };
 
 struct jsonl_record {
 	struct jsonl_field f[JSONL_MAX_FIELDS];
 	int n;
-	char *store;	/* where the decoded keys and values go: strlen(line) + 1 bytes */
+	char *store; /* where the decoded keys and values go: strlen(line) + 1 bytes */
 };
 
 /* Parse one line into r (r->store set by the caller); false when it is

@@ -17,8 +17,7 @@ static const struct opt_def *find(const struct opt_def *defs, size_t n, const ch
 }
 
 /* A whole number in base, no sign, min..max. */
-static int number(const char *s, int base, unsigned long min, unsigned long max,
-		  unsigned long *out)
+static int number(const char *s, int base, unsigned long min, unsigned long max, unsigned long *out)
 {
 	char *end;
 

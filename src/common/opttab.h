@@ -14,26 +14,26 @@
 #include <stdio.h>
 
 enum opt_kind {
-	OPT_FLAG,	/* no value: the bool field becomes true */
-	OPT_UINT,	/* unsigned int, decimal, min..max */
-	OPT_FD,		/* int, a descriptor number min..max */
-	OPT_OCTAL,	/* unsigned long, octal, min..max */
-	OPT_STR,	/* const char *, the argument itself (parse may check it) */
-	OPT_FN,		/* parse(field, arg, err, errsz) decides */
-	OPT_HELP,	/* opt_parse() returns OPT_RESULT_HELP */
-	OPT_VERSION,	/* opt_parse() returns OPT_RESULT_VERSION */
+	OPT_FLAG,    /* no value: the bool field becomes true */
+	OPT_UINT,    /* unsigned int, decimal, min..max */
+	OPT_FD,	     /* int, a descriptor number min..max */
+	OPT_OCTAL,   /* unsigned long, octal, min..max */
+	OPT_STR,     /* const char *, the argument itself (parse may check it) */
+	OPT_FN,	     /* parse(field, arg, err, errsz) decides */
+	OPT_HELP,    /* opt_parse() returns OPT_RESULT_HELP */
+	OPT_VERSION, /* opt_parse() returns OPT_RESULT_VERSION */
 };
 
 struct opt_def {
-	const char *name;	/* without the leading "--" */
+	const char *name; /* without the leading "--" */
 	enum opt_kind kind;
-	size_t off;		/* offsetof() the field in the options struct */
+	size_t off; /* offsetof() the field in the options struct */
 	unsigned long min, max;
 	/* OPT_FN (and a check for OPT_STR): 0, or -1 with err filled or
 	 * left empty (then the error is "--NAME: expected EXPECT, got ARG") */
 	int (*parse)(void *field, const char *arg, char *err, size_t errsz);
-	const char *expect;	/* what a valid value is, for errors */
-	const char *help;	/* "=ARG  text" for --help, or NULL: not listed */
+	const char *expect; /* what a valid value is, for errors */
+	const char *help;   /* "=ARG  text" for --help, or NULL: not listed */
 };
 
 enum opt_result { OPT_RESULT_OK = 0, OPT_RESULT_HELP = 1, OPT_RESULT_VERSION = 2 };

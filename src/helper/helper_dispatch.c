@@ -25,33 +25,33 @@
 /* Each request shape's handle fields, in order (at most two: a third
  * would overwrite the first, and helper_ops_selfcheck() refuses it). */
 #define F_HANDLE(f) out[n++ & 1] = a->f;
-#define HP_REQ_SHAPE(shape, fields)                                                     \
-	static unsigned int shape_handles_##shape(const struct hp_##shape *a, uint32_t out[2]) \
-	{                                                                               \
-		unsigned int n = 0;                                                     \
-		(void)a;                                                                \
-		(void)out;                                                              \
-		fields return n;                                                        \
+#define HP_REQ_SHAPE(shape, fields)                                                                \
+	static unsigned int shape_handles_##shape(const struct hp_##shape *a, uint32_t out[2])     \
+	{                                                                                          \
+		unsigned int n = 0;                                                                \
+		(void)a;                                                                           \
+		(void)out;                                                                         \
+		fields return n;                                                                   \
 	}
 #include "hp_ops.def"
 
-#define HP_OP(OP, number, name, req, ...)                                                 \
-	static unsigned int op_handles_##name(const struct hp_req *r, uint32_t out[2]) \
-	{                                                                              \
-		return shape_handles_##req(&r->u.req, out);                                  \
+#define HP_OP(OP, number, name, req, ...)                                                          \
+	static unsigned int op_handles_##name(const struct hp_req *r, uint32_t out[2])             \
+	{                                                                                          \
+		return shape_handles_##req(&r->u.req, out);                                        \
 	}
 #include "hp_ops.def"
 
 struct helper_op {
 	const char *name;
 	int (*fn)(struct helper_ctx *c);
-	unsigned int flags;		/* HP_F_* */
+	unsigned int flags; /* HP_F_* */
 	unsigned int (*handles)(const struct hp_req *r, uint32_t out[2]);
 };
 
 static const struct helper_op helper_ops[HP_OP_MAX] = {
-#define HP_OP(OP, number, name, req, rep, flags, ...) \
-	[HP_##OP] = { #name, helper_do_##name, flags, op_handles_##name },
+#define HP_OP(OP, number, name, req, rep, flags, ...)                                              \
+	[HP_##OP] = {#name, helper_do_##name, flags, op_handles_##name},
 #include "hp_ops.def"
 };
 
@@ -60,9 +60,8 @@ void helper_ops_selfcheck(void)
 	/* Every opcode the codec knows has its row, under the codec's name. */
 	for (uint16_t op = 1; op < HP_OP_MAX; op++) {
 		const struct helper_op *row = &helper_ops[op];
-
+		struct hp_req r = {.op = op};
 		uint32_t ids[2];
-		struct hp_req r = { .op = op };
 
 		if (!row->fn || strcmp(row->name, hp_op_name(op)) != 0 || row->handles(&r, ids) > 2)
 			die("operation table: no row, or a wrong one, for opcode %u", op);
@@ -96,7 +95,7 @@ static const struct helper_op *op_row(uint16_t op)
 /* Map what the kernel said to what the protocol may carry. */
 static uint32_t wire_errno(int err)
 {
-	if (err == 524)		/* the kernel-internal ENOTSUPP */
+	if (err == 524) /* the kernel-internal ENOTSUPP */
 		return EOPNOTSUPP;
 	if (err < 0 || err > 4095)
 		return EIO;

@@ -44,7 +44,7 @@ END_TEST
 static void round_trip(const char *v, size_t n)
 {
 	char line[512], store[512];
-	struct jsonl_record r = { .store = store };
+	struct jsonl_record r = {.store = store};
 	const struct jsonl_field *f;
 	size_t len = write_one(line, sizeof(line), v, n);
 
@@ -68,13 +68,13 @@ START_TEST(test_round_trip)
 		const char *s;
 		size_t n;
 	} cases[] = {
-		{ "", 0 },
-		{ "/x\xff", 3 },		/* not UTF-8 */
-		{ "/\xc3\xa9t\xc3\xa9", 7 },	/* UTF-8 stays as it is */
-		{ "\xc0\xaf", 2 },		/* an overlong '/' */
-		{ "\xed\xa0\x80", 3 },		/* a surrogate */
-		{ "a\0b", 3 },			/* NUL */
-		{ "\xf0\x9f\x98\x80", 4 },	/* beyond the BMP */
+	    {"", 0},
+	    {"/x\xff", 3},	       /* not UTF-8 */
+	    {"/\xc3\xa9t\xc3\xa9", 7}, /* UTF-8 stays as it is */
+	    {"\xc0\xaf", 2},	       /* an overlong '/' */
+	    {"\xed\xa0\x80", 3},       /* a surrogate */
+	    {"a\0b", 3},	       /* NUL */
+	    {"\xf0\x9f\x98\x80", 4},   /* beyond the BMP */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -96,7 +96,7 @@ END_TEST
 START_TEST(test_cut_is_marked)
 {
 	char line[96], store[96], big[200];
-	struct jsonl_record r = { .store = store };
+	struct jsonl_record r = {.store = store};
 	size_t len;
 
 	memset(big, 'a', sizeof(big));
@@ -113,11 +113,18 @@ END_TEST
 START_TEST(test_reader_refuses)
 {
 	static const char *const bad[] = {
-		"", "{", "[1]", "{\"a\":{\"b\":1}}", "{\"a\":\"x}", "{\"a\":1,}",
-		"{\"a\":\"\\q\"}", "{\"a\":1} trailing", "{\"a\":nope}",
+	    "",
+	    "{",
+	    "[1]",
+	    "{\"a\":{\"b\":1}}",
+	    "{\"a\":\"x}",
+	    "{\"a\":1,}",
+	    "{\"a\":\"\\q\"}",
+	    "{\"a\":1} trailing",
+	    "{\"a\":nope}",
 	};
 	char store[64];
-	struct jsonl_record r = { .store = store };
+	struct jsonl_record r = {.store = store};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(!jsonl_parse(bad[i], &r), "accepted: %s", bad[i]);

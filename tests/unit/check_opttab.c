@@ -40,13 +40,13 @@ static int p_plain(void *f, const char *arg, char *err, size_t errsz)
 
 #define O(f) offsetof(struct opts, f)
 static const struct opt_def defs[] = {
-	{ "fd", OPT_FD, O(fd), 3, 100, NULL, "a descriptor number", "=N  a descriptor" },
-	{ "n", OPT_UINT, O(n), 1, 64, NULL, "1 to 64", "=N  a count" },
-	{ "mode", OPT_OCTAL, O(mode), 0, 0777, NULL, "an octal mode", "=M  a mode" },
-	{ "flag", OPT_FLAG, O(flag), 0, 0, NULL, NULL, "  a flag" },
-	{ "name", OPT_STR, O(name), 0, 0, p_plain, NULL, NULL },
-	{ "color", OPT_FN, O(color), 0, 0, p_color, "red or blue", "=C  a color" },
-	{ "help", OPT_HELP, 0, 0, 0, NULL, NULL, "  help" },
+    {"fd", OPT_FD, O(fd), 3, 100, NULL, "a descriptor number", "=N  a descriptor"},
+    {"n", OPT_UINT, O(n), 1, 64, NULL, "1 to 64", "=N  a count"},
+    {"mode", OPT_OCTAL, O(mode), 0, 0777, NULL, "an octal mode", "=M  a mode"},
+    {"flag", OPT_FLAG, O(flag), 0, 0, NULL, NULL, "  a flag"},
+    {"name", OPT_STR, O(name), 0, 0, p_plain, NULL, NULL},
+    {"color", OPT_FN, O(color), 0, 0, p_color, "red or blue", "=C  a color"},
+    {"help", OPT_HELP, 0, 0, 0, NULL, NULL, "  help"},
 };
 #define N (sizeof(defs) / sizeof(defs[0]))
 
@@ -59,8 +59,8 @@ static int parse(struct opts *o, char *err, int argc, char **argv)
 
 START_TEST(test_values)
 {
-	char *argv[] = { "x", "--fd=7", "--n", "12", "--mode=0755", "--flag", "--name=a",
-			 "--color", "blue", NULL };
+	char *argv[] = {"x",	  "--fd=7",   "--n",	 "12",	 "--mode=0755",
+			"--flag", "--name=a", "--color", "blue", NULL};
 	struct opts o;
 	char err[256];
 
@@ -81,26 +81,26 @@ START_TEST(test_errors)
 		const char *arg[3];
 		const char *err;
 	} cases[] = {
-		{ { "--fd=2" }, "--fd: expected a descriptor number, got 2" },
-		{ { "--fd=101" }, "--fd: expected a descriptor number, got 101" },
-		{ { "--n=0" }, "--n: expected 1 to 64, got 0" },
-		{ { "--n=-1" }, "--n: expected 1 to 64, got -1" },
-		{ { "--n=1x" }, "--n: expected 1 to 64, got 1x" },
-		{ { "--mode=0800" }, "--mode: expected an octal mode, got 0800" },
-		{ { "--color=green" }, "--color: expected red or blue, got green" },
-		{ { "--name=a/b" }, "--name 'a/b' holds a slash" },
-		{ { "--flag=1" }, "--flag takes no value" },
-		{ { "--n" }, "--n needs a value" },
-		{ { "--nope" }, "unknown option --nope" },
-		{ { "--f" }, "unknown option --f" }, /* no abbreviations */
-		{ { "plain" }, "unexpected argument plain" },
-		{ { "-n" }, "unexpected argument -n" },
+	    {{"--fd=2"}, "--fd: expected a descriptor number, got 2"},
+	    {{"--fd=101"}, "--fd: expected a descriptor number, got 101"},
+	    {{"--n=0"}, "--n: expected 1 to 64, got 0"},
+	    {{"--n=-1"}, "--n: expected 1 to 64, got -1"},
+	    {{"--n=1x"}, "--n: expected 1 to 64, got 1x"},
+	    {{"--mode=0800"}, "--mode: expected an octal mode, got 0800"},
+	    {{"--color=green"}, "--color: expected red or blue, got green"},
+	    {{"--name=a/b"}, "--name 'a/b' holds a slash"},
+	    {{"--flag=1"}, "--flag takes no value"},
+	    {{"--n"}, "--n needs a value"},
+	    {{"--nope"}, "unknown option --nope"},
+	    {{"--f"}, "unknown option --f"}, /* no abbreviations */
+	    {{"plain"}, "unexpected argument plain"},
+	    {{"-n"}, "unexpected argument -n"},
 	};
 	struct opts o;
 	char err[256];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[] = { "x", (char *)cases[i].arg[0], NULL };
+		char *argv[] = {"x", (char *)cases[i].arg[0], NULL};
 
 		ck_assert_int_eq(parse(&o, err, 2, argv), -1);
 		ck_assert_msg(strncmp(err, cases[i].err, strlen(cases[i].err)) == 0,
@@ -111,7 +111,7 @@ END_TEST
 
 START_TEST(test_help)
 {
-	char *argv[] = { "x", "--n=3", "--help", "--nope", NULL };
+	char *argv[] = {"x", "--n=3", "--help", "--nope", NULL};
 	struct opts o;
 	char err[256], *text = NULL;
 	size_t len = 0;
