@@ -274,7 +274,6 @@ struct audit_pre {
 };
 /* Start-up, before the sandbox: settings, SIGHUP handler, the root's path. */
 void helper_audit_init(const struct audit_config *cfg, int procfd, int rootfd);
-bool helper_audit_enabled(void);
 /* Paths for the record, while the objects are where they were (flags: HP_F_*). */
 void helper_audit_begin(const struct helper_ctx *c, unsigned int flags, struct audit_pre *p);
 /* Record the finished request (before its reply is sent). */
@@ -300,32 +299,8 @@ void audit_text_u64(struct audit_text *t, const char *key, uint64_t v);
 size_t audit_text_end(struct audit_text *t);
 
 /* ---- helper_ops_*.c: one handler per operation; 0 or a positive errno ---- */
-int helper_do_hello(struct helper_ctx *c);
-int helper_do_attach(struct helper_ctx *c);
-int helper_do_walk(struct helper_ctx *c);
-int helper_do_release(struct helper_ctx *c);
-int helper_do_getattr(struct helper_ctx *c);
-int helper_do_setattr(struct helper_ctx *c);
-int helper_do_open(struct helper_ctx *c);
-int helper_do_lcreate(struct helper_ctx *c);
-int helper_do_mkdir(struct helper_ctx *c);
-int helper_do_symlink(struct helper_ctx *c);
-int helper_do_mknod(struct helper_ctx *c);
-int helper_do_link(struct helper_ctx *c);
-int helper_do_renameat(struct helper_ctx *c);
-int helper_do_rename(struct helper_ctx *c);
-int helper_do_unlinkat(struct helper_ctx *c);
-int helper_do_remove(struct helper_ctx *c);
-int helper_do_readlink(struct helper_ctx *c);
-int helper_do_statfs(struct helper_ctx *c);
-int helper_do_xattrget(struct helper_ctx *c);
-int helper_do_xattrlist(struct helper_ctx *c);
-int helper_do_xattrset(struct helper_ctx *c);
-int helper_do_xattrremove(struct helper_ctx *c);
-int helper_do_session_start(struct helper_ctx *c);
-int helper_do_session_end(struct helper_ctx *c);
-int helper_do_refused(struct helper_ctx *c);
-int helper_do_ftruncated(struct helper_ctx *c);
+#define HP_OP(OP, number, name, ...) int helper_do_##name(struct helper_ctx *c);
+#include "hp_ops.def"
 
 /* helper_ops_open.c: P9_DOTL_* -> host open flags; EINVAL on a bad access mode. */
 int open_flags_from_dotl(uint32_t dotl, bool create, int *flags);

@@ -110,11 +110,6 @@ void helper_audit_init(const struct audit_config *cfg, int procfd, int rootfd)
 		audit.rootlen = 0;	/* export "/": paths are kept whole */
 }
 
-bool helper_audit_enabled(void)
-{
-	return audit.level != AUDIT_OFF;
-}
-
 /* ---- paths ---- */
 
 /*
