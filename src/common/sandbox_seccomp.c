@@ -1,10 +1,13 @@
 /*
  * sandbox_seccomp.c - the seccomp allowlists of the two roles (libseccomp).
  *
- * Order of every filter: architecture check (libseccomp, native arch only;
- * anything else - including x32 on x86_64 - kills), explicit errno denials
- * that libc may try, the sorted allowlist with argument filters, and the
- * default action (kill the process unless --seccomp-action says trap/log).
+ * Every filter: the architecture check (libseccomp, native arch only;
+ * anything else - including x32 on x86_64 - kills), the sorted allowlists
+ * with argument filters (runtime_rules, then frontend_rules or
+ * helper_rules), the rules that depend on the role or the options and the
+ * errno denials libc may try (cond_rules), and the default action (kill
+ * the process unless --seccomp-action says trap/log).  Every rule is in
+ * one of these tables.
  *
  * Argument positions are those of x86_64 and aarch64 (clone's flags are
  * argument 0 there; s390 swaps them).
@@ -318,20 +321,80 @@ static int sc_add_table(scmp_filter_ctx ctx, const struct sc_rule *t, size_t n, 
 	return 0;
 }
 
-/* mknodat: regular files, FIFOs and sockets; devices only when enabled. */
-static int helper_mknod_rules(scmp_filter_ctx ctx, const struct sandbox_opts *o, int *count)
-{
-	static const unsigned int plain[] = {0, S_IFREG, S_IFIFO, S_IFSOCK};
-	static const unsigned int dev[] = {S_IFCHR, S_IFBLK};
+/* Which role a rule of cond_rules is for, and what else it depends on. */
+enum { SC_FRONTEND = 1, SC_HELPER = 2, SC_BOTH = 3 };
+enum {
+	SC_IF_SYSLOG = 1,  /* syslog was opened before the sandbox */
+	SC_IF_DEVICES = 2, /* the helper may make device nodes */
+	SC_ARG0_PID = 4,   /* argument 0 must be this process's pid */
+};
 
-	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
-		struct sc_rule r = ALLOW_IF(mknodat, ARG_DIRFD(0), ARG_MASKED(2, S_IFMT, plain[i]));
-		if (sc_add(ctx, SCMP_ACT_ALLOW, &r, count) < 0)
-			return -1;
-	}
-	for (size_t i = 0; o->devices && i < sizeof(dev) / sizeof(dev[0]); i++) {
-		struct sc_rule r = ALLOW_IF(mknodat, ARG_DIRFD(0), ARG_MASKED(2, S_IFMT, dev[i]));
-		if (sc_add(ctx, SCMP_ACT_ALLOW, &r, count) < 0)
+struct sc_cond {
+	struct sc_rule r;
+	int deny;	    /* 0: allow; else fail the call with this errno */
+	unsigned int roles; /* SC_FRONTEND, SC_HELPER */
+	unsigned int when;  /* SC_IF_*, SC_ARG0_PID */
+};
+
+/* clang-format off */
+/*
+ * The rules that depend on the role or the options, and the denials libc
+ * may try: everything the filters hold beyond the allowlists above.
+ */
+static const struct sc_cond cond_rules[] = {
+	/* glibc's pthread_create tries clone3 first and falls back to clone
+	 * on ENOSYS; clone3's flags are in memory, out of reach of a filter. */
+	{ ALLOW(clone3), ENOSYS, SC_BOTH, 0 },
+	/* glibc's fstat() is newfstatat(fd, "", AT_EMPTY_PATH): the path is a
+	 * pointer a filter cannot inspect.  Fail it (stdio copes) rather than
+	 * kill; code uses sandbox_fstat(). */
+	{ ALLOW(newfstatat), ENOSYS, SC_FRONTEND, 0 },
+	/* glibc's syslog() reconnects a broken log socket: fail that quietly
+	 * instead of killing the daemon. */
+	{ ALLOW_IF(socket, ARG32_EQ(0, AF_UNIX)), EACCES, SC_BOTH, SC_IF_SYSLOG },
+	/* syslog() (--syslog, --audit syslog) is send() on the log socket
+	 * connected before the sandbox: sendto with no address.  The helper
+	 * can make no other connected socket. */
+	{ ALLOW_IF(sendto, CMP(4, SCMP_CMP_EQ, 0, 0)), 0, SC_HELPER, SC_IF_SYSLOG },
+	/* mknodat: regular files, FIFOs and sockets; devices only when enabled. */
+	{ ALLOW_IF(mknodat, ARG_DIRFD(0), ARG_MASKED(2, S_IFMT, 0)), 0, SC_HELPER, 0 },
+	{ ALLOW_IF(mknodat, ARG_DIRFD(0), ARG_MASKED(2, S_IFMT, S_IFREG)), 0, SC_HELPER, 0 },
+	{ ALLOW_IF(mknodat, ARG_DIRFD(0), ARG_MASKED(2, S_IFMT, S_IFIFO)), 0, SC_HELPER, 0 },
+	{ ALLOW_IF(mknodat, ARG_DIRFD(0), ARG_MASKED(2, S_IFMT, S_IFSOCK)), 0, SC_HELPER, 0 },
+	{ ALLOW_IF(mknodat, ARG_DIRFD(0), ARG_MASKED(2, S_IFMT, S_IFCHR)), 0, SC_HELPER,
+	  SC_IF_DEVICES },
+	{ ALLOW_IF(mknodat, ARG_DIRFD(0), ARG_MASKED(2, S_IFMT, S_IFBLK)), 0, SC_HELPER,
+	  SC_IF_DEVICES },
+	/* tgkill: only to threads of this process (raise(), abort(),
+	 * pthread_kill(), glibc's set-id broadcast). */
+	{ ALLOW(tgkill), 0, SC_BOTH, SC_ARG0_PID },
+};
+/* clang-format on */
+
+/* Does cond_rules[i] belong in role's filter with these options? */
+static bool sc_cond_applies(const struct sc_cond *c, enum sandbox_role role,
+			    const struct sandbox_opts *o)
+{
+	if (!(c->roles & (role == SANDBOX_ROLE_FRONTEND ? SC_FRONTEND : SC_HELPER)))
+		return false;
+	if ((c->when & SC_IF_SYSLOG) && !o->syslog)
+		return false;
+	return !(c->when & SC_IF_DEVICES) || o->devices;
+}
+
+static int sc_add_cond(scmp_filter_ctx ctx, enum sandbox_role role, const struct sandbox_opts *o,
+		       int *count)
+{
+	for (size_t i = 0; i < sizeof(cond_rules) / sizeof(cond_rules[0]); i++) {
+		const struct sc_cond *c = &cond_rules[i];
+		struct sc_rule r = c->r;
+
+		if (!sc_cond_applies(c, role, o))
+			continue;
+		if (c->when & SC_ARG0_PID)
+			r.cmp[0] = (struct scmp_arg_cmp)ARG32_EQ(0, getpid());
+		if (sc_add(ctx, c->deny ? SCMP_ACT_ERRNO((uint32_t)c->deny) : SCMP_ACT_ALLOW, &r,
+			   count) < 0)
 			return -1;
 	}
 	return 0;
@@ -431,44 +494,7 @@ int sandbox_seccomp_apply(enum sandbox_role role, const struct sandbox_opts *o, 
 		goto out;
 	}
 
-	/* Explicit errno denials libc may try. */
-	{
-		/* glibc's pthread_create tries clone3 first and falls back
-		 * to clone on ENOSYS; clone3's flags are in memory, out of
-		 * reach of a filter. */
-		struct sc_rule clone3 = ALLOW(clone3);
-
-		if (sc_add(ctx, SCMP_ACT_ERRNO(ENOSYS), &clone3, &count) < 0)
-			goto out;
-	}
-	if (role == SANDBOX_ROLE_FRONTEND) {
-		/* glibc's fstat() is newfstatat(fd, "", AT_EMPTY_PATH): the
-		 * path is a pointer a filter cannot inspect.  Fail it (stdio
-		 * copes) rather than kill; code uses sandbox_fstat(). */
-		struct sc_rule r = ALLOW(newfstatat);
-
-		if (sc_add(ctx, SCMP_ACT_ERRNO(ENOSYS), &r, &count) < 0)
-			goto out;
-	}
-	if (o->syslog) {
-		/* glibc's syslog() reconnects a broken log socket: fail that
-		 * quietly instead of killing the daemon. */
-		struct sc_rule r = ALLOW_IF(socket, ARG32_EQ(0, AF_UNIX));
-
-		if (sc_add(ctx, SCMP_ACT_ERRNO(EACCES), &r, &count) < 0)
-			goto out;
-	}
-	if (o->syslog && role == SANDBOX_ROLE_HELPER) {
-		/* syslog() (--syslog, --audit syslog) is send() on the log
-		 * socket connected before the sandbox: sendto with no address.
-		 * The helper can make no other connected socket. */
-		struct sc_rule r = ALLOW_IF(sendto, CMP(4, SCMP_CMP_EQ, 0, 0));
-
-		if (sc_add(ctx, SCMP_ACT_ALLOW, &r, &count) < 0)
-			goto out;
-	}
-
-	/* The allowlist. */
+	/* The allowlist, then what depends on the role and the options. */
 	if (sc_add_table(ctx, runtime_rules, sizeof(runtime_rules) / sizeof(runtime_rules[0]),
 			 &count) < 0)
 		goto out;
@@ -483,18 +509,11 @@ int sandbox_seccomp_apply(enum sandbox_role role, const struct sandbox_opts *o, 
 			goto out;
 	} else {
 		if (sc_add_table(ctx, helper_rules, sizeof(helper_rules) / sizeof(helper_rules[0]),
-				 &count) < 0 ||
-		    helper_mknod_rules(ctx, o, &count) < 0)
+				 &count) < 0)
 			goto out;
 	}
-	{
-		/* tgkill: only to threads of this process (raise(), abort(),
-		 * pthread_kill(), glibc's set-id broadcast). */
-		struct sc_rule r = ALLOW_IF(tgkill, ARG32_EQ(0, getpid()));
-
-		if (sc_add(ctx, SCMP_ACT_ALLOW, &r, &count) < 0)
-			goto out;
-	}
+	if (sc_add_cond(ctx, role, o, &count) < 0)
+		goto out;
 
 	if (o->seccomp_action == SANDBOX_SECCOMP_TRAP && sc_install_trap_handler() < 0)
 		goto out;
@@ -540,7 +559,6 @@ int sandbox_seccomp_list(enum sandbox_role role, const struct sandbox_opts *o, c
 {
 	char *names[256];
 	size_t n = 0, pos = 0;
-	const struct sc_rule extra[] = { ALLOW(mknodat), ALLOW(tgkill), ALLOW(sendto) };
 
 	n = sc_collect(runtime_rules, sizeof(runtime_rules) / sizeof(runtime_rules[0]), names, n,
 		       256);
@@ -550,9 +568,9 @@ int sandbox_seccomp_list(enum sandbox_role role, const struct sandbox_opts *o, c
 	else
 		n = sc_collect(helper_rules, sizeof(helper_rules) / sizeof(helper_rules[0]), names,
 			       n, 256);
-	/* Added at run time: mknodat (helper), tgkill, sendto (helper, syslog). */
-	n = sc_collect(extra + (role == SANDBOX_ROLE_HELPER ? 0 : 1),
-		       role == SANDBOX_ROLE_HELPER ? 2 + (o->syslog ? 1 : 0) : 1, names, n, 256);
+	for (size_t i = 0; i < sizeof(cond_rules) / sizeof(cond_rules[0]); i++)
+		if (!cond_rules[i].deny && sc_cond_applies(&cond_rules[i], role, o))
+			n = sc_collect(&cond_rules[i].r, 1, names, n, 256);
 	qsort(names, n, sizeof(names[0]), sc_name_cmp);
 	if (len)
 		out[0] = '\0';
