@@ -27,7 +27,6 @@ void p9_xattrwalk(struct p9_req *req)
 	struct helper *h = req_helper(req);
 	struct p9_msg r = {.type = P9_RXATTRWALK};
 	struct fid *f = fid_get(fids, t->fid), *nf = NULL;
-	uint8_t *buf = NULL;
 	struct hp_r_data d;
 	uint32_t len = 0;
 	int rc;
@@ -40,9 +39,8 @@ void p9_xattrwalk(struct p9_req *req)
 		rc = -EBADF;
 		goto out_put;
 	}
-	buf = malloc(HP_MAX_XATTR_VALUE);
 	nf = fid_alloc(t->newfid, f->uid);
-	if (!buf || !nf) {
+	if (!nf) {
 		rc = -ENOMEM;
 		goto out_put;
 	}
@@ -60,19 +58,18 @@ void p9_xattrwalk(struct p9_req *req)
 	if (rc < 0)
 		goto out_put;
 	len = d.len;
-	memcpy(buf, d.data, len);
 	nf->kind = FID_XATTR_READ;
 	nf->qid = f->qid;
 	rc = fid_xattr_charge(fids, nf, len);
 	if (rc < 0)
 		goto out_put;
-	/* Keep only what the value needs, not the 64 KiB it was fetched into. */
+	/* Straight from the reply (no helper call since): what the value needs. */
 	nf->xbuf = malloc(len ? len : 1);
 	if (!nf->xbuf) {
 		rc = -ENOMEM;
 		goto out_put;
 	}
-	memcpy(nf->xbuf, buf, len);
+	memcpy(nf->xbuf, d.data, len);
 	nf->xsize = len;
 	rc = fid_insert(fids, nf, t->newfid == t->fid);
 	if (rc == 0)
@@ -82,7 +79,6 @@ void p9_xattrwalk(struct p9_req *req)
 out_put:
 	fid_put(fids, nf);
 	fid_put(fids, f);
-	free(buf);
 	if (rc < 0)
 		p9_respond_error(req, rc);
 	else
