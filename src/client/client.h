@@ -74,5 +74,8 @@ int cmd_ln(struct cli *cli, int argc, char **argv);
 int cmd_getfattr(struct cli *cli, int argc, char **argv);
 int cmd_setfattr(struct cli *cli, int argc, char **argv);
 int cmd_df(struct cli *cli, int argc, char **argv);
+int cmd_chmod(struct cli *cli, int argc, char **argv);
+int cmd_chown(struct cli *cli, int argc, char **argv);
+int cmd_mknod(struct cli *cli, int argc, char **argv);
 
 #endif
