@@ -112,6 +112,9 @@ stage integration "$srcdir/tests/integration/run.sh" "$srcdir/build-ci"
 # or a leak at either daemon's exit, fails it (src/common/sandbox_int.h).
 stage integration-sanitized "$srcdir/tests/integration/run.sh" "$srcdir/build-asan"
 stage confinement "$srcdir/tests/confinement/run.sh" "$srcdir/build-ci"
+# The pair started by an ordinary user (--rootless): the helper root only
+# in its own user namespace over the user's subordinate ids.
+stage rootless "$srcdir/tests/rootless/run.sh" "$srcdir/build-ci"
 stage robustness "$srcdir/tests/robustness/run.sh" "$srcdir/build-ci"
 stage faults "$srcdir/tests/faults/run.sh" "$srcdir/build-ci"
 stage audit "$srcdir/tests/audit/run.sh" "$srcdir/build-ci"

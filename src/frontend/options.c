@@ -43,6 +43,11 @@ const char options_help_text[] =
     "  --socket-mode OCTAL     mode of the unix sockets created (default 0660)\n"
     "  --user USER             unprivileged user the frontend runs as (default nobody)\n"
     "  --allow-root-frontend   allow --user root (debugging only)\n"
+    "  --rootless              no step as host root: the frontend stays the invoking\n"
+    "                          user, the helper is root of its own user namespace over\n"
+    "                          the user's /etc/subuid and /etc/subgid ranges (the\n"
+    "                          default when started by a non-root user under\n"
+    "                          passthrough; needs Debian's uidmap package)\n"
     "  --helper PATH           helper binary (default " HELPER_PATH ",\n"
     "                          or $P9GUARD_HELPER when set)\n"
     "  --threads N             worker threads, in each process (1-64, default 4)\n"
@@ -138,6 +143,7 @@ enum {
 	OPT_SECURITY_MODEL,
 	OPT_PERMISSIONS,
 	OPT_HELPER_USER,
+	OPT_ROOTLESS,
 	OPT_FMODE,
 	OPT_DMODE,
 	OPT_MULTIDEVS,
@@ -183,6 +189,7 @@ static const struct option long_opts[] = {
     {"security-model", required_argument, NULL, OPT_SECURITY_MODEL},
     {"permissions", required_argument, NULL, OPT_PERMISSIONS},
     {"helper-user", required_argument, NULL, OPT_HELPER_USER},
+    {"rootless", no_argument, NULL, OPT_ROOTLESS},
     {"fmode", required_argument, NULL, OPT_FMODE},
     {"dmode", required_argument, NULL, OPT_DMODE},
     {"multidevs", required_argument, NULL, OPT_MULTIDEVS},
@@ -440,6 +447,28 @@ static int options_check_tag(struct fe_options *o, char *err, size_t errsz)
 	return 0;
 }
 
+int options_check_rootless(const struct fe_options *o, char *err, size_t errsz)
+{
+	if (o->user_set)
+		return errbuf_fail(err, errsz,
+				   "--user %s with --rootless: the frontend runs as the user who "
+				   "starts p9guard and cannot switch users",
+				   o->user);
+	if (o->helper_user)
+		return errbuf_fail(err, errsz,
+				   "--helper-user with --rootless: the helper is root of its own user "
+				   "namespace");
+	if (o->allow_devices)
+		return errbuf_fail(err, errsz,
+				   "--allow-devices with --rootless: a user namespace cannot create "
+				   "device nodes; use --security-model mapped-xattr for them");
+	if (o->trusted_xattrs)
+		return errbuf_fail(err, errsz,
+				   "--trusted-xattrs with --rootless: trusted.* xattrs need "
+				   "CAP_SYS_ADMIN of the host, which a user namespace never gives");
+	return 0;
+}
+
 /* Cross-option checks once everything is parsed. */
 static int options_check(struct fe_options *o, char *err, size_t errsz)
 {
@@ -478,9 +507,11 @@ static int options_check(struct fe_options *o, char *err, size_t errsz)
 		return errbuf_fail(err, errsz, "--user: the user name is empty");
 	if (o->helper[0] == '\0')
 		return errbuf_fail(err, errsz, "--helper: the path is empty");
-	if (o->unmapped_uid_set && !idmap_active(&o->uid_map))
+	if (o->rootless && options_check_rootless(o, err, errsz) < 0)
+		return OPT_ERROR;
+	if (o->unmapped_uid_set && !idmap_active(&o->uid_map) && !o->rootless)
 		return errbuf_fail(err, errsz, "--unmapped-uid needs at least one --uid-map");
-	if (o->unmapped_gid_set && !idmap_active(&o->gid_map))
+	if (o->unmapped_gid_set && !idmap_active(&o->gid_map) && !o->rootless)
 		return errbuf_fail(err, errsz, "--unmapped-gid needs at least one --gid-map");
 	if (o->helper_user && strcmp(o->security_model, "passthrough") == 0)
 		return errbuf_fail(err, errsz,
@@ -682,6 +713,9 @@ int options_parse(struct fe_options *o, int argc, char **argv, const char *env_h
 				o->dmode = (unsigned int)v;
 				o->dmode_set = true;
 			}
+			break;
+		case OPT_ROOTLESS:
+			o->rootless = true;
 			break;
 		case OPT_HELPER_USER:
 			if (optarg[0] == '\0')

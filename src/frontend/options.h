@@ -67,6 +67,7 @@ struct fe_options {
 	const char *user;
 	bool user_set; /* --user given (not the default) */
 	bool allow_root_frontend;
+	bool rootless;		    /* --rootless, or chosen at start (rootless.h) */
 	const char *helper;
 	unsigned int threads;
 	uint32_t msize;
@@ -134,6 +135,9 @@ int options_resolve_user(const char *opt, const char *name, uid_t *uid, gid_t *g
 			 size_t errsz);
 /* "USER[:GROUP]" (names or numbers) -> uid, gid; gid (gid_t)-1 if no group given. */
 int options_resolve_owner(const char *spec, uid_t *uid, gid_t *gid, char *err, size_t errsz);
+
+/* The options that --rootless cannot honour: 0, or -1 with why in err. */
+int options_check_rootless(const struct fe_options *o, char *err, size_t errsz);
 
 /* --security-model mapped-xattr (or its alias mapped) is in force. */
 bool options_mapped_xattr(const struct fe_options *o);

@@ -80,6 +80,7 @@ struct helper_env {
 	struct helper_node *root;	/* the export root (never released) */
 	const char *export_path;	/* for logs only */
 	bool allow_devices;
+	bool userns;		/* --userns: a user namespace cannot make device nodes */
 	bool readonly;			/* --readonly: every change is EROFS */
 	bool trusted_xattrs;		/* --trusted-xattrs: SYS_ADMIN permitted */
 	enum helper_model model;

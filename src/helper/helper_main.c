@@ -43,6 +43,7 @@ struct helper_opts {
 	const char *export_path;
 	unsigned int threads;
 	bool allow_devices;
+	bool userns;
 	bool readonly;
 	struct idmap uid_map, gid_map;
 	enum helper_model model;
@@ -135,6 +136,8 @@ static const struct opt_def helper_options[] = {
 	  "=N   connections sharing the handle table (default 1)" },
 	{ "allow-devices", OPT_FLAG, O(allow_devices), 0, 0, NULL, NULL,
 	  "    let clients create block and character device nodes" },
+	{ "userns", OPT_FLAG, O(userns), 0, 0, NULL, NULL,
+	  "           root of a user namespace (p9guard --rootless): no device nodes" },
 	{ "readonly", OPT_FLAG, O(readonly), 0, 0, NULL, NULL,
 	  "         refuse every change with EROFS" },
 	{ "uid-map", OPT_FN, O(uid_map), 0, 0, p_idmap, NULL,
@@ -351,6 +354,7 @@ int main(int argc, char **argv)
 	env.procfd = open_procfd();
 	env.export_path = o.export_path;
 	env.allow_devices = o.allow_devices;
+	env.userns = o.userns;
 	env.readonly = o.readonly;
 	env.trusted_xattrs = o.trusted_xattrs;
 	env.model = o.model;

@@ -11,10 +11,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "helper/helper.h"
 
 /* Common checks for a new entry `name` in directory handle h. */
@@ -120,8 +122,15 @@ int helper_do_mknod(struct helper_ctx *c)
 		break;
 	case S_IFCHR:
 	case S_IFBLK:
-		if (!c->env->allow_devices && !mx_on())
+		if (!c->env->allow_devices && !mx_on()) {
+			static atomic_bool said;	/* once: a guest could loop */
+
+			if (c->env->userns && !atomic_exchange(&said, true))
+				log_warn("mknod of a block or character device: EPERM, a user "
+					 "namespace (p9guard --rootless) cannot create device nodes; "
+					 "--security-model mapped-xattr keeps them as metadata");
 			return EPERM;
+		}
 		/* Only a request of host uid 0, under either --permissions:
 		 * with guest permissions CAP_MKNOD stays effective for every
 		 * fsuid, and the host must not rely on the guest for this. */

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -169,7 +170,7 @@ static void warn_mount_flags(const struct fe_options *o, const struct launch *l)
 {
 	struct statvfs sv;
 
-	if (strcmp(o->security_model, "passthrough") != 0 || o->readonly ||
+	if (strcmp(o->security_model, "passthrough") != 0 || o->readonly || o->rootless ||
 	    idmap_active(&o->uid_map) || fstatvfs(l->root_fd, &sv) < 0)
 		return;
 	if (!(sv.f_flag & ST_NOSUID))
@@ -184,10 +185,29 @@ static void warn_mount_flags(const struct fe_options *o, const struct launch *l)
 			 l->export_real);
 }
 
-void launcher_prepare(const struct fe_options *o, struct launch *l)
+/* --rootless asked for, or chosen: an ordinary user's passthrough pair. */
+static void rootless_decide(struct fe_options *o)
+{
+	char err[256];
+
+	if (o->rootless && geteuid() == 0)
+		die("--rootless is for an ordinary user: started as root, p9guard runs the "
+		    "frontend as --user and the helper as root");
+	if (o->rootless || geteuid() == 0 || strcmp(o->security_model, "passthrough") != 0 ||
+	    o->helper_user)
+		return;
+	if (options_check_rootless(o, err, sizeof(err)) < 0)
+		die("started by uid %u, not root, so rootless: %s", (unsigned)getuid(), err);
+	o->rootless = true;
+	log_info("started by uid %u, not root: rootless, as with --rootless", (unsigned)getuid());
+}
+
+void launcher_prepare(struct fe_options *o, struct launch *l)
 {
 	char err[256];
 	struct stat st;
+
+	rootless_decide(o);
 
 	if (options_resolve_user("--user", o->user, &l->uid, &l->gid, err, sizeof(err)) < 0)
 		die("%s", err);
@@ -234,6 +254,8 @@ void launcher_prepare(const struct fe_options *o, struct launch *l)
 		    o->helper);
 	l->helper_sock = -1;
 	l->helper_pid = -1;
+	if (o->rootless)
+		rootless_prepare(o, l->root_fd, &l->rootless);
 	launcher_open_audit(o, l);
 	warn_mount_flags(o, l);
 }
@@ -260,11 +282,18 @@ static char *xasprintf(const char *fmt, ...)
  * groups, then the gid and uid.  The exec'ed helper holds no capability and
  * verifies it (sandbox_caps.c).  -1 with errno on failure.
  */
-static int helper_become_user(const struct launch *l)
+static int drop_bounding_set(void)
 {
 	for (int c = 0; c <= 63; c++)
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
 			return -1;
+	return 0;
+}
+
+static int helper_become_user(const struct launch *l)
+{
+	if (drop_bounding_set() < 0)
+		return -1;
 	if (setgroups(0, NULL) < 0 || setresgid(l->helper_gid, l->helper_gid, l->helper_gid) < 0 ||
 	    setresuid(l->helper_uid, l->helper_uid, l->helper_uid) < 0)
 		return -1;
@@ -276,13 +305,15 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 	/* 28 fixed slots, and each map range and unmapped id passed on */
 	char *argv[32 + 2 * IDMAP_MAX_RANGES + 2], *owned[20 + 2 * IDMAP_MAX_RANGES + 2];
 	int nowned = 0;
-	int sv[2], errpipe[2], child_errno = 0, argc = 0;
+	int sv[2], errpipe[2], ready[2] = { -1, -1 }, go[2] = { -1, -1 };
+	int child_errno = 0, argc = 0;
 	ssize_t n;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		die_errno("socketpair");
-	if (pipe2(errpipe, O_CLOEXEC) < 0)
+	if (pipe2(errpipe, O_CLOEXEC) < 0 ||
+	    (o->rootless && (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)))
 		die_errno("pipe");
 	owned[nowned++] = xasprintf("--sock-fd=%d", sv[1]);
 	owned[nowned++] = xasprintf("--root-fd=%d", l->root_fd);
@@ -334,6 +365,8 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 		argv[argc++] = (char *)"--audit-syslog";
 	if (o->audit_stderr)
 		argv[argc++] = (char *)"--audit-stderr";
+	if (o->rootless)
+		argv[argc++] = (char *)"--userns";
 	argv[argc] = NULL;
 
 	fflush(NULL);
@@ -348,7 +381,9 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 		int e;
 
 		close(errpipe[0]);
-		if (l->helper_uid != 0 && helper_become_user(l) < 0) {
+		if (o->rootless && rootless_child_enter(ready[1], go[0]) < 0) {
+			e = -errno;	/* < 0: entering the namespace failed */
+		} else if (l->helper_uid != 0 && helper_become_user(l) < 0) {
 			e = errno;
 		} else if (fcntl(sv[1], F_SETFD, 0) < 0 || fcntl(l->root_fd, F_SETFD, 0) < 0 ||
 		    (l->audit_fd >= 0 && (fcntl(l->audit_fd, F_SETFD, 0) < 0 ||
@@ -363,6 +398,13 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 		_exit(127);
 	}
 	close(errpipe[1]);
+	if (o->rootless) {
+		close(ready[1]);
+		close(go[0]);
+		rootless_map_child(&l->rootless, pid, ready[0], go[1], errpipe[0]);
+		close(ready[0]);
+		close(go[1]);
+	}
 	close(sv[1]);
 	/* The frontend must not keep the export: only the helper holds it. */
 	close(l->root_fd);
@@ -380,6 +422,11 @@ void launcher_spawn_helper(const struct fe_options *o, struct launch *l)
 		n = read(errpipe[0], &child_errno, sizeof(child_errno));
 	while (n < 0 && errno == EINTR);
 	close(errpipe[0]);
+	if (n == sizeof(child_errno) && child_errno < 0) {
+		waitpid(pid, NULL, 0);
+		errno = -child_errno;
+		die_errno("--rootless: cannot become root of the helper's user namespace");
+	}
 	if (n == sizeof(child_errno)) {
 		waitpid(pid, NULL, 0);
 		errno = child_errno;
@@ -444,7 +491,11 @@ static void verify_ids(uid_t uid, gid_t gid)
 
 void launcher_drop_privileges(const struct fe_options *o, const struct launch *l)
 {
-	if (geteuid() == 0) {
+	/* As the host sees them (a namespace of our own shows the overflow id). */
+	unsigned int host_uid = (unsigned int)getuid(), host_gid = (unsigned int)getgid();
+	bool was_root = geteuid() == 0;
+
+	if (was_root) {
 		/* setgroups(0) + setresgid + setresuid, with every capability set
 		 * (bounding and ambient included) cleared on the way. */
 		capng_clear(CAPNG_SELECT_ALL);
@@ -456,19 +507,29 @@ void launcher_drop_privileges(const struct fe_options *o, const struct launch *l
 		verify_ids(l->uid, l->gid);
 		verify_no_caps(true);
 	} else {
-		/* Started unprivileged (tests): there is nothing to switch to
-		 * (launcher_prepare() refused a --user we cannot become). */
+		/*
+		 * Started unprivileged: there is nothing to switch to
+		 * (launcher_prepare() refused a --user we cannot become).
+		 * Rootless, the frontend enters a user namespace of its own
+		 * first, with no id mapped: a sibling of the helper's, so that
+		 * it holds no capability there (as the owner of the helper's
+		 * namespace in the parent it would hold them all), and where
+		 * it may empty its bounding set.
+		 */
+		if (o->rootless && (unshare(CLONE_NEWUSER) < 0 || drop_bounding_set() < 0))
+			die_errno("--rootless: cannot give the frontend its own user namespace");
 		capng_clear(CAPNG_SELECT_CAPS);
 		if (capng_apply(CAPNG_SELECT_CAPS) != 0)
 			die("cannot clear capabilities");
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 			die_errno("cannot clear the ambient capabilities");
-		verify_no_caps(false);
+		verify_no_caps(o->rootless);
 		log_info("not started as root: running as uid %u without switching user",
-			 (unsigned int)getuid());
+			 host_uid);
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno("PR_SET_NO_NEW_PRIVS");
-	log_debug("privileges dropped: uid %u gid %u, no capabilities, no_new_privs",
-		  (unsigned int)getuid(), (unsigned int)getgid());
+	log_debug("privileges dropped: uid %u gid %u, no capabilities, no_new_privs%s",
+		  was_root ? (unsigned int)l->uid : host_uid, was_root ? (unsigned int)l->gid : host_gid,
+		  o->rootless ? ", in a user namespace of its own" : "");
 }

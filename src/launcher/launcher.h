@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "frontend/options.h"
+#include "launcher/rootless.h"
 
 struct launch {
 	uid_t uid; /* --user */
@@ -23,12 +24,15 @@ struct launch {
 	char *audit_name;  /* the file's name in that directory */
 	int helper_sock;   /* our end of the socketpair */
 	pid_t helper_pid;
+	struct rootless rootless; /* --rootless: the user's ranges and tools */
 };
 
 /* Close every inherited descriptor above 2 that no --listen names. */
 void launcher_close_inherited_fds(const struct fe_options *o);
-/* Check --export and --user; open the export root. */
-void launcher_prepare(const struct fe_options *o, struct launch *l);
+/* Check --export and --user; open the export root.  Started by an
+ * ordinary user under passthrough, turns --rootless on (and sets the id
+ * maps it needs). */
+void launcher_prepare(struct fe_options *o, struct launch *l);
 /* socketpair + fork + exec of the helper; closes root_fd here. */
 void launcher_spawn_helper(const struct fe_options *o, struct launch *l);
 void launcher_write_pidfile(const struct fe_options *o);

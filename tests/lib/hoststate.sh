@@ -4,7 +4,8 @@
 #   hoststate_snapshot DIR     record the state into DIR (one file per kind)
 #   hoststate_compare OLD NEW  print what differs, by kind; 1 if anything does
 #
-# Kinds: the account databases (/etc/passwd, group, shadow, gshadow), the
+# Kinds: the account databases (/etc/passwd, group, shadow, gshadow, and the
+# subordinate id ranges /etc/subuid, subgid), the
 # installed SELinux modules (semodule -l, where the policy store exists),
 # the loaded AppArmor profiles, and the mount table (mount point, type and
 # source; not options, which the kernel may reword).
@@ -12,7 +13,7 @@
 hoststate_snapshot() {
 	local dir=$1 f
 	mkdir -p "$dir"
-	for f in passwd group shadow gshadow; do
+	for f in passwd group shadow gshadow subuid subgid; do
 		if [ -r "/etc/$f" ]; then sort "/etc/$f"; fi >"$dir/$f"
 	done
 	if command -v semodule >/dev/null 2>&1 && [ -d /var/lib/selinux ]; then
@@ -26,7 +27,7 @@ hoststate_snapshot() {
 
 hoststate_compare() {
 	local old=$1 new=$2 f changed=0 d
-	for f in passwd group shadow gshadow selinux-modules apparmor-profiles mounts; do
+	for f in passwd group shadow gshadow subuid subgid selinux-modules apparmor-profiles mounts; do
 		# shadow lines of an account: only the name (the rest is secret)
 		if d=$(diff "$old/$f" "$new/$f"); then
 			continue

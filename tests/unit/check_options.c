@@ -452,6 +452,30 @@ START_TEST(test_security_model)
 }
 END_TEST
 
+START_TEST(test_rootless)
+{
+	ck_assert_int_eq(parse(BASE), OPT_RUN);
+	ck_assert(!opts.rootless);
+	ck_assert_int_eq(parse(BASE, "--rootless"), OPT_RUN);
+	ck_assert(opts.rootless);
+	ck_assert(strstr(options_help_text, "--rootless") != NULL);
+	/* The maps compose; an unmapped id alone names a namespace id. */
+	ck_assert_int_eq(parse(BASE, "--rootless", "--unmapped-uid", "1000"), OPT_RUN);
+	ck_assert_uint_eq(opts.uid_map.squash, 1000);
+	ck_assert_int_eq(parse(BASE, "--rootless", "--uid-map", "0:1:10", "--gid-map", "0:1:10"),
+			 OPT_RUN);
+	ck_fails_with(parse(BASE, "--unmapped-uid", "1000"), "--unmapped-uid needs at least one");
+	ck_fails_with(parse(BASE, "--rootless", "--user", "nobody"),
+		      "--user nobody with --rootless: the frontend runs as the user who starts");
+	ck_fails_with(parse(BASE, "--rootless", "--security-model", "none", "--helper-user", "qemu"),
+		      "--helper-user with --rootless");
+	ck_fails_with(parse(BASE, "--rootless", "--allow-devices"),
+		      "a user namespace cannot create device nodes; use --security-model mapped-xattr");
+	ck_fails_with(parse(BASE, "--rootless", "--trusted-xattrs"),
+		      "--trusted-xattrs with --rootless: trusted.* xattrs need CAP_SYS_ADMIN");
+}
+END_TEST
+
 START_TEST(test_mapped_xattr)
 {
 	ck_assert_int_eq(parse(BASE, "--security-model", "mapped-xattr"), OPT_RUN);
@@ -550,6 +574,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_security_model);
 	tcase_add_test(tc, test_mapped_xattr);
 	tcase_add_test(tc, test_multidevs);
+	tcase_add_test(tc, test_rootless);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("resolve");
 	tcase_add_test(tc, test_resolve_user);
