@@ -120,9 +120,6 @@ struct sandbox_opts {
 	/* frontend: unprivileged ids to drop to, or SANDBOX_ID_KEEP */
 	uid_t uid;
 	gid_t gid;
-	/* frontend, ids kept: the supplementary groups may stay (p9guard
-	 * --rootless: an ordinary user cannot leave its groups) */
-	bool keep_groups;
 
 	/* helper: export root (O_PATH or O_DIRECTORY fd), required */
 	int export_fd;

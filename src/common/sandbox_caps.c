@@ -202,7 +202,7 @@ int sandbox_caps_frontend(const struct sandbox_opts *o, char *desc, size_t len)
 			cs.bnd ? " (pass the uid/gid so the bounding set is emptied first)" : "");
 		return -1;
 	}
-	if (getgroups(0, NULL) != 0 && !(o->keep_groups && !change)) {
+	if (getgroups(0, NULL) != 0) {
 		log_err(
 		    "sandbox: supplementary groups left (pass the uid/gid so they are dropped)");
 		return -1;

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -282,18 +281,11 @@ static char *xasprintf(const char *fmt, ...)
  * groups, then the gid and uid.  The exec'ed helper holds no capability and
  * verifies it (sandbox_caps.c).  -1 with errno on failure.
  */
-static int drop_bounding_set(void)
+static int helper_become_user(const struct launch *l)
 {
 	for (int c = 0; c <= 63; c++)
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
 			return -1;
-	return 0;
-}
-
-static int helper_become_user(const struct launch *l)
-{
-	if (drop_bounding_set() < 0)
-		return -1;
 	if (setgroups(0, NULL) < 0 || setresgid(l->helper_gid, l->helper_gid, l->helper_gid) < 0 ||
 	    setresuid(l->helper_uid, l->helper_uid, l->helper_uid) < 0)
 		return -1;
@@ -510,22 +502,20 @@ void launcher_drop_privileges(const struct fe_options *o, const struct launch *l
 		/*
 		 * Started unprivileged: there is nothing to switch to
 		 * (launcher_prepare() refused a --user we cannot become).
-		 * Rootless, the frontend enters a user namespace of its own
-		 * first, with no id mapped: a sibling of the helper's, so that
-		 * it holds no capability there (as the owner of the helper's
-		 * namespace in the parent it would hold them all), and where
-		 * it may empty its bounding set.
+		 * Rootless, the frontend leaves for a user namespace of its
+		 * own, as its nobody (rootless.h).
 		 */
-		if (o->rootless && (unshare(CLONE_NEWUSER) < 0 || drop_bounding_set() < 0))
-			die_errno("--rootless: cannot give the frontend its own user namespace");
+		if (o->rootless)
+			rootless_frontend_enter(&l->rootless);
 		capng_clear(CAPNG_SELECT_CAPS);
 		if (capng_apply(CAPNG_SELECT_CAPS) != 0)
 			die("cannot clear capabilities");
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 			die_errno("cannot clear the ambient capabilities");
 		verify_no_caps(o->rootless);
-		log_info("not started as root: running as uid %u without switching user",
-			 host_uid);
+		if (!o->rootless)
+			log_info("not started as root: running as uid %u without switching user",
+				 host_uid);
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno("PR_SET_NO_NEW_PRIVS");

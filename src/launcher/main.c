@@ -77,7 +77,6 @@ int main(int argc, char **argv)
 	if (sandbox_seccomp_action_parse(o.seccomp_action, &so.seccomp_action) < 0)
 		die("--seccomp-action %s: unknown action", o.seccomp_action);
 	so.allow_no_landlock = o.allow_no_landlock;
-	so.keep_groups = o.rootless;
 	so.syslog = o.syslog;
 	if (sandbox_frontend(&so) < 0)
 		die("cannot confine the frontend");

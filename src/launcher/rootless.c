@@ -1,6 +1,7 @@
 /* rootless.c - the helper as root of its own user namespace (see rootless.h). */
 #include "config.h"
 
+#include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -122,6 +123,8 @@ void rootless_prepare(struct fe_options *o, int export_fd, struct rootless *r)
 		    "subordinate ids",
 		    (unsigned)getuid());
 	snprintf(r->user, sizeof(r->user), "%s", pw->pw_name);
+	r->host_uid = getuid();
+	r->host_gid = getgid();
 	if (subid_find("/etc/subuid", r->user, getuid(), &r->uid_start, &r->uid_count) < 0)
 		die("--rootless: %s has no subordinate uid range in /etc/subuid: add one as root "
 		    "(usermod --add-subuids 100000-165535 %s)",
@@ -253,10 +256,60 @@ void rootless_map_child(const struct rootless *r, pid_t child, int ready_fd, int
 		waitpid(child, NULL, 0);
 		die_no_userns(err);
 	}
-	run_map_tool(r->newuidmap, child, (unsigned long)getuid(), r->uid_start, r->uid_count,
-		     "/etc/subuid", r->user);
-	run_map_tool(r->newgidmap, child, (unsigned long)getgid(), r->gid_start, r->gid_count,
-		     "/etc/subgid", r->user);
+	run_map_tool(r->newuidmap, child, r->host_uid, r->uid_start, r->uid_count, "/etc/subuid",
+		     r->user);
+	run_map_tool(r->newgidmap, child, r->host_gid, r->gid_start, r->gid_count, "/etc/subgid",
+		     r->user);
 	if (write(go_fd, &c, 1) != 1)
 		die_errno("--rootless: the helper's child went away");
+}
+
+void rootless_frontend_enter(const struct rootless *r)
+{
+	uid_t uid = r->uid_count < IDMAP_DEFAULT_SQUASH ? r->uid_count : IDMAP_DEFAULT_SQUASH;
+	gid_t gid = r->gid_count < IDMAP_DEFAULT_SQUASH ? r->gid_count : IDMAP_DEFAULT_SQUASH;
+
+	pid_t self = getpid(), mapper;
+	int go[2], status;
+	char c = 1;
+
+	/* newuidmap must run from outside the namespace (it judges the map
+	 * by its caller's ids): a child waits until we are in it. */
+	if (pipe2(go, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	mapper = fork();
+	if (mapper < 0)
+		die_errno("fork");
+	if (mapper == 0) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		run_map_tool(r->newuidmap, self, r->host_uid, r->uid_start, r->uid_count,
+			     "/etc/subuid", r->user);
+		run_map_tool(r->newgidmap, self, r->host_gid, r->gid_start, r->gid_count,
+			     "/etc/subgid", r->user);
+		_exit(0);
+	}
+	close(go[0]);
+	if (unshare(CLONE_NEWUSER) < 0)
+		die_errno("--rootless: cannot give the frontend a user namespace of its own");
+	if (write(go[1], &c, 1) != 1)
+		die_errno("--rootless: the frontend's map writer went away");
+	close(go[1]);
+	while (waitpid(mapper, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		die("--rootless: the frontend's user namespace could not be mapped (see above)");
+	/* Root of that namespace now: CAP_SETPCAP there empties the bounding
+	 * set; the uid change then clears every other set. */
+	capng_clear(CAPNG_SELECT_BOUNDS);
+	if (capng_apply(CAPNG_SELECT_BOUNDS) != 0)
+		die("--rootless: cannot empty the frontend's bounding set");
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		die_errno("--rootless: cannot make the frontend uid %u of its namespace", (unsigned)uid);
+	log_info("rootless: the frontend is uid %u gid %u of a user namespace of its own (host "
+		 "%" PRIu32 ":%" PRIu32 ")",
+		 (unsigned)uid, (unsigned)gid, r->uid_start + (uint32_t)uid - 1,
+		 r->gid_start + (uint32_t)gid - 1);
 }

@@ -15,6 +15,8 @@
 
 struct rootless {
 	char user[64];		/* the invoking user's name (for messages) */
+	uid_t host_uid;		/* the invoking user's ids */
+	gid_t host_gid;
 	uint32_t uid_start, uid_count; /* its first subordinate range of each */
 	uint32_t gid_start, gid_count;
 	char newuidmap[256], newgidmap[256];
@@ -46,5 +48,17 @@ int rootless_child_enter(int ready_fd, int go_fd);
  */
 void rootless_map_child(const struct rootless *r, pid_t child, int ready_fd, int go_fd,
 			int child_err_fd);
+
+/*
+ * The frontend, last step before its sandbox (single-threaded): a user
+ * namespace of its own with the same maps as the helper's, so that what it
+ * fstat()s on passed descriptors carries the ids the helper reports; there
+ * it empties its bounding set and its groups and becomes the range's
+ * nobody (namespace id 65534, or the range's last id when smaller): a host
+ * uid that is neither the user's nor the helper's, so it can neither
+ * signal nor trace the helper, and a sibling namespace, so it holds no
+ * capability over the helper's.  Dies on failure.
+ */
+void rootless_frontend_enter(const struct rootless *r);
 
 #endif

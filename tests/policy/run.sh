@@ -173,7 +173,8 @@ selinux_tests() {
 	else
 		fail "selinux: p9guard_t has no access to export special files" "$out"
 	fi
-	out=$(se -A -s p9guard_t -c file -p open | se_targets)
+	# bin_t: newuidmap/newgidmap, only behind p9guard_rootless (below).
+	out=$(se -A -s p9guard_t -c file -p open | grep -v 'p9guard_rootless' | se_targets)
 	extra=$(set_minus "$out" "$(set_of p9guard_exec_t p9guard_helper_exec_t p9guard_runtime_t \
 		p9guard_log_t p9guard_t etc_t net_conf_t sysctl_kernel_t ld_so_t ld_so_cache_t lib_t \
 		textrel_shlib_t cpu_online_t sysctl_crypto_t systemd_resolved_runtime_t domain)")
@@ -181,6 +182,12 @@ selinux_tests() {
 		pass "selinux: p9guard_t opens files only of its own, runtime, log, /etc and library types"
 	else
 		fail "selinux: p9guard_t opens unexpected file types" "$(echo $extra)"
+	fi
+	out=$(se -A -s p9guard_t -c file | grep 'p9guard_rootless' | se_targets)
+	if [ "$out" = "$(set_of bin_t p9guard_t)" ]; then
+		pass "selinux: p9guard_rootless adds for p9guard_t only bin_t (newuidmap/newgidmap) and its own /proc files (the maps)"
+	else
+		fail "selinux: p9guard_rootless file rules for p9guard_t" "$(echo $out)"
 	fi
 
 	# 5. The helper executes nothing.
@@ -336,6 +343,18 @@ selinux_tests() {
 		pass "selinux: mknod only with p9guard_allow_devices, sys_admin only with p9guard_trusted_xattrs"
 	else
 		fail "selinux: mknod/sys_admin only behind their tunables" "$(se -A -s p9guard_helper_t -c capability)"
+	fi
+	# The rootless pair: capabilities inside the user namespaces, only
+	# behind p9guard_rootless, the helper's exactly its usual set.
+	perms=$(se -A -s p9guard_helper_t -c cap_userns | grep 'p9guard_rootless' | se_perms)
+	fperms=$(se -A -s p9guard_t -c cap_userns | grep 'p9guard_rootless' | se_perms)
+	out=$(se -A -s p9guard_helper_t -c cap_userns | unconditional; se -A -s p9guard_t -c cap_userns | unconditional)
+	if [ -z "$out" ] &&
+		[ "$perms" = "$(set_of chown dac_override dac_read_search fowner fsetid setgid setpcap setuid)" ] &&
+		[ "$fperms" = "$(set_of setgid setpcap setuid)" ]; then
+		pass "selinux: cap_userns only with p9guard_rootless: helper {$(echo $perms)}, frontend {$(echo $fperms)}"
+	else
+		fail "selinux: cap_userns behind p9guard_rootless" "helper: $(echo $perms); frontend: $(echo $fperms); unconditional: $out"
 	fi
 	out=$(se -A -s p9guard_helper_t -c capability2; se -A -s p9guard_t -c capability2)
 	if [ -z "$out" ]; then

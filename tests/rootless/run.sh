@@ -9,10 +9,10 @@
 # (uid 4351) for the refusals, copies p9guard and p9guard-helper where the
 # user can run them, and starts the pair as p9g-rootless (setpriv, no
 # --rootless: a non-root start under passthrough chooses it).  Then checks:
-# no process of the pair has host uid 0; the frontend holds no capability
-# in any set; each process is in a user namespace of its own (siblings, so
-# the frontend has no capability over the helper's); the helper's maps are
-# the user and its range; through 9P (p9guard-client) files made by guest
+# no process of the pair has host uid 0 (the helper is the user, the
+# frontend the range's nobody, without groups); the frontend holds no
+# capability in any set; each process is in a user namespace of its own
+# (siblings with the same maps: the user and its range); through 9P (p9guard-client) files made by guest
 # uids land on the subordinate ids (guest 1000 -> 300999) and read back as
 # the guest's, guest root's files belong to the user, ids outside the range
 # act as the unmapped id inside it, set-user-ID files never belong to host
@@ -72,6 +72,7 @@ cleanup() {
 	set +e
 	[ -n "$PAIR_PID" ] && kill "$PAIR_PID" 2>/dev/null && wait "$PAIR_PID" 2>/dev/null
 	pkill -u "$UID1" -x p9guard 2>/dev/null
+	pkill -u "$((SUB_START + 65533))" -x p9guard 2>/dev/null
 	pkill -u "$UID2" -x p9guard 2>/dev/null
 	[ $maxns_changed = 1 ] && echo "$maxns_saved" >/proc/sys/user/max_user_namespaces
 	acct_cleanup
@@ -131,12 +132,15 @@ ok "the pair starts as $USER1 (uid $UID1) without root"
 check "a non-root start under passthrough chooses rootless and says so" \
 	grep -q "started by uid $UID1, not root: rootless" "$WORK/pair.log"
 
-FE=$(pgrep -u "$UID1" -x p9guard)
+FE_UID=$((SUB_START + 65533))	# namespace id 65534 of the frontend's own namespace
+FE=$(pgrep -u "$FE_UID" -x p9guard)
 HE=$(pgrep -u "$UID1" -x p9guard-helper)
 status_field() { awk -v k="$2:" '$1 == k { $1 = ""; print substr($0, 2) }' "/proc/$1/status"; }
-ids1="$UID1 $UID1 $UID1 $UID1"
-check "no process of the pair has host uid 0 (frontend $(status_field "$FE" Uid), helper $(status_field "$HE" Uid))" \
-	test "$(status_field "$FE" Uid)" = "$ids1" -a "$(status_field "$HE" Uid)" = "$ids1"
+ids1="$UID1 $UID1 $UID1 $UID1" idsfe="$FE_UID $FE_UID $FE_UID $FE_UID"
+check "no process of the pair has host uid 0: the helper is $USER1 ($(status_field "$HE" Uid))" \
+	test "$(status_field "$HE" Uid)" = "$ids1"
+check "the frontend is the range's nobody, host uid $FE_UID ($(status_field "$FE" Uid)): it cannot signal or trace the helper" \
+	test "$(status_field "$FE" Uid)" = "$idsfe" -a "$(status_field "$FE" Groups)" = ""
 no_caps=1
 for k in CapInh CapPrm CapEff CapBnd CapAmb; do
 	[ "$(status_field "$FE" $k)" = 0000000000000000 ] || no_caps=0
@@ -145,8 +149,11 @@ check "the frontend holds no capability in any set (bounding and ambient include
 init_ns=$(readlink /proc/$$/ns/user) fe_ns=$(readlink "/proc/$FE/ns/user") he_ns=$(readlink "/proc/$HE/ns/user")
 check "the helper is in a user namespace of its own ($he_ns, not the host's $init_ns)" \
 	test "$he_ns" != "$init_ns" -a "$he_ns" != "$fe_ns"
-check "the frontend is in another one ($fe_ns): no capability over the helper's" \
+check "the frontend is in another one ($fe_ns), a sibling: no capability over the helper's" \
 	test "$fe_ns" != "$init_ns"
+check "with the same maps, so that its fstat() of passed descriptors shows the helper's ids" \
+	test "$(awk '{ print $1, $2, $3 }' "/proc/$FE/uid_map" | tr '\n' ' ')" = \
+	"0 $UID1 1 1 $SUB_START $SUB_COUNT "
 check "the helper's uid map is $USER1 as 0 and its range as 1..$SUB_COUNT" \
 	test "$(awk '{ print $1, $2, $3 }' "/proc/$HE/uid_map" | tr '\n' ' ')" = \
 	"0 $UID1 1 1 $SUB_START $SUB_COUNT "

@@ -24,12 +24,23 @@
 # with mode DMODE, else a regular file with mode FMODE (symlinks hold
 # their target as content, nodes are empty).
 #
+# With --rootless UID GID START COUNT (p9guard --rootless run by the user
+# UID, primary group GID, with the subordinate ranges START:COUNT) the host
+# owners are the guest's ids in the helper's user namespace: 0 -> UID (GID),
+# N -> START+N-1.
+#
 # Prints one P9G-RESULT line per manifest (like the guest does) and a
 # P9G-HOST-MISMATCH line per difference. Exit 0 when all match.
 set -euo pipefail
 
-usage="usage: check-host.sh [--mapped-xattr FMODE DMODE UID:GID] EXPORT"
+usage="usage: check-host.sh [--mapped-xattr FMODE DMODE UID:GID | --rootless UID GID START COUNT] EXPORT"
 mapped=
+rl_uid= rl_gid= rl_start= rl_count=
+if [ "${1:-}" = --rootless ]; then
+    [ $# = 6 ] || { echo "$usage" >&2; exit 2; }
+    rl_uid=$2 rl_gid=$3 rl_start=$4 rl_count=$5
+    shift 5
+fi
 if [ "${1:-}" = --mapped-xattr ]; then
     [ $# = 5 ] || { echo "$usage" >&2; exit 2; }
     mapped=1 mx_fmode=$((8#$2)) mx_dmode=$((8#$3)) mx_owner=$4
@@ -39,6 +50,18 @@ fi
 export_dir=${1:?$usage}
 base=$export_dir/p9g-test
 status=0
+
+# The host id of a guest id ($2: the server user's own id of that kind):
+# itself, or with --rootless (p9guard --rootless, its namespace: 0 the
+# server's user, 1..COUNT the range from START, anything past it the
+# unmapped id 65534 inside the range).
+host_id() {
+    if [ -z "$rl_uid" ]; then echo "$1"
+    elif [ "$1" = 0 ]; then echo "$2"
+    elif [ "$1" -le "$rl_count" ]; then echo $((rl_start + $1 - 1))
+    else echo $((rl_start + 65534 - 1))
+    fi
+}
 
 # stat %F names -> our one-letter types
 type_letter() {
@@ -154,7 +177,8 @@ for phase in root u4711 u4712; do
         *) hx=- ;;
         esac
         if [ "$ht_" != "$type" ] || [ "$((8#$ha))" != "$((8#$perm))" ] \
-            || [ "$hu" != "$uid" ] || [ "$hg" != "$gid" ] || [ "$hx" != "$extra" ]; then
+            || [ "$hu" != "$(host_id "$uid" "$rl_uid")" ] || [ "$hg" != "$(host_id "$gid" "$rl_gid")" ] \
+            || [ "$hx" != "$extra" ]; then
             printf 'P9G-HOST-MISMATCH: %s: guest %s %s %s:%s %s, host %s %04o %s:%s %s\n' \
                 "$path" "$type" "$perm" "$uid" "$gid" "$extra" \
                 "$ht_" "$((8#$ha))" "$hu" "$hg" "$hx"

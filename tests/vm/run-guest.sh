@@ -108,6 +108,8 @@ cmdline="console=ttyS0 panic=-1 loglevel=4 edd=off p9g.opts=$mopts"
 # P9G_VM_MODEL: the server's security model; the suite expects its
 # documented behaviour where it differs from passthrough.
 [ -n "${P9G_VM_MODEL:-}" ] && cmdline="$cmdline p9g.model=$P9G_VM_MODEL"
+# P9G_VM_ROOTLESS=1: p9guard --rootless (device nodes get EPERM)
+[ -n "${P9G_VM_ROOTLESS:-}" ] && cmdline="$cmdline p9g.rootless=1"
 # P9G_VM_PERMS: p9guard's --permissions (guest or host)
 [ -n "${P9G_VM_PERMS:-}" ] && cmdline="$cmdline p9g.perms=$P9G_VM_PERMS"
 # P9G_VM_DEMO=1: the README demo (guest/demo.sh) instead of the suite.

@@ -92,7 +92,8 @@ default_configs="$default_configs msize=8192,cache=loose,bigdir=1000"
 # diod has no mapped-xattr model: its default matrix is the first four.
 [ "$server" = p9guard ] \
     && default_configs="$default_configs msize=1048576,cache=none,bigdir=1000,model=mapped-xattr" \
-    && default_configs="$default_configs msize=262144,cache=none,bigdir=100,perms=host"
+    && default_configs="$default_configs msize=262144,cache=none,bigdir=100,perms=host" \
+    && default_configs="$default_configs msize=262144,cache=none,bigdir=100,rootless=1"
 # p9guard: every configuration also over virtio (vhost-user, trans=virtio),
 # and the device's life across a reboot, a QEMU restart and a QEMU killed
 # (lifecycle.sh).
@@ -117,10 +118,10 @@ for c in "${configs[@]}"; do    # check them all before the first boot
         model=passthrough) ;;
         perms=guest|perms=host)
             [ "$server" = p9guard ] || die "configuration '$c': $server has no --permissions" ;;
-        model=mapped-xattr|transport=virtio)
+        model=mapped-xattr|transport=virtio|rootless=1)
             [ "$server" = p9guard ] || die "configuration '$c': $server has no $kv" ;;
         transport=tcp) ;;
-        *) die "configuration '$c': '$kv' is not msize=N, cache=MODE, bigdir=N, model=passthrough|mapped-xattr, perms=guest|host or transport=tcp|virtio" ;;
+        *) die "configuration '$c': '$kv' is not msize=N, cache=MODE, bigdir=N, model=passthrough|mapped-xattr, perms=guest|host, rootless=1 or transport=tcp|virtio" ;;
         esac
     done
 done
@@ -195,6 +196,7 @@ stop_server() {
 cleanup() {
     local rc=$?
     stop_server
+    subuid_restore
     acct_cleanup
     if [ -n "$ok_to_clean" ] && [ "${P9G_VM_KEEP:-0}" != 1 ]; then
         rm -rf "$work"
@@ -256,6 +258,10 @@ start_server_p9guard() {
     local helper=${P9GUARD_HELPER:-$(dirname "$bin")/p9guard-helper}
     [ -x "$bin" ] || die "no p9guard binary at $bin (set P9GUARD or BUILDDIR)"
     [ -x "$helper" ] || die "no p9guard-helper at $helper (set P9GUARD_HELPER)"
+    if [ -n "$server_rootless" ]; then
+        start_server_p9guard_rootless "$bin" "$helper"
+        return
+    fi
     # --allow-devices: the suite makes char/block nodes as guest root.
     # shellcheck disable=SC2086  # P9GUARD_ARGS is a word list on purpose
     setsid "$bin" --foreground \
@@ -265,6 +271,52 @@ start_server_p9guard() {
         --user nobody \
         --helper "$helper" \
         --allow-devices \
+        ${server_model_args[@]+"${server_model_args[@]}"} \
+        ${P9GUARD_ARGS:-} > "$server_log" 2>&1 &
+    server_pid=$!
+    wait_for_socket
+    server_mount_opts=""
+}
+
+# rootless=1: p9guard started by the QEMU user itself (no root anywhere;
+# p9guard chooses --rootless), from copies it may run, on a directory of
+# its own, with the subordinate ranges $rl_start:65536 that this stage
+# gives it (and takes back: subuid_restore).  No --allow-devices: the
+# guest suite expects EPERM for device nodes (p9g.rootless=1).
+rl_start=400000
+server_rootless=
+subuid_saved=
+subuid_give() {
+    local f
+    subuid_saved=$work/subid-saved
+    mkdir -p "$subuid_saved"
+    for f in subuid subgid; do
+        if [ -e "/etc/$f" ]; then cp -p "/etc/$f" "$subuid_saved/$f"; else : > "$subuid_saved/$f.none"; fi
+        touch "/etc/$f"
+        sed -i "/^$quser:/d" "/etc/$f"
+        echo "$quser:$rl_start:65536" >> "/etc/$f"
+    done
+}
+subuid_restore() {
+    local f
+    [ -n "$subuid_saved" ] || return 0
+    for f in subuid subgid; do
+        if [ -e "$subuid_saved/$f.none" ]; then rm -f "/etc/$f"; else cp -p "$subuid_saved/$f" "/etc/$f"; fi
+    done
+    rm -rf "$subuid_saved"
+    subuid_saved=
+}
+start_server_p9guard_rootless() {
+    local bin=$1 helper=$2 rbin=$work/rootless-bin
+    mkdir -p "$rbin"
+    chmod 0755 "$rbin"
+    install -m 0755 "$bin" "$helper" "$rbin/"
+    chown "$quser" "$export_dir" "$(dirname "$sock")"
+    # shellcheck disable=SC2086  # P9GUARD_ARGS is a word list on purpose
+    setsid setpriv --reuid="$quser" --regid="$quser" --init-groups "$rbin/p9guard" \
+        --export "$export_dir" \
+        --listen "$server_listen:$sock" \
+        --helper "$rbin/p9guard-helper" \
         ${server_model_args[@]+"${server_model_args[@]}"} \
         ${P9GUARD_ARGS:-} > "$server_log" 2>&1 &
     server_pid=$!
@@ -294,7 +346,7 @@ total_pass=0 total_fail=0 total_skip=0 total_xf=0
 summary=()
 run_config() {
     local n=$1 cfg=$2 msize=262144 cache=none bigdir=10000 model=passthrough perms= kv t0 guest_ok=1
-    local transport=tcp
+    local transport=tcp rootless=
     for kv in ${cfg//,/ }; do
         case $kv in
         msize=*)  msize=${kv#msize=} ;;
@@ -303,6 +355,7 @@ run_config() {
         model=*)  model=${kv#model=} ;;
         perms=*)  perms=${kv#perms=} ;;
         transport=*) transport=${kv#transport=} ;;
+        rootless=1) rootless=1 ;;
         esac
     done
     bigdir=${P9G_VM_BIGDIR:-$bigdir}
@@ -319,6 +372,12 @@ run_config() {
     if [ -n "$perms" ]; then
         name="$name,perms=$perms"
         server_model_args+=(--permissions "$perms")
+    fi
+    server_rootless=$rootless
+    if [ -n "$rootless" ]; then
+        name="$name,rootless=1"
+        subuid_give
+        check_args=(--rootless "$(id -u "$quser")" "$(id -g "$quser")" "$rl_start" 65536)
     fi
     # transport=virtio: vhost-user, trans=virtio, the mount tag being the
     # export's base name (p9guard's default --tag).
@@ -359,7 +418,7 @@ run_config() {
     local tmo=${P9G_VM_TIMEOUT:-600}
     [ "$left" -lt "$tmo" ] && tmo=$left
     P9G_VM_TIMEOUT=$tmo P9G_VM_BIGDIR=$bigdir P9G_VM_MODEL=$model P9G_VM_PERMS=$perms \
-        P9G_VM_TRANSPORT=$transport P9G_QEMU_ROOT=$work/qemu-trixie \
+        P9G_VM_TRANSPORT=$transport P9G_QEMU_ROOT=$work/qemu-trixie P9G_VM_ROOTLESS=$rootless \
         "$here/run-guest.sh" "$sock" "$dir" "$mopts" "$only" || guest_ok=
 
     local results=$dir/results.txt
@@ -374,6 +433,7 @@ run_config() {
         guest_ok=
     fi
     stop_server
+    subuid_restore
     acct_cleanup "$accounts_before"
     # What the server warned about (a limit reached, a descriptor shortage).
     grep -iE 'warn' "$server_log" | head -n 5 | sed "s/^/run: $server: /" >&2 || true

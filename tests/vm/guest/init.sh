@@ -28,6 +28,8 @@ fatal() {
 #                suite expects the model's documented behaviour)
 #   p9g.perms=guest|host  p9guard's --permissions (exported as
 #                P9G_PERMISSIONS; host: the host's groups decide too)
+#   p9g.rootless=1  p9guard --rootless (exported as P9G_ROOTLESS: device
+#                nodes get EPERM)
 #   p9g.demo=1  run the README demo (contrib/demo.sh) instead of the suite
 #   p9g.interop=write|read  QEMU mapped-xattr interop (interop.sh) on the
 #                virtio 9p share tagged "ix", no network
@@ -50,6 +52,7 @@ for w in $cmdline; do
 	p9g.bigdir=*) export P9G_BIGDIR="${w#p9g.bigdir=}" ;;
 	p9g.model=*) export P9G_MODEL="${w#p9g.model=}" ;;
 	p9g.perms=*) export P9G_PERMISSIONS="${w#p9g.perms=}" ;;
+	p9g.rootless=1) export P9G_ROOTLESS=1 ;;
 	p9g.demo=1) demo=1 ;;
 	p9g.interop=*) interop=${w#p9g.interop=} ;;
 	p9g.tag=*) tag=${w#p9g.tag=} ;;
