@@ -15,7 +15,9 @@
 #   OUTDIR/daemons/p9guard          the real binaries from BUILDDIR, if given
 #   OUTDIR/daemons/p9guard-helper
 #   OUTDIR/sysroot/                 the shared libraries they load (ldd),
-#                                   at the host's paths, for the guest's /
+#                                   at the host's paths, for the guest's /;
+#                                   newuidmap, newgidmap (mode 4755) and
+#                                   setpriv, for the rootless pair
 # Profiles are generated for sbindir=/usr/sbin, helper in /usr/libexec/p9guard/;
 # EXPORTS (default "/srv/p9guard/") sets @{P9GUARD_EXPORTS}.
 # Needs: gcc (static glibc: libc6-dev), apparmor (apparmor_parser).
@@ -61,6 +63,21 @@ if [ -n "$builddir" ]; then
 		cp -L "$lib" "$out/sysroot$lib"
 	done
 	[ -n "$(find "$out/sysroot" -name 'libc.so*')" ] || { echo "ldd named no libc" >&2; exit 1; }
+fi
+# newuidmap and newgidmap (Debian package uidmap, set-user-ID root, kept so)
+# and util-linux's setpriv, for the rootless pair started by an ordinary
+# user in the guest; with their libraries.
+if [ -n "$builddir" ] && command -v newuidmap >/dev/null && command -v newgidmap >/dev/null; then
+	mkdir -p "$out/sysroot/usr/bin"
+	install -m 4755 "$(command -v newuidmap)" "$(command -v newgidmap)" "$out/sysroot/usr/bin/"
+	install -m 0755 "$(command -v setpriv)" "$out/sysroot/usr/bin/setpriv"
+	for b in newuidmap newgidmap setpriv; do
+		ldd "$(command -v $b)" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'
+	done | sort -u | while read -r lib; do
+		[ -e "$out/sysroot$lib" ] && continue
+		mkdir -p "$out/sysroot$(dirname "$lib")"
+		cp -L "$lib" "$out/sysroot$lib"
+	done
 fi
 # aa-exec (Debian package apparmor; libapparmor is linked in), for the
 # guest's "aa-exec -p p9guard-helper -- cat /etc/shadow".

@@ -321,6 +321,65 @@ else
 	fi
 fi
 
+# ---- the rootless pair under the profiles -------------------------------------
+# p9guard started by the ordinary user p9g-rl (uid 4350, ranges 300000:65536
+# in the guest's /etc/subuid and /etc/subgid): newuidmap/newgidmap run in
+# the child profile p9guard//newidmap, the helper is root of its own user
+# namespace in p9guard-helper, and a create and a chown through the guest's
+# own mount land on the user and its range, with no denial.
+if [ -x "$dir/daemons/p9guard" ] && [ -s "$dir/modules.load" ] && [ -u /usr/bin/newuidmap ] &&
+	[ -x /usr/bin/setpriv ]; then
+	base=$(dmesg | wc -l)
+	mkdir -p /srv/p9guard/rl
+	chown 4350:4350 /srv/p9guard/rl /run/p9guard
+	rm -f /run/p9guard/rl.sock /run/p9guard/rl.pid
+	# (PATH: p9guard finds newuidmap there, as for any user)
+	PATH=/usr/bin:/bin /usr/bin/setpriv --reuid=4350 --regid=4350 --clear-groups /usr/sbin/p9guard \
+		--export /srv/p9guard/rl --listen unix:/run/p9guard/rl.sock --helper "$helper" \
+		--pidfile /run/p9guard/rl.pid </dev/null 2>&1 | cat >/tmp/p9guard-rl.log &
+	# "ready": the helper answered (the socket exists before the helper starts).
+	i=0
+	while [ $i -lt 150 ] && ! grep -q ': ready' /tmp/p9guard-rl.log; do sleep 0.2; i=$((i + 1)); done
+	fpid=$(cat /run/p9guard/rl.pid 2>/dev/null)
+	hpid=$(helper_pids | head -n 1)
+	if [ -n "$hpid" ] && [ "$(label_pid "$fpid")" = 'p9guard (enforce)' ] &&
+		[ "$(label_pid "$hpid")" = 'p9guard-helper (enforce)' ] &&
+		[ "$(status_field "$hpid" Uid)" = 4350 ] && [ "$(status_field "$fpid" Uid)" = 365533 ]; then
+		pass "rootless: p9g-rl's pair runs confined: frontend $fpid (uid 365533) in p9guard, helper $hpid (uid 4350, root of its namespace) in p9guard-helper"
+	else
+		fail "rootless: the pair of an ordinary user runs confined" \
+			"frontend $fpid '$(label_pid "$fpid")' uid $(status_field "$fpid" Uid); helper $hpid '$(label_pid "$hpid")' uid $(status_field "$hpid" Uid); $(cat /tmp/p9guard-rl.log)"
+	fi
+	if ! grep -q ': ready' /tmp/p9guard-rl.log; then
+		fail "rootless: the pair becomes ready" "$(cat /tmp/p9guard-rl.log; denials_since "$base")"
+	elif mount -t 9p -o trans=unix,version=9p2000.L,access=client /run/p9guard/rl.sock /mnt 2>/tmp/mount.err; then
+		echo rootless >/mnt/f
+		chown 1000:1000 /mnt/f
+		mkdir /mnt/d
+		got="$(stat -c %u:%g /srv/p9guard/rl/f) $(stat -c %u:%g /srv/p9guard/rl/d) $(stat -c %u:%g /mnt/f)"
+		if [ "$got" = "300999:300999 4350:4350 1000:1000" ]; then
+			pass "rootless: guest root's directory belongs to 4350, chown 1000 gives host 300999 (the guest sees 1000)"
+		else
+			fail "rootless: owners through the rootless pair" "host f, host d, guest f: $got"
+		fi
+		umount /mnt
+	else
+		fail "rootless: mount the rootless pair's socket" "$(cat /tmp/mount.err /tmp/p9guard-rl.log)"
+	fi
+	[ -n "$fpid" ] && kill "$fpid" 2>/dev/null
+	i=0
+	while [ $i -lt 50 ] && [ -n "$(helper_pids)" ]; do sleep 0.2; i=$((i + 1)); done
+	out=$(denials_since "$base")
+	if [ -z "$out" ]; then
+		pass "rootless: no AppArmor denial (newuidmap/newgidmap in p9guard//newidmap)"
+	else
+		fail "rootless: no AppArmor denial" "$out"
+	fi
+	rm -rf /srv/p9guard/rl
+else
+	skip "rootless pair under the profiles" "no build, 9p modules, newuidmap (uidmap) or setpriv given to the guest"
+fi
+
 # ---- /etc/shadow, what aa-exec -p would show ----------------------------------
 # aa-probe "in PROFILE" changes into the profile (the kernel's changeprofile,
 # as aa-exec -p does before its exec) and then opens the file itself.

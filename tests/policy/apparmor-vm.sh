@@ -45,9 +45,12 @@ if [ -d "$root/aa/sysroot" ]; then
 	rm -rf "$root/aa/sysroot"
 fi
 # The frontend drops to --user nobody.
+# p9g-rl: the ordinary user of the guest's rootless pair, with its ranges.
 printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' \
-	>"$root/etc/passwd"
-printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$root/etc/group"
+	'p9g-rl:x:4350:4350::/nonexistent:/bin/false' >"$root/etc/passwd"
+printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' 'p9g-rl:x:4350:' >"$root/etc/group"
+echo 'p9g-rl:300000:65536' >"$root/etc/subuid"
+echo 'p9g-rl:300000:65536' >"$root/etc/subgid"
 
 # The 9p client over a unix socket (9p, 9pnet_fd) and a loop-mounted ext2
 # for the export (loop, ext4, crc32c_generic), with what they depend on

@@ -438,11 +438,17 @@ selinux_tests() {
 
 # The body of profile $2 in preprocessed text $1, rules one per line,
 # comments and blank lines dropped.
+# The rules of profile $2 in the preprocessed text $1, without those of
+# its child profiles; with $3, the rules of its child profile $3 only.
 aa_body() {
-	awk -v p="$2" '
-		$1 == "profile" && $2 == p { inside = 1; next }
+	awk -v p="$2" -v c="${3:-}" '
+		$1 == "profile" && $2 == p && !inside { inside = 1; next }
 		inside && /^}/ { inside = 0 }
-		inside { sub(/#.*/, ""); if ($0 ~ /[^ \t]/) print }' <<<"$1" | sed 's/^[ \t]*//; s/[ \t]*$//'
+		inside && !nested && $1 == "profile" { nested = 1; want = ($2 == c); next }
+		nested && /^[ \t]*}/ { nested = 0; next }
+		inside && nested != (c != "") { next }
+		inside && (!nested || want) { sub(/#.*/, ""); if ($0 ~ /[^ \t]/) print }' <<<"$1" |
+		sed 's/^[ \t]*//; s/[ \t]*$//'
 }
 # File rules "PATH PERMS," of a body -> "PATH PERMS" (perms only letters).
 aa_file_rules() {
@@ -527,11 +533,26 @@ aa_check_layout() {	# $1 label, $2 dir with p9guard and p9guard-helper, $3 tunab
 	out=$(aa_file_rules <<<"$body" | awk '$2 ~ /[xXpPcCuUi]/' || true)
 	local helper_path
 	helper_path=$(sed -n 's/^profile p9guard-helper \([^ ]*\) .*/\1/p' <<<"$(apparmor_parser -p "${I[@]}" "$dir/p9guard-helper" 2>/dev/null)")
-	if [ "$(echo $out)" = "$helper_path Px" ] &&
-		grep -qE "^$helper_path +Px -> p9guard-helper,$" <<<"$body"; then
-		pass "apparmor($label): frontend execs only $helper_path, into profile p9guard-helper (Px)"
+	if [ "$(echo $out)" = "$helper_path Px /usr/bin/newuidmap Cx /usr/bin/newgidmap Cx" ] &&
+		grep -qE "^$helper_path +Px -> p9guard-helper,$" <<<"$body" &&
+		[ "$(grep -cE '^/usr/bin/new[ug]idmap +Cx -> newidmap,$' <<<"$body")" = 2 ]; then
+		pass "apparmor($label): frontend execs only $helper_path, into profile p9guard-helper (Px), and newuidmap/newgidmap into its child profile newidmap (Cx, --rootless)"
 	else
-		fail "apparmor($label): frontend exec rules" "$out (helper attaches to $helper_path)"
+		fail "apparmor($label): frontend exec rules" "$(echo $out) (helper attaches to $helper_path)"
+	fi
+	# The child profile of newuidmap/newgidmap (--rootless): as root it
+	# writes the maps of a process, reads the id ranges, runs nothing.
+	local child
+	child=$(aa_body "$pre" p9guard newidmap)
+	caps=$(sed -n 's/^capability \(.*\),$/\1/p' <<<"$child" | tr ' ' '\n' | sort -u)
+	out=$(aa_file_rules <<<"$child" | awk '$2 ~ /[wal]/ { print $1 }' |
+		grep -Ev '^(@\{PROC\}/\[0-9\]\*/(uid_map|gid_map|setgroups)|/dev/null)$' || true)
+	if [ "$caps" = "$(set_of dac_override setfcap setgid setuid sys_admin)" ] && [ -z "$out" ] &&
+		[ -z "$(aa_file_rules <<<"$child" | awk '$2 ~ /[xXpPcCuUi]/')" ] &&
+		aa_file_rules <<<"$child" | grep -q '^/etc/subuid r$'; then
+		pass "apparmor($label): child profile newidmap: capabilities {$(echo $caps)}, writes only /proc/PID/{uid_map,gid_map,setgroups}, executes nothing"
+	else
+		fail "apparmor($label): child profile newidmap" "caps: $(echo $caps); other writes: $out"
 	fi
 	out=$(aa_file_rules <<<"$body" | awk '$2 ~ /[wal]/ { print $1 }' |
 		grep -Ev '^(@\{P9GUARD_RUNDIR\}/\*?\*?|@\{P9GUARD_LOGDIR\}/\*|@\{P9GUARD_EXPORTS\}\*\*|/dev/null|/dev/log|/run/systemd/journal/dev-log)$' || true)
