@@ -375,6 +375,26 @@ if [ -x "$dir/daemons/p9guard" ] && [ -s "$dir/modules.load" ] && [ -u /usr/bin/
 	else
 		fail "rootless: no AppArmor denial" "$out"
 	fi
+	# Debian's kernel: each way user namespaces can be switched off gets
+	# a one-line error naming the setting (tests/rootless cannot write
+	# /proc/sys in a container).
+	for knob in kernel/unprivileged_userns_clone:kernel.unprivileged_userns_clone \
+		user/max_user_namespaces:user.max_user_namespaces; do
+		f=/proc/sys/${knob%%:*} name=${knob#*:}
+		if ! old=$(cat "$f" 2>/dev/null); then
+			skip "rootless: $name = 0 refused" "this kernel has no $f"
+			continue
+		fi
+		echo 0 >"$f"
+		out=$(PATH=/usr/bin:/bin /usr/bin/setpriv --reuid=4350 --regid=4350 --clear-groups \
+			/usr/sbin/p9guard --export /srv/p9guard/rl --listen unix:/run/p9guard/rl2.sock \
+			--helper "$helper" </dev/null 2>&1)
+		echo "$old" >"$f"
+		case $out in
+		*"$name = 0"*) pass "rootless: with $name = 0 the error names it: $(printf '%s\n' "$out" | grep -m1 "$name")" ;;
+		*) fail "rootless: $name = 0 gives an error naming it" "$out" ;;
+		esac
+	done
 	rm -rf /srv/p9guard/rl
 else
 	skip "rootless pair under the profiles" "no build, 9p modules, newuidmap (uidmap) or setpriv given to the guest"
