@@ -196,9 +196,9 @@ static void die_no_userns(int err)
 		    "root, sysctl -w user.max_user_namespaces=15000");
 	if (sysctl_value("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
 		die("--rootless: AppArmor restricts unprivileged user namespaces "
-		    "(kernel.apparmor_restrict_unprivileged_userns = 1): load p9guard's AppArmor "
-		    "profiles (they allow userns), or as root sysctl -w "
-		    "kernel.apparmor_restrict_unprivileged_userns=0");
+		    "(kernel.apparmor_restrict_unprivileged_userns = 1): as root, sysctl -w "
+		    "kernel.apparmor_restrict_unprivileged_userns=0, or give p9guard a local "
+		    "AppArmor 4 rule \"userns,\" (its shipped profiles are ABI 3.0)");
 	if (err == ENOSPC)
 		die("--rootless: no user namespace left for %u (user.max_user_namespaces or the "
 		    "nesting limit reached)",
