@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -30,6 +32,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -56,9 +59,12 @@ static bool he_mapped;
 
 /* What the real helper holds before sandboxing. */
 static int exp_fd = -1, proc_fd = -1, audit_fd = -1;
+static bool fds_given;	/* he_in_userns() opened them */
 
 static int he_open_fds(void)
 {
+	if (fds_given)
+		return 0;	/* opened by he_in_userns(), outside the namespace */
 	exp_fd = open(exportdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	audit_fd = open(auditpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -362,6 +368,154 @@ static int he_mknod_dev_enabled(void)
 	cf_say("mknod char device: %s", strerror(errno));
 	return 1;
 }
+
+/* ---- the rootless helper: root of a user namespace (p9guard --rootless) ---- */
+
+/* The maps p9guard --rootless writes for a user 4350 with the ranges
+ * 300000:65536 (tests/rootless/run.sh has the same). */
+#define NS_USER 4350
+#define NS_MAP "0 4350 1\n1 300000 65536\n"
+/* export/, the export's parent, opened outside: inside, the path through
+ * the root-owned 0700 scratch directory is closed to the namespace. */
+static int ns_top_fd = -1;
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Run fn as the rootless helper runs: in a child that unshares a user
+ * namespace, whose maps this process (host root, as newuidmap is) writes,
+ * and that becomes its uid 0.  The export is export/ns, owned by the user
+ * (ns id 0), and the descriptors are opened here, outside, as the launcher
+ * opens them.  A SIGSYS death of the child is passed on as our own.
+ */
+static int he_in_userns(int (*fn)(void))
+{
+	int ready[2], go[2], status;
+	char c = 1, path[160];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/ns", exportdir);
+	exp_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ns_top_fd = open(exportdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	audit_fd = open(auditpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (exp_fd < 0 || proc_fd < 0 || audit_fd < 0 || pipe(ready) < 0 || pipe(go) < 0)
+		return 1;
+	fds_given = true;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			_exit(CF_SKIP);
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			_exit(1);
+		_exit(fn() ? 1 : 0);
+	}
+	if (read(ready[0], &c, 1) != 1) {
+		waitpid(pid, &status, 0);
+		cf_say("user namespaces cannot be made here, not even by root (a chroot refuses "
+		       "them: unshare(2) EPERM)");
+		return CF_SKIP;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/uid_map", (long)pid);
+	if (write_file(path, NS_MAP) < 0)
+		return cf_say("writing %s: %s", path, strerror(errno)), 1;
+	snprintf(path, sizeof(path), "/proc/%ld/gid_map", (long)pid);
+	if (write_file(path, NS_MAP) < 0)
+		return cf_say("writing %s: %s", path, strerror(errno)), 1;
+	if (write(go[1], &c, 1) != 1 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static int he_caps_check(uint64_t want, bool devices, bool trusted);
+
+/* Exactly the usual set, as uid 0 of a namespace that maps 0 to the user. */
+static int ns_caps(void)
+{
+	char map[256];
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC), bad;
+
+	bad = he_caps_check(HELPER_CAPS, false, false);
+	cf_read_fd(fd, map, sizeof(map));
+	bad |= cf_check(strstr(map, "4350") != NULL, "uid_map: %s", map);
+	return bad;
+}
+
+static int ns_landlock(void)
+{
+	int bad = 0, dfd = ns_top_fd, fd;
+
+	if (landlock_abi() < 1)
+		return cf_say("the kernel has no Landlock"), CF_SKIP;
+	if (dfd < 0 || he_apply(SANDBOX_SECCOMP_KILL) < 0)
+		return 1;
+	/* The user's own file beside the export: DAC lets its owner (ns root)
+	 * in, Landlock does not. */
+	errno = 0;
+	bad |= cf_check(openat(dfd, "user-outside.txt", O_RDONLY) == -1 && errno == EACCES,
+			"the user's file outside the export: want EACCES, got %s", strerror(errno));
+	fd = openat(exp_fd, "mine", O_CREAT | O_EXCL | O_WRONLY, 0600);
+	bad |= cf_check(fd >= 0, "create in the export: %s", strerror(errno));
+	close(fd);
+	return bad;
+}
+
+static int ns_kernel_refusals(void)
+{
+	int bad = 0, fd;
+
+	if (he_apply_opts(SANDBOX_SECCOMP_KILL, true, false) < 0)
+		return 1;
+	errno = 0;
+	bad |= cf_check(mknodat(exp_fd, "null", S_IFCHR | 0600, makedev(1, 3)) == -1 &&
+			    errno == EPERM,
+			"mknod of a char device (seccomp and CAP_MKNOD allow it): want EPERM, got %s",
+			strerror(errno));
+	bad |= cf_check(mknodat(exp_fd, "fifo", S_IFIFO | 0600, 0) == 0, "mkfifo: %s",
+			strerror(errno));
+	fd = openat(exp_fd, "f", O_CREAT | O_EXCL | O_WRONLY, 0600);
+	bad |= cf_check(fd >= 0, "create: %s", strerror(errno));
+	errno = 0;
+	/* as the helper chowns: fchownat(handle, "", AT_EMPTY_PATH) */
+	bad |= cf_check(fchownat(fd, "", 70000, 70000, AT_EMPTY_PATH) == -1 && errno == EINVAL,
+			"chown to 70000, outside the namespace's ids: want EINVAL, got %s",
+			strerror(errno));
+	bad |= cf_check(fchownat(fd, "", 1000, 1000, AT_EMPTY_PATH) == 0,
+			"chown to 1000 (host 300999): %s", strerror(errno));
+	close(fd);
+	return bad;
+}
+
+static int ns_unshare_killed(void)
+{
+	if (he_apply(SANDBOX_SECCOMP_KILL) < 0)
+		return 1;
+	cf_armed();
+	unshare(CLONE_NEWUSER);
+	return 1;
+}
+
+static int he_userns_caps(void) { return he_in_userns(ns_caps); }
+static int he_userns_landlock(void) { return he_in_userns(ns_landlock); }
+static int he_userns_kernel(void) { return he_in_userns(ns_kernel_refusals); }
+static int he_userns_unshare(void) { return he_in_userns(ns_unshare_killed); }
 
 /* ---- capabilities exactly as wanted ---- */
 
@@ -765,6 +919,15 @@ static const struct cf_case cases[] = {
      CF_KILLED_SYS, NULL, 0},
     {"mknod-dev-enabled", "with devices: mknod of a char device works", he_mknod_dev_enabled,
      CF_EXIT_OK, "fs:export+devices", 0},
+    {"userns-caps", "rootless (uid 0 of a user namespace mapping 0 to uid 4350): exactly "
+     "the usual set, seccomp, no_new_privs", he_userns_caps, CF_EXIT_OK, NULL, 0},
+    {"userns-landlock", "rootless: the user's own file beside the export EACCES (Landlock, "
+     "not DAC), creates inside work", he_userns_landlock, CF_EXIT_OK, NULL, 0},
+    {"userns-kernel", "rootless, --allow-devices filters: device mknod EPERM (the kernel), "
+     "FIFO ok, chown outside the maps EINVAL",
+     he_userns_kernel, CF_EXIT_OK, NULL, 0},
+    {"userns-unshare-killed", "rootless: no further user namespace (SIGSYS)",
+     he_userns_unshare, CF_KILLED_SYS, NULL, 0},
     {"caps", "CapEff=CapPrm=CapBnd exactly the needed set, CapInh=CapAmb=0", he_caps, CF_EXIT_OK,
      NULL, 0},
     {"caps-options", "devices + trusted xattrs add exactly MKNOD and SYS_ADMIN", he_caps_options,
@@ -843,6 +1006,14 @@ int main(int argc, char **argv)
 			return 1;
 		snprintf(path, sizeof(path), "%s/sub2", exportdir);
 		if (mkdir(path, 0777) != 0 || chmod(path, 0777) != 0)
+			return 1;
+		/* for the userns cases: the rootless user's export and a file of
+		 * its own beside it */
+		snprintf(path, sizeof(path), "%s/ns", exportdir);
+		if (mkdir(path, 0755) != 0 || chown(path, NS_USER, NS_USER) != 0)
+			return 1;
+		snprintf(path, sizeof(path), "%s/user-outside.txt", exportdir);
+		if (mkfile(path, 0600, "mine\n") != 0 || chown(path, NS_USER, NS_USER) != 0)
 			return 1;
 		/* for readonly-refusals: a file of another uid */
 		snprintf(path, sizeof(path), "%s/ro.txt", exportdir);
