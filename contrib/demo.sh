@@ -24,9 +24,17 @@
 # P9G_DEMO_TRANSPORT=virtio fetches that QEMU first (a minute, ~500 MB in
 # tests/vm/cache); P9G_DEMO_TRANSPORT=tcp shows the guestfwd variant.
 #
+# Rootless (P9G_DEMO_ROOTLESS=1): no root in the pair either.  The QEMU user
+# itself starts p9guard (which then runs rootless: the helper is root only
+# of a user namespace over the user's subordinate ids), with the ranges
+# 200000:65536 this run gives it in /etc/subuid and /etc/subgid (and takes
+# back); DIR must then be the QEMU user's (a fresh temporary one is), and
+# the file chowned to 1234 in the guest belongs to host uid 201233 (the
+# 1234th id of the range).  Needs Debian's uidmap package.
+#
 # Env: P9G_DEMO_BUILDDIR  an existing build tree to use (kept) instead of
 #      building in a temporary one; P9G_QEMU_USER (default p9g-qemu);
-#      P9G_DEMO_TRANSPORT (virtio or tcp, see above).
+#      P9G_DEMO_TRANSPORT (virtio or tcp, see above); P9G_DEMO_ROOTLESS=1.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,6 +52,7 @@ die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 made_dir=        # DIR, if this run created it
 made_file=       # DIR/$fname, once the guest may have created it
 made_user=       # the QEMU user, if this run created it
+subid_saved=     # copies of /etc/subuid and /etc/subgid (rootless)
 build=           # the build tree, if this run made it
 scratch=         # socket, logs, guest boot files
 server_pid=      # p9guard's process group (setsid)
@@ -63,6 +72,12 @@ cleanup() {
 	[ -n "$made_dir" ] && rmdir -- "$made_dir"
 	[ -n "$scratch" ] && rm -rf -- "$scratch"
 	[ -n "$build" ] && rm -rf -- "$build"
+	if [ -n "$subid_saved" ]; then
+		for f in subuid subgid; do
+			if [ -e "$subid_saved/$f" ]; then cp -p "$subid_saved/$f" "/etc/$f"; else rm -f "/etc/$f"; fi
+		done
+		rm -rf -- "$subid_saved"
+	fi
 	[ -n "$made_user" ] && userdel "$quser" 2>/dev/null
 	[ $rc = 0 ] || printf 'demo: FAILED (exit %s); cleaned up\n' "$rc" >&2
 	exit $rc
@@ -139,12 +154,34 @@ if [ "$transport" = virtio ]; then
 	export P9G_QEMU_ROOT=$scratch/qemu P9G_VM_TRANSPORT=virtio P9G_VM_TAG=demo
 fi
 
-say "3. Start p9guard on $dir: frontend as 'nobody' with no capabilities, privileged helper beside it"
+rootless=${P9G_DEMO_ROOTLESS:-}
+want_owner=1234:1234
 made_file=$dir/$fname	# from here on the guest may create it
-setsid "$bdir/p9guard" --export "$dir" --listen "$listen:$sock" --tag demo \
-	--helper "$bdir/p9guard-helper" \
-	--socket-owner "$quser" --socket-mode 0600 --user nobody \
-	>"$scratch/p9guard.log" 2>&1 &
+if [ -n "$rootless" ]; then
+	command -v newuidmap >/dev/null || die "P9G_DEMO_ROOTLESS=1 needs Debian's uidmap package"
+	say "3. Start p9guard as the ordinary user '$quser' on $dir: rootless, no root anywhere"
+	[ -n "$made_dir" ] && chown "$quser:" "$dir"
+	[ "$(stat -c %U "$dir")" = "$quser" ] || die "rootless: $dir must belong to $quser"
+	subid_saved=$(mktemp -d /tmp/p9guard-demo-subid.XXXXXX)
+	for f in subuid subgid; do
+		[ -e "/etc/$f" ] && cp -p "/etc/$f" "$subid_saved/$f"
+		touch "/etc/$f"
+		sed -i "/^$quser:/d" "/etc/$f"
+		echo "$quser:200000:65536" >>"/etc/$f"
+	done
+	want_owner=201233:201233
+	chown "$quser" "$scratch"
+	install -m 0755 "$bdir/p9guard" "$bdir/p9guard-helper" "$scratch/"	# runnable by $quser
+	setsid setpriv --reuid="$quser" --regid="$quser" --init-groups "$scratch/p9guard" \
+		--export "$dir" --listen "$listen:$sock" --tag demo --helper "$scratch/p9guard-helper" \
+		--socket-mode 0600 >"$scratch/p9guard.log" 2>&1 &
+else
+	say "3. Start p9guard on $dir: frontend as 'nobody' with no capabilities, privileged helper beside it"
+	setsid "$bdir/p9guard" --export "$dir" --listen "$listen:$sock" --tag demo \
+		--helper "$bdir/p9guard-helper" \
+		--socket-owner "$quser" --socket-mode 0600 --user nobody \
+		>"$scratch/p9guard.log" 2>&1 &
+fi
 server_pid=$!
 # The socket is made before the frontend confines itself; "ready" comes after.
 for _ in $(seq 100); do
@@ -156,7 +193,7 @@ if [ ! -S "$sock" ] || ! grep -q ': ready$' "$scratch/p9guard.log"; then
 	cat "$scratch/p9guard.log"
 	die "p9guard did not start"
 fi
-grep -E 'confinement:' "$scratch/p9guard.log" | sed 's/^/   /' || true
+grep -E 'confinement:|rootless:' "$scratch/p9guard.log" | sed 's/^/   /' || true
 
 if [ "$transport" = virtio ]; then
 	say "4. Boot a guest with QEMU 11.1 as the unprivileged user '$quser' (TCG); p9guard is its virtio-9p device"
@@ -183,11 +220,17 @@ say "5. On the host: ls -ln $dir"
 # shellcheck disable=SC2012  # showing ls -ln is the point
 ls -ln "$dir" | sed 's/^/   /'
 got=$(stat -c '%u:%g' "$dir/$fname" 2>/dev/null) || die "the guest's $fname is not on the host"
-[ "$got" = 1234:1234 ] || die "$fname is owned by $got on the host, not 1234:1234"
+[ "$got" = "$want_owner" ] || die "$fname is owned by $got on the host, not $want_owner"
 echo
 echo "   $fname, created and chowned by guest root through a QEMU run as '$quser',"
-echo "   is owned by 1234:1234 on the host. The frontend that spoke to the guest ran as nobody"
-echo "   with no capabilities; p9guard-helper made the change under the guest's credentials."
+if [ -n "$rootless" ]; then
+	echo "   is owned by $want_owner on the host: guest uid 1234 is the 1234th id of $quser's"
+	echo "   range. No process ran as host root: p9guard-helper was root only of its own user"
+	echo "   namespace, the frontend the range's nobody with no capabilities."
+else
+	echo "   is owned by 1234:1234 on the host. The frontend that spoke to the guest ran as nobody"
+	echo "   with no capabilities; p9guard-helper made the change under the guest's credentials."
+fi
 if [ -n "$made_dir" ]; then
 	echo "   Cleaning up: p9guard, $dir and the scratch files."
 else
