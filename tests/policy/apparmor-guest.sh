@@ -13,6 +13,15 @@
 # (trans=unix) and a workload (create, write, read, chown, xattr, rename,
 # unlink) passes with no AppArmor denial; a directory the tunable does not
 # list cannot be served.
+# Part 2b, the rootless pair (p9guard started by the ordinary user 4350 with
+# ranges 300000:65536): both confined, newuidmap/newgidmap in their child
+# profile, owners through the guest's mount (guest root -> 4350, 1000 ->
+# 300999, 70000 -> 365533 inside the range, set-user-ID never root), device
+# mknod EPERM and logged, FIFO made, trusted.* refused, each process in a
+# namespace of its own (frontend no capability, helper exactly its set), no
+# denial; kernel.unprivileged_userns_clone=0 and user.max_user_namespaces=0
+# each give an error naming the setting.  This part runs in a chroot too
+# (fresh-debian-run), where the host-side rootless tests cannot.
 # Part 3: a process in the helper's (and the frontend's) profile cannot
 # read /etc/shadow (aa-probe in PROFILE, and aa-exec -p p9guard-helper --
 # cat when prep copied aa-exec), and the kernel's DENIED line is checked.
@@ -361,6 +370,37 @@ if [ -x "$dir/daemons/p9guard" ] && [ -s "$dir/modules.load" ] && [ -u /usr/bin/
 			pass "rootless: guest root's directory belongs to 4350, chown 1000 gives host 300999 (the guest sees 1000)"
 		else
 			fail "rootless: owners through the rootless pair" "host f, host d, guest f: $got"
+		fi
+		# What a guest cannot get through the rootless helper.
+		echo x >/mnt/big && chown 70000:70000 /mnt/big
+		echo x >/mnt/suid && chmod 4755 /mnt/suid
+		got="$(stat -c %u:%g /srv/p9guard/rl/big) $(stat -c %u:%a /srv/p9guard/rl/suid)"
+		if [ "$got" = "365533:365533 4350:4755" ]; then
+			pass "rootless: chown to 70000 (outside the range) gives host 365533, inside it; a set-user-ID file of guest root belongs to 4350"
+		else
+			fail "rootless: ids outside the range and set-user-ID files" "host big, host suid: $got"
+		fi
+		mknod /mnt/c c 1 3 2>/tmp/mknod.err && fail "rootless: device mknod refused" "it was made"
+		if [ ! -e /srv/p9guard/rl/c ] && grep -qi 'not permitted' /tmp/mknod.err &&
+			grep -q 'mknod of a block or character device: EPERM, a user namespace' /tmp/p9guard-rl.log &&
+			mkfifo /mnt/p && [ -p /srv/p9guard/rl/p ] && [ "$(stat -c %u /srv/p9guard/rl/p)" = 4350 ]; then
+			pass "rootless: device mknod EPERM with the helper's log line; a FIFO is made (owner 4350)"
+		else
+			fail "rootless: device mknod EPERM, FIFO made" "$(cat /tmp/mknod.err; ls -ln /srv/p9guard/rl)"
+		fi
+		if "$dir/aa-probe" setxattr /mnt/f trusted.p9g x >/dev/null 2>&1; then
+			fail "rootless: trusted.* xattrs refused" "setxattr trusted.p9g worked"
+		else
+			pass "rootless: trusted.* xattrs refused"
+		fi
+		fns=$(readlink "/proc/$fpid/ns/user") hns=$(readlink "/proc/$hpid/ns/user") ons=$(readlink /proc/self/ns/user)
+		if [ "$fns" != "$ons" ] && [ "$hns" != "$ons" ] && [ "$fns" != "$hns" ] &&
+			[ "$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$fpid/status")" = 0000000000000000 ] &&
+			[ "$(sed -n 's/^CapBnd:[[:space:]]*//p' "/proc/$fpid/status")" = 0000000000000000 ] &&
+			[ "$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$hpid/status")" = 00000000000000df ]; then
+			pass "rootless: frontend and helper each in a user namespace of its own ($fns, $hns); frontend no capability, helper exactly 0xdf there"
+		else
+			fail "rootless: namespaces and capabilities" "ns $fns $hns (ours $ons); $(grep Cap /proc/$fpid/status /proc/$hpid/status)"
 		fi
 		umount /mnt
 	else
