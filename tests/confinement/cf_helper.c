@@ -423,6 +423,9 @@ static int he_in_userns(int (*fn)(void))
 			_exit(1);
 		_exit(fn() ? 1 : 0);
 	}
+	/* Ours closed, so that a child that could not unshare reads as EOF. */
+	close(ready[1]);
+	close(go[0]);
 	if (read(ready[0], &c, 1) != 1) {
 		waitpid(pid, &status, 0);
 		cf_say("user namespaces cannot be made here, not even by root (a chroot refuses "
