@@ -73,9 +73,7 @@ cleanup() {
 	[ -n "$scratch" ] && rm -rf -- "$scratch"
 	[ -n "$build" ] && rm -rf -- "$build"
 	if [ -n "$subid_saved" ]; then
-		for f in subuid subgid; do
-			if [ -e "$subid_saved/$f" ]; then cp -p "$subid_saved/$f" "/etc/$f"; else rm -f "/etc/$f"; fi
-		done
+		subids_restore "$subid_saved"
 		rm -rf -- "$subid_saved"
 	fi
 	[ -n "$made_user" ] && userdel "$quser" 2>/dev/null
@@ -162,13 +160,11 @@ if [ -n "$rootless" ]; then
 	say "3. Start p9guard as the ordinary user '$quser' on $dir: rootless, no root anywhere"
 	[ -n "$made_dir" ] && chown "$quser:" "$dir"
 	[ "$(stat -c %U "$dir")" = "$quser" ] || die "rootless: $dir must belong to $quser"
+	# shellcheck source=../tests/lib/subids.sh
+	. "$top/tests/lib/subids.sh"
 	subid_saved=$(mktemp -d /tmp/p9guard-demo-subid.XXXXXX)
-	for f in subuid subgid; do
-		[ -e "/etc/$f" ] && cp -p "/etc/$f" "$subid_saved/$f"
-		touch "/etc/$f"
-		sed -i "/^$quser:/d" "/etc/$f"
-		echo "$quser:200000:65536" >>"/etc/$f"
-	done
+	subids_save "$subid_saved"
+	subids_set "$quser" 200000 65536
 	want_owner=201233:201233
 	chown "$quser" "$scratch"
 	install -m 0755 "$bdir/p9guard" "$bdir/p9guard-helper" "$scratch/"	# runnable by $quser

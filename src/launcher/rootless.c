@@ -125,11 +125,11 @@ void rootless_prepare(struct fe_options *o, int export_fd, struct rootless *r)
 	snprintf(r->user, sizeof(r->user), "%s", pw->pw_name);
 	r->host_uid = getuid();
 	r->host_gid = getgid();
-	if (subid_find("/etc/subuid", r->user, getuid(), &r->uid_start, &r->uid_count) < 0)
+	if (subid_find("/etc/subuid", r->user, r->host_uid, &r->uid_start, &r->uid_count) < 0)
 		die("--rootless: %s has no subordinate uid range in /etc/subuid: add one as root "
 		    "(usermod --add-subuids 100000-165535 %s)",
 		    r->user, r->user);
-	if (subid_find("/etc/subgid", r->user, getuid(), &r->gid_start, &r->gid_count) < 0)
+	if (subid_find("/etc/subgid", r->user, r->host_uid, &r->gid_start, &r->gid_count) < 0)
 		die("--rootless: %s has no subordinate gid range in /etc/subgid: add one as root "
 		    "(usermod --add-subgids 100000-165535 %s)",
 		    r->user, r->user);
@@ -141,14 +141,14 @@ void rootless_prepare(struct fe_options *o, int export_fd, struct rootless *r)
 	}
 	if (fstat(export_fd, &st) < 0)
 		die_errno("--export %s", o->export_path);
-	if (st.st_uid != getuid())
+	if (st.st_uid != r->host_uid)
 		die("--rootless: the export %s belongs to uid %u, not to %s (uid %u): a rootless "
 		    "helper has power only over your own files; export a directory you own",
-		    o->export_path, (unsigned)st.st_uid, r->user, (unsigned)getuid());
+		    o->export_path, (unsigned)st.st_uid, r->user, (unsigned)r->host_uid);
 	log_info("rootless: the helper is root of its own user namespace: uid 0 is %s (%u), "
 		 "uids 1..%" PRIu32 " are %" PRIu32 "..%" PRIu32 "; gids 1..%" PRIu32 " are %" PRIu32
 		 "..%" PRIu32 " (/etc/subuid, /etc/subgid)",
-		 r->user, (unsigned)getuid(), r->uid_count, r->uid_start,
+		 r->user, (unsigned)r->host_uid, r->uid_count, r->uid_start,
 		 r->uid_start + r->uid_count - 1, r->gid_count, r->gid_start,
 		 r->gid_start + r->gid_count - 1);
 }
@@ -239,6 +239,15 @@ static void run_map_tool(const char *tool, pid_t child, unsigned long own, uint3
 		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), file, user);
 }
 
+/* Both maps of process pid: the user as 0, the ranges as 1..N. */
+static void map_ids(const struct rootless *r, pid_t pid)
+{
+	run_map_tool(r->newuidmap, pid, r->host_uid, r->uid_start, r->uid_count, "/etc/subuid",
+		     r->user);
+	run_map_tool(r->newgidmap, pid, r->host_gid, r->gid_start, r->gid_count, "/etc/subgid",
+		     r->user);
+}
+
 void rootless_map_child(const struct rootless *r, pid_t child, int ready_fd, int go_fd,
 			int child_err_fd)
 {
@@ -256,10 +265,7 @@ void rootless_map_child(const struct rootless *r, pid_t child, int ready_fd, int
 		waitpid(child, NULL, 0);
 		die_no_userns(err);
 	}
-	run_map_tool(r->newuidmap, child, r->host_uid, r->uid_start, r->uid_count, "/etc/subuid",
-		     r->user);
-	run_map_tool(r->newgidmap, child, r->host_gid, r->gid_start, r->gid_count, "/etc/subgid",
-		     r->user);
+	map_ids(r, child);
 	if (write(go_fd, &c, 1) != 1)
 		die_errno("--rootless: the helper's child went away");
 }
@@ -284,10 +290,7 @@ void rootless_frontend_enter(const struct rootless *r)
 		close(go[1]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(1);
-		run_map_tool(r->newuidmap, self, r->host_uid, r->uid_start, r->uid_count,
-			     "/etc/subuid", r->user);
-		run_map_tool(r->newgidmap, self, r->host_gid, r->gid_start, r->gid_count,
-			     "/etc/subgid", r->user);
+		map_ids(r, self);
 		_exit(0);
 	}
 	close(go[0]);

@@ -67,12 +67,11 @@ done
 
 # shellcheck source=../lib/accounts.sh
 . "$SRCDIR/tests/lib/accounts.sh"
+# shellcheck source=../lib/subids.sh
+. "$SRCDIR/tests/lib/subids.sh"
 WORK=$(mktemp -d /tmp/p9g-rootless.XXXXXX)
 chmod 0755 "$WORK"
-saved_subuid=$WORK/subuid.saved saved_subgid=$WORK/subgid.saved
-had_subuid=0 had_subgid=0
-[ -e /etc/subuid ] && had_subuid=1 && cp -p /etc/subuid "$saved_subuid"
-[ -e /etc/subgid ] && had_subgid=1 && cp -p /etc/subgid "$saved_subgid"
+subids_save "$WORK/subids"
 maxns_saved=$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo)
 maxns_changed=0
 PAIR_PID=
@@ -86,8 +85,7 @@ cleanup() {
 	[ $maxns_changed = 1 ] && echo "$maxns_saved" >/proc/sys/user/max_user_namespaces
 	acct_cleanup
 	# userdel removed the users' lines; put the files back byte for byte
-	if [ $had_subuid = 1 ]; then cp -p "$saved_subuid" /etc/subuid; else rm -f /etc/subuid; fi
-	if [ $had_subgid = 1 ]; then cp -p "$saved_subgid" /etc/subgid; else rm -f /etc/subgid; fi
+	subids_restore "$WORK/subids"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -95,17 +93,8 @@ trap cleanup EXIT
 acct_user "$UID1" "$USER1"
 acct_user "$UID2" "$USER2"
 # Exactly the ranges the test counts on (useradd may have added others).
-set_ranges() {	# USER START COUNT (COUNT empty: no range)
-	local f
-	for f in /etc/subuid /etc/subgid; do
-		touch "$f"
-		sed -i "/^$1:/d" "$f"
-		[ -n "$3" ] && echo "$1:$2:$3" >>"$f"
-	done
-	return 0
-}
-set_ranges "$USER1" "$SUB_START" "$SUB_COUNT"
-set_ranges "$USER2" "" ""
+subids_set "$USER1" "$SUB_START" "$SUB_COUNT"
+subids_set "$USER2" "" ""
 
 install -m 0755 "$BUILDDIR/p9guard" "$BUILDDIR/p9guard-helper" "$WORK/"
 mkdir -m 0755 "$WORK/export" "$WORK/run" "$WORK/outside"
@@ -250,12 +239,12 @@ chown "$USER1:" "$WORK/export"
 refused "no subordinate range: the error names usermod --add-subuids" \
 	"$USER2 has no subordinate uid range in /etc/subuid: add one as root (usermod --add-subuids" \
 	"$USER2" --
-set_ranges "$USER1" "$SUB_START" 100
+subids_set "$USER1" "$SUB_START" 100
 refused "a range too small for the unmapped id 65534 is refused" \
 	"the subordinate uid range of $USER1 has 100 ids, too few" "$USER1" -- --rootless
 refused "a --uid-map past the range is refused" "--uid-map 0:0:200 reaches past" "$USER1" -- \
 	--uid-map 0:0:200 --gid-map 0:0:50 --unmapped-uid 7 --unmapped-gid 7
-set_ranges "$USER1" "$SUB_START" "$SUB_COUNT"
+subids_set "$USER1" "$SUB_START" "$SUB_COUNT"
 refused "no newuidmap in PATH: the error names the uidmap package" \
 	"newuidmap not found in PATH: install Debian's uidmap package" "$USER1" PATH=/nonexistent -- \
 	--rootless

@@ -286,23 +286,16 @@ start_server_p9guard() {
 rl_start=400000
 server_rootless=
 subuid_saved=
+# shellcheck source=../lib/subids.sh
+. "$top/tests/lib/subids.sh"
 subuid_give() {
-    local f
     subuid_saved=$work/subid-saved
-    mkdir -p "$subuid_saved"
-    for f in subuid subgid; do
-        if [ -e "/etc/$f" ]; then cp -p "/etc/$f" "$subuid_saved/$f"; else : > "$subuid_saved/$f.none"; fi
-        touch "/etc/$f"
-        sed -i "/^$quser:/d" "/etc/$f"
-        echo "$quser:$rl_start:65536" >> "/etc/$f"
-    done
+    subids_save "$subuid_saved"
+    subids_set "$quser" "$rl_start" 65536
 }
 subuid_restore() {
-    local f
     [ -n "$subuid_saved" ] || return 0
-    for f in subuid subgid; do
-        if [ -e "$subuid_saved/$f.none" ]; then rm -f "/etc/$f"; else cp -p "$subuid_saved/$f" "/etc/$f"; fi
-    done
+    subids_restore "$subuid_saved"
     rm -rf "$subuid_saved"
     subuid_saved=
 }
