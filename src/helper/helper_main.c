@@ -370,7 +370,11 @@ int main(int argc, char **argv)
 	err = hnode_new(root, NULL, NULL, &env.root);
 	if (err)
 		die("export root: %s", strerror(err));
-	creds_load_userdb();
+	/* The host's user database names host ids; in a user namespace the
+	 * same numbers are other ids (p9guard --rootless), whose groups it
+	 * does not know: no supplementary groups there. */
+	if (!o.userns)
+		creds_load_userdb();
 	if (idmap_pair_problem(&o.uid_map, &o.gid_map))
 		die("%s", idmap_pair_problem(&o.uid_map, &o.gid_map));
 	hidmap_init(&o.uid_map, &o.gid_map);

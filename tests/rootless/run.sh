@@ -31,6 +31,9 @@ SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 CLIENT=$BUILDDIR/p9guard-client
 USER1=p9g-rootless UID1=4350
 USER2=p9g-rootless2 UID2=4351
+# A host user whose number a guest uses too, in a host group the
+# namespace does not map (70001 > 65536).
+USER3=p9g-rootless3 UID3=4352 FARGID=70001
 SUB_START=300000 SUB_COUNT=65536
 
 pass=0 fail=0 skipped=0
@@ -92,6 +95,8 @@ trap cleanup EXIT
 
 acct_user "$UID1" "$USER1"
 acct_user "$UID2" "$USER2"
+acct_group "$FARGID" p9g-rootless-far
+acct_user "$UID3" "$USER3" "$FARGID"
 # Exactly the ranges the test counts on (useradd may have added others).
 subids_set "$USER1" "$SUB_START" "$SUB_COUNT"
 subids_set "$USER2" "" ""
@@ -175,6 +180,10 @@ check "a file made by guest uid 1000 belongs to host $g1000:$g1000 (the 1000th i
 	test "$(owner "$WORK/export/f1000")" = "$g1000:$g1000"
 check "and reads back as 1000:1000 in the guest" \
 	bash -c "'$CLIENT' --unix '$SOCK' --uid 1000 stat f1000 | grep -q 'Uid: *1000' && '$CLIENT' --unix '$SOCK' --uid 1000 stat f1000 | grep -q 'Gid: *1000'"
+g3=$((SUB_START + UID3 - 1))
+echo data | cl "$UID3" put - f3 >/dev/null || true
+check "guest uid $UID3 creates as $g3 though host user $USER3 has that number and a group (host $FARGID) the namespace does not map: the helper does not take namespace ids' groups from the host's user database" \
+	test "$(owner "$WORK/export/f3" 2>/dev/null)" = "$g3:$g3"
 cl 0 mkdir d0 >/dev/null
 check "a directory made by guest root belongs to $USER1 ($UID1:$UID1), not to host root" \
 	test "$(owner "$WORK/export/d0")" = "$UID1:$UID1"
