@@ -6,18 +6,19 @@
 #
 # As root: makes the user p9g-rootless (uid 4350) with the ranges
 # 300000:65536 in /etc/subuid and /etc/subgid, a second user p9g-rootless2
-# (uid 4351) for the refusals, a third, p9g-rootless3 (uid 4352) in a host
-# group the namespace does not map (70001), copies p9guard and p9guard-helper where the
-# user can run them, and starts the pair as p9g-rootless (setpriv, no
-# --rootless: a non-root start under passthrough chooses it).  Then checks:
-# no process of the pair has host uid 0 (the helper is the user, the
-# frontend the range's nobody, without groups); the frontend holds no
-# capability in any set; each process is in a user namespace of its own
-# (siblings with the same maps: the user and its range); through 9P (p9guard-client) files made by guest
-# uids land on the subordinate ids (guest 1000 -> 300999) and read back as
-# the guest's (also for a uid that a host user with such a group has: the
-# helper reads no host user database there), guest root's files belong to the user, ids outside the range
-# act as the unmapped id inside it, set-user-ID files never belong to host
+# (uid 4351) for the refusals, a third, p9g-rootless3 (uid 4352), in a host
+# group the namespace does not map (70001), copies p9guard and
+# p9guard-helper where the user can run them, and starts the pair as
+# p9g-rootless (setpriv, no --rootless: a non-root start under passthrough
+# chooses it).  Then checks: no process of the pair has host uid 0 (the
+# helper is the user, the frontend the range's nobody, without groups); the
+# frontend holds no capability in any set; each process is in a user
+# namespace of its own (siblings with the same maps: the user and its
+# range); through 9P (p9guard-client) files made by guest uids land on the
+# subordinate ids (guest 1000 -> 300999) and read back as the guest's (also
+# for the uid of p9g-rootless3: the helper reads no host user database
+# there), guest root's files belong to the user, ids outside the range act
+# as the unmapped id inside it, set-user-ID files never belong to host
 # root, device nodes get EPERM with a log line, FIFOs work, trusted.* is
 # refused, nothing outside the export is reached.  Then each refusal with
 # its one-line error: --user, --allow-devices, --trusted-xattrs, an export

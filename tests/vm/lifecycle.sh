@@ -85,7 +85,7 @@ run_lifecycle() {
     : > "$lc_results"
     echo "==== config $n: $name ($lc_dir)" >&2
     qemu_root_ready || die "cannot link the vhost-user QEMU into $work"
-    server_listen=vhost-user server_model_args=() server_rootless=
+    server_listen=vhost-user server_model_args=()
     start_server_p9guard
     lc_mopts=trans=virtio,version=9p2000.L,access=client,msize=262144,cache=none
     lc_helper=$(pgrep -P "$server_pid" | head -n 1)

@@ -258,7 +258,8 @@ start_server_p9guard() {
     local helper=${P9GUARD_HELPER:-$(dirname "$bin")/p9guard-helper}
     [ -x "$bin" ] || die "no p9guard binary at $bin (set P9GUARD or BUILDDIR)"
     [ -x "$helper" ] || die "no p9guard-helper at $helper (set P9GUARD_HELPER)"
-    if [ -n "$server_rootless" ]; then
+    # Rootless exactly while the QEMU user holds the ranges (subuid_give).
+    if [ -n "$subuid_saved" ]; then
         start_server_p9guard_rootless "$bin" "$helper"
         return
     fi
@@ -281,10 +282,11 @@ start_server_p9guard() {
 # rootless=1: p9guard started by the QEMU user itself (no root anywhere;
 # p9guard chooses --rootless), from copies it may run, on a directory of
 # its own, with the subordinate ranges $rl_start:65536 that this stage
-# gives it (and takes back: subuid_restore).  No --allow-devices: the
-# guest suite expects EPERM for device nodes (p9g.rootless=1).
+# gives it (and takes back: subuid_restore; $subuid_saved is set in
+# between, and start_server_p9guard starts the rootless pair then only).
+# No --allow-devices: the guest suite expects EPERM for device nodes
+# (p9g.rootless=1).
 rl_start=400000
-server_rootless=
 subuid_saved=
 # shellcheck source=../lib/subids.sh
 . "$top/tests/lib/subids.sh"
@@ -366,7 +368,6 @@ run_config() {
         name="$name,perms=$perms"
         server_model_args+=(--permissions "$perms")
     fi
-    server_rootless=$rootless
     if [ -n "$rootless" ]; then
         name="$name,rootless=1"
         subuid_give
